@@ -1,0 +1,1 @@
+"""Reproducible performance measurements behind `warden bench`."""

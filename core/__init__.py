@@ -1,0 +1,1 @@
+"""Warden core: models, storage, services, change feed. Imports no UI, MQTT or netlink library."""

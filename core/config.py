@@ -1,0 +1,210 @@
+"""Warden's settings: one pydantic-settings object, every field documented.
+
+Sources, strongest first: keyword arguments (tests, the command line), ``WARDEN_*``
+environment variables, then the optional TOML file named by ``--config`` or
+``WARDEN_CONFIG`` (keys are the field names in lower case, e.g. ``mqtt_prefix = "iot"``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "WARDEN_"
+CONFIG_ENV = "WARDEN_CONFIG"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class BrokerAddress(BaseModel):
+    """One MQTT broker, parsed from ``mqtt://host:port`` or ``mqtts://host:port``."""
+
+    url: str
+    host: str
+    port: int
+    tls: bool
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Each field's description is its documentation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path("data/var"),
+        description="Directory for runtime state (database, secrets, backups). "
+        "Created on first use.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database. Default: SQLite file warden.db in the "
+        "data dir. PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="MQTT broker URL(s), comma-separated for several brokers "
+        "(mqtt://host:port or mqtts://host:port).",
+    )
+    mqtt_prefix: str = Field(
+        default="iot",
+        description="Topic prefix of the device protocol: devices publish on PREFIX/{id}/...",
+    )
+    mqtt_client_id: str = Field(
+        default_factory=lambda: f"warden-{socket.gethostname()}"[:64],
+        description="Fixed MQTT client id, so the broker keeps the persistent session "
+        "across restarts. Default: warden-HOSTNAME.",
+    )
+    mqtt_username: str | None = Field(
+        default=None, description="MQTT user name, if the broker requires one."
+    )
+    mqtt_password: SecretStr | None = Field(
+        default=None, description="MQTT password (masked by `warden config show`)."
+    )
+    http_host: str = Field(
+        default="127.0.0.1", description="Address the web console and REST API listen on."
+    )
+    http_port: int = Field(
+        default=8080, ge=1, le=65535, description="Port of the web console and REST API."
+    )
+    syslog_udp_port: int = Field(
+        default=5514, ge=1, le=65535, description="UDP port of the syslog collector."
+    )
+    syslog_tcp_port: int = Field(
+        default=5514, ge=1, le=65535, description="TCP port of the syslog collector."
+    )
+    max_payload_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest accepted device message in bytes; larger ones become dead letters.",
+    )
+    log_level: LogLevel = Field(default="INFO", description="Log level of Warden's own log.")
+    gateway_name: str = Field(
+        default_factory=socket.gethostname,
+        description="Name of this gateway, shown in both consoles. Default: the host name.",
+    )
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _brokers_parse(cls, value: str) -> str:
+        _parse_brokers(value)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the setting, or the SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'warden.db').resolve()}"
+
+    @property
+    def mqtt_brokers(self) -> list[BrokerAddress]:
+        return _parse_brokers(self.mqtt_url)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # toml_file is only set on the subclass load_settings() binds to a file.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def _parse_brokers(value: str) -> list[BrokerAddress]:
+    brokers = []
+    for raw in (part.strip() for part in value.split(",")):
+        if not raw:
+            continue
+        parts = urlsplit(raw if "://" in raw else f"mqtt://{raw}")
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError(f"{raw!r} is not mqtt://host[:port] or mqtts://host[:port]")
+        tls = parts.scheme == "mqtts"
+        brokers.append(
+            BrokerAddress(
+                url=raw, host=parts.hostname, port=parts.port or (8883 if tls else 1883), tls=tls
+            )
+        )
+    if not brokers:
+        raise ValueError("at least one broker URL is needed")
+    return brokers
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings from overrides, the environment and the TOML file, in that order.
+
+    Raises ``ConfigError`` with a one-line explanation when a value is invalid or the file
+    is missing, so the command line can print it instead of a traceback.
+    """
+    path = config_file or os.environ.get(CONFIG_ENV)
+    settings_cls: type[Settings] = Settings
+    if path:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        settings_cls = type(
+            "Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
+        )
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from exc
+    except ValueError as exc:  # a malformed TOML file
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+
+def _one_line(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "settings"
+        problems.append(f"{ENV_PREFIX}{field.upper()}: {error['msg']}")
+    return "invalid settings: " + "; ".join(problems)
+
+
+SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as plain JSON values, secrets masked, derived defaults filled in."""
+    shown: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = SECRET_MASK
+        elif isinstance(value, Path):
+            value = str(value)
+        shown[name] = value
+    shown["database_url"] = _mask_url_password(settings.resolved_database_url)
+    return shown
+
+
+def _mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", f":{SECRET_MASK}@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,147 @@
+"""The database: engines, sessions and migrations.
+
+SQLite is opened in WAL mode (readers never wait for the writer) with ``synchronous=FULL``
+(writes are batched, so a durable commit is affordable), a busy timeout and foreign keys.
+The Python driver's own transaction handling is switched off and SQLAlchemy's ``begin``
+event issues the ``BEGIN`` itself: deferred for readers, ``BEGIN IMMEDIATE`` for writers.
+A writer therefore takes the write lock when its transaction starts, waiting up to the busy
+timeout, instead of failing with "database is locked" when a read lock would have to be
+upgraded half-way through.
+
+PostgreSQL (``postgresql+psycopg://``) goes through the same models and services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from core.errors import ConfigError, DatabaseError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_BEGIN_OPTION = "warden_sqlite_begin"
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """The engines of one database and the sessions opened on them.
+
+    ``reader()`` sessions see a consistent snapshot; ``writer()`` sessions hold the write
+    lock from their first statement (SQLite) and commit on a clean exit.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(f"database URL {url!r} is not valid: {exc}") from exc
+        self.url = url
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url, echo=echo)
+            self._write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        else:
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+            self._write_engine = self.engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def writer(self) -> Iterator[Session]:
+        """A session for changes. Services commit their own unit of work; anything left
+        uncommitted is committed on a clean exit and rolled back on an exception."""
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration; a no-op when it is there already."""
+        try:
+            with self.engine.connect() as connection:
+                if _current_revision(connection) == head_revision():
+                    return
+            # The upgrade runs in one writer transaction, so two processes starting at once
+            # take turns and the second finds the schema already current.
+            with self._write_engine.connect() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot open the database at {self.url}: {exc.orig}") from exc
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return _current_revision(connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _current_revision(connection: Any) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,37 @@
+"""The tables and their public models. Importing this package registers every table on
+``SQLModel.metadata`` (migrations and tests rely on that)."""
+
+from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin
+from core.models.deadletter import DeadLetter, DeadLetterPublic
+from core.models.device import (
+    Device,
+    DeviceCreate,
+    DeviceFilter,
+    DevicePublic,
+    DeviceStatus,
+    DeviceUpdate,
+)
+from core.models.setting import Setting
+from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
+
+__all__ = [
+    "Actor",
+    "ChangeLog",
+    "ChangePublic",
+    "DeadLetter",
+    "DeadLetterPublic",
+    "Device",
+    "DeviceCreate",
+    "DeviceFilter",
+    "DevicePublic",
+    "DeviceStatus",
+    "DeviceUpdate",
+    "Origin",
+    "Point",
+    "Reading",
+    "ReadingIn",
+    "Series",
+    "SeriesPublic",
+    "SeriesWindow",
+    "Setting",
+]

@@ -1,0 +1,44 @@
+"""Appending to and reading the change log."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from core.models import Actor, ChangeLog, ChangePublic
+
+
+def record_change(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    entity: str,
+    entity_id: str,
+    summary: str,
+) -> None:
+    """Add a change_log row to the session's transaction (the caller commits)."""
+    session.add(
+        ChangeLog(
+            actor=actor.name,
+            origin=actor.origin,
+            kind=kind,
+            entity=entity,
+            entity_id=entity_id,
+            summary=summary[:500],
+        )
+    )
+
+
+def list_changes(*, session: Session, after_id: int = 0, limit: int = 1000) -> list[ChangePublic]:
+    rows = session.exec(
+        select(ChangeLog)
+        .where(col(ChangeLog.id) > after_id)
+        .order_by(col(ChangeLog.id))
+        .limit(limit)
+    )
+    return [ChangePublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+def last_change_id(*, session: Session) -> int:
+    latest = session.exec(select(ChangeLog.id).order_by(col(ChangeLog.id).desc()).limit(1)).first()
+    return latest or 0

@@ -1,0 +1,225 @@
+"""The fleet registry."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+
+from sqlmodel import Session, col, or_, select
+
+from core.errors import DeviceNotFound, InvalidInput
+from core.models import (
+    Actor,
+    Device,
+    DeviceCreate,
+    DeviceFilter,
+    DevicePublic,
+    DeviceStatus,
+    DeviceUpdate,
+)
+from core.models.device import DEVICE_ID_PATTERN
+from core.models.types import utcnow
+from core.services.changes import record_change
+
+_ENTITY = "device"
+
+
+def _public(device: Device) -> DevicePublic:
+    return DevicePublic.model_validate(device, from_attributes=True)
+
+
+def register_device(*, session: Session, create: DeviceCreate, actor: Actor) -> DevicePublic:
+    """Register a device by hand. Refuses an id that is already registered."""
+    if session.get(Device, create.id) is not None:
+        raise InvalidInput(f"device {create.id} is already registered")
+    device = Device.model_validate(create, update={"name": create.name or create.id})
+    session.add(device)
+    record_change(
+        session=session,
+        actor=actor,
+        kind="device.registered",
+        entity=_ENTITY,
+        entity_id=device.id,
+        summary=f"{device.id} registered ({device.type})",
+    )
+    session.commit()
+    return _public(device)
+
+
+def record_seen(
+    *,
+    session: Session,
+    device_id: str,
+    seen_at: datetime,
+    device_type: str | None = None,
+    firmware: str | None = None,
+    actor: Actor | None = None,
+) -> DevicePublic:
+    """A device spoke: register it if new, mark it online, keep the facts it reported.
+
+    Writes a change only when something a person would notice changed (new device, back
+    online, new firmware), so a chatty fleet does not flood the change feed.
+    """
+    if not DEVICE_ID_PATTERN.match(device_id):
+        raise InvalidInput(f"{device_id!r} is not a valid device id")
+    actor = actor or Actor.system("collector")
+    device = session.get(Device, device_id)
+    if device is None:
+        device = Device(
+            id=device_id,
+            name=device_id,
+            type=device_type or "unknown",
+            firmware=firmware,
+            status=DeviceStatus.ONLINE,
+            last_seen=seen_at,
+        )
+        session.add(device)
+        record_change(
+            session=session,
+            actor=actor,
+            kind="device.registered",
+            entity=_ENTITY,
+            entity_id=device_id,
+            summary=f"{device_id} appeared ({device.type})",
+        )
+    else:
+        if device.last_seen is None or seen_at > device.last_seen:
+            device.last_seen = seen_at
+        if device.status != DeviceStatus.ONLINE:
+            device.status = DeviceStatus.ONLINE
+            record_change(
+                session=session,
+                actor=actor,
+                kind="device.came_online",
+                entity=_ENTITY,
+                entity_id=device_id,
+                summary=f"{device_id} is online",
+            )
+        if device_type and device.type == "unknown":
+            device.type = device_type
+        if firmware and firmware != device.firmware:
+            record_change(
+                session=session,
+                actor=actor,
+                kind="device.firmware_changed",
+                entity=_ENTITY,
+                entity_id=device_id,
+                summary=f"{device_id} runs firmware {firmware} (was {device.firmware})",
+            )
+            device.firmware = firmware
+        device.updated_at = utcnow()
+        session.add(device)
+    session.commit()
+    return _public(device)
+
+
+def mark_offline(*, session: Session, device_id: str, reason: str, actor: Actor) -> DevicePublic:
+    device = find_device(session, device_id)
+    if device.status != DeviceStatus.OFFLINE:
+        device.status = DeviceStatus.OFFLINE
+        device.updated_at = utcnow()
+        session.add(device)
+        record_change(
+            session=session,
+            actor=actor,
+            kind="device.went_offline",
+            entity=_ENTITY,
+            entity_id=device_id,
+            summary=f"{device_id} is offline: {reason}",
+        )
+        session.commit()
+    return _public(device)
+
+
+def get_device(*, session: Session, ref: str) -> DevicePublic:
+    """A device by its id or, failing that, its name; suggests close ids when neither fits."""
+    return _public(find_device(session, ref))
+
+
+def find_device(session: Session, ref: str) -> Device:
+    """The device row itself, for other services; front ends use ``get_device``."""
+    device = session.get(Device, ref)
+    if device is None:
+        device = session.exec(select(Device).where(Device.name == ref).limit(1)).first()
+    if device is None:
+        known = session.exec(select(Device.id)).all()
+        close = difflib.get_close_matches(ref, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise DeviceNotFound(f"no device with id or name {ref!r}{hint}", suggestions=close)
+    return device
+
+
+def list_devices(
+    *, session: Session, filters: DeviceFilter | None = None, limit: int | None = None
+) -> list[DevicePublic]:
+    """The fleet, ordered by id. A type filter matches the type itself or any subtype
+    (``camera`` matches ``camera`` and ``camera_ptz``)."""
+    filters = filters or DeviceFilter()
+    query = select(Device).order_by(col(Device.id))
+    if filters.status is not None:
+        query = query.where(Device.status == filters.status)
+    if filters.type:
+        query = query.where(
+            or_(Device.type == filters.type, col(Device.type).startswith(f"{filters.type}_"))
+        )
+    if filters.location:
+        query = query.where(Device.location == filters.location)
+    if filters.enabled is not None:
+        query = query.where(Device.enabled == filters.enabled)
+    if filters.text:
+        pattern = f"%{filters.text}%"
+        query = query.where(
+            or_(
+                col(Device.id).ilike(pattern),
+                col(Device.name).ilike(pattern),
+                col(Device.ip).ilike(pattern),
+            )
+        )
+    devices = session.exec(query).all()
+    if filters.tag:  # tags are a JSON list; fleets are small enough to filter here
+        devices = [d for d in devices if filters.tag in d.tags]
+    if limit is not None:
+        devices = devices[:limit]
+    return [_public(d) for d in devices]
+
+
+def update_device(
+    *, session: Session, device_id: str, update: DeviceUpdate, actor: Actor
+) -> DevicePublic:
+    device = find_device(session, device_id)
+    changes = update.model_dump(exclude_unset=True, exclude_none=True)
+    if not changes:
+        return _public(device)
+    for field, value in changes.items():
+        setattr(device, field, value)
+    device.updated_at = utcnow()
+    session.add(device)
+    record_change(
+        session=session,
+        actor=actor,
+        kind="device.updated",
+        entity=_ENTITY,
+        entity_id=device.id,
+        summary=f"{device.id}: changed {', '.join(sorted(changes))}",
+    )
+    session.commit()
+    return _public(device)
+
+
+def set_enabled(*, session: Session, device_id: str, enabled: bool, actor: Actor) -> DevicePublic:
+    device = find_device(session, device_id)
+    if device.enabled != enabled:
+        device.enabled = enabled
+        device.updated_at = utcnow()
+        session.add(device)
+        verb = "enabled" if enabled else "disabled"
+        record_change(
+            session=session,
+            actor=actor,
+            kind=f"device.{verb}",
+            entity=_ENTITY,
+            entity_id=device.id,
+            summary=f"{device.id} {verb}",
+        )
+        session.commit()
+    return _public(device)

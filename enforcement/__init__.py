@@ -1,0 +1,1 @@
+"""Enforcement backends: tc through pyroute2, nftables, device configuration, reconciler (enforcement issue)."""

@@ -1,0 +1,1 @@
+"""Virtual devices speaking PROTOCOL.md (pipeline issue). Imports core.protocol only."""

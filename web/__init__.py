@@ -1,0 +1,1 @@
+"""The NiceGUI web console and the REST API (web and API issues)."""
