@@ -1,1 +1,3 @@
-"""Collectors: MQTT, syslog, HTTP ingest and host statistics (filled by the pipeline and logs issues)."""
+"""Collectors: MQTT, syslog, HTTP ingest and host statistics.
+
+Filled by the pipeline and logs issues."""

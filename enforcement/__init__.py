@@ -1,1 +1,3 @@
-"""Enforcement backends: tc through pyroute2, nftables, device configuration, reconciler (enforcement issue)."""
+"""Enforcement backends: tc through pyroute2, nftables, device configuration, reconciler.
+
+Filled by the enforcement issue."""

@@ -177,11 +177,3 @@ def query_series(
         rows=sum(p.count for p in result),
         points=result,
     )
-
-
-def count_series(*, session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Series)).one()
-
-
-def devices_with_telemetry(*, session: Session) -> int:
-    return session.exec(select(func.count(func.distinct(Series.device_id)))).one()

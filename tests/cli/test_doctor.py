@@ -1,0 +1,56 @@
+"""`warden doctor` tells the truth about this machine."""
+
+import json
+import shutil
+import socket
+
+import pytest
+
+from warden.doctor import effective_capabilities
+
+
+@pytest.fixture
+def free_port():
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _by_name(report):
+    return {c["name"]: c for c in report["checks"]}
+
+
+def test_doctor_reports_a_reachable_broker_and_a_writable_data_dir(warden, broker):
+    result = warden("doctor", "--json", env={"WARDEN_MQTT_URL": broker.url})
+    assert result.exit_code == 0, result.output
+    checks = _by_name(json.loads(result.stdout))
+    assert checks[f"broker {broker.url}"]["ok"] is True
+    assert checks["data_dir"]["ok"] is True
+    assert checks["database"]["ok"] is True
+    assert checks["tc"]["ok"] is (shutil.which("tc") is not None)
+    assert checks["nft"]["ok"] is (shutil.which("nft") is not None)
+
+
+def test_doctor_reports_an_unreachable_broker(warden, free_port):
+    url = f"mqtt://127.0.0.1:{free_port}"
+    result = warden("doctor", "--json", env={"WARDEN_MQTT_URL": url})
+    checks = _by_name(json.loads(result.stdout))
+    assert checks[f"broker {url}"]["ok"] is False
+    assert result.exit_code == 0  # a missing broker is not fatal for warden itself
+
+
+def test_doctor_fails_when_the_data_dir_cannot_be_made(warden, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = warden("doctor", "--json", env={"WARDEN_DATA_DIR": str(blocker / "sub")})
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert _by_name(report)["data_dir"]["ok"] is False
+
+
+def test_capability_mask_is_read_from_proc_status():
+    status = "Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t0000000000001000\n"
+    assert effective_capabilities(status) == 1 << 12
+    assert effective_capabilities("Name:\tx\n") == 0

@@ -1,0 +1,1 @@
+"""The ``warden`` command: a thin layer over ``core.services``."""

@@ -1,0 +1,128 @@
+"""``warden devices``: the fleet registry."""
+
+from __future__ import annotations
+
+import click
+
+from core.models import DeviceCreate, DeviceFilter, DeviceStatus
+from core.services import devices as device_service
+from core.services import telemetry as telemetry_service
+from warden.cli.context import CliContext, json_option, pass_ctx
+from warden.cli.output import print_fields, print_json, print_table
+
+
+@click.group()
+def devices() -> None:
+    """List, show and register devices."""
+
+
+@devices.command("list")
+@click.option(
+    "--status", type=click.Choice([s.value for s in DeviceStatus]), help="Only this status."
+)
+@click.option("--type", "type_", metavar="TYPE", help="Only this type (and its subtypes).")
+@click.option("--tag", help="Only devices with this tag.")
+@click.option("--location", help="Only devices at this location.")
+@click.option("--search", metavar="TEXT", help="Id, name or IP containing TEXT.")
+@json_option
+@pass_ctx
+def list_(
+    state: CliContext,
+    status: str | None,
+    type_: str | None,
+    tag: str | None,
+    location: str | None,
+    search: str | None,
+    as_json: bool,
+) -> None:
+    """List the devices Warden knows."""
+    filters = DeviceFilter(
+        status=DeviceStatus(status) if status else None,
+        type=type_,
+        tag=tag,
+        location=location,
+        text=search,
+    )
+    with state.core.db.reader() as session:
+        found = device_service.list_devices(session=session, filters=filters)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        click.echo("no devices")
+        return
+    print_table(
+        ["id", "name", "type", "status", "last seen", "ip", "firmware", "location"],
+        [
+            (d.id, d.name, d.type, d.status.value, d.last_seen, d.ip, d.firmware, d.location)
+            for d in found
+        ],
+    )
+
+
+@devices.command("show")
+@click.argument("device")
+@json_option
+@pass_ctx
+def show(state: CliContext, device: str, as_json: bool) -> None:
+    """Show one device (by id or name) and its series."""
+    with state.core.db.reader() as session:
+        found = device_service.get_device(session=session, ref=device)
+        series = telemetry_service.list_series(session=session, device_id=found.id)
+    if as_json:
+        print_json({**found.model_dump(mode="json"), "series": [s.model_dump() for s in series]})
+        return
+    print_fields(
+        [
+            ("id", found.id),
+            ("name", found.name),
+            ("type", found.type),
+            ("status", found.status.value),
+            ("enabled", "yes" if found.enabled else "no"),
+            ("last seen", found.last_seen),
+            ("ip", found.ip),
+            ("mac", found.mac),
+            ("firmware", found.firmware),
+            ("location", found.location),
+            ("tags", found.tags),
+            ("series", [f"{s.metric} ({s.unit})" if s.unit else s.metric for s in series]),
+        ]
+    )
+
+
+@devices.command("add")
+@click.argument("device_id")
+@click.option("--name", default="", help="Display name (default: the id).")
+@click.option("--type", "type_", default="unknown", show_default=True, help="Device type.")
+@click.option("--location", help="Where it is.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for several).")
+@click.option("--ip", help="Its IPv4 or IPv6 address.")
+@click.option("--mac", help="Its MAC address.")
+@json_option
+@pass_ctx
+def add(
+    state: CliContext,
+    device_id: str,
+    name: str,
+    type_: str,
+    location: str | None,
+    tags: tuple[str, ...],
+    ip: str | None,
+    mac: str | None,
+    as_json: bool,
+) -> None:
+    """Register a device by hand (devices that speak register themselves)."""
+    from pydantic import ValidationError
+
+    try:
+        create = DeviceCreate(
+            id=device_id, name=name, type=type_, location=location, tags=list(tags), ip=ip, mac=mac
+        )
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"], param_hint="DEVICE_ID") from exc
+    with state.core.db.writer() as session:
+        created = device_service.register_device(session=session, create=create, actor=state.actor)
+    if as_json:
+        print_json(created)
+    else:
+        click.echo(f"registered {created.id}")
