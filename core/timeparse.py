@@ -30,7 +30,10 @@ def parse_time(text: str, *, now: datetime) -> datetime:
         return now
     if match := _RELATIVE.match(value):
         amount, unit = float(match[1]), match[2].lower()
-        return now - _UNITS[unit] * amount
+        try:
+            return now - _UNITS[unit] * amount
+        except (OverflowError, ValueError) as exc:
+            raise InvalidInput(f"{text!r} reaches outside the calendar") from exc
     if re.fullmatch(r"\d+(\.\d+)?", value):
         number = float(value)
         seconds = number / 1000 if number >= _EPOCH_MS_ABOVE else number

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from core.models import Actor, ChangeLog, ChangePublic
+
+CHANGE_LOG_LOCK = 0x57415244  # "WARD"
 
 
 def record_change(
@@ -17,6 +20,12 @@ def record_change(
     summary: str,
 ) -> None:
     """Add a change_log row to the session's transaction (the caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids come from a sequence at insert time, not at commit: without this lock a feed
+        # reading "ids after the last one seen" could pass over a slower transaction's row.
+        # Holding it to the commit makes change-writing transactions commit in id order
+        # (on SQLite, BEGIN IMMEDIATE already serialises writers).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
     session.add(
         ChangeLog(
             actor=actor.name,

@@ -1,0 +1,193 @@
+"""Fixtures shared by every test folder.
+
+Real things wherever the machine has them: a SQLite file in a temporary directory, a
+brand-new PostgreSQL database per test, a real ``mosquitto`` on a free port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from core.config import Settings, load_settings
+from core.runtime import Core, open_core
+from tests.factories import FakeClock
+
+PG_URL_ENV = "WARDEN_TEST_PG_URL"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MOSQUITTO = "/usr/sbin/mosquitto"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip a test that needs something this machine lacks; CI must never skip silently."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: required, not skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _no_warden_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's WARDEN_* variables (except the test PG server)."""
+    for name in list(os.environ):
+        if name.startswith("WARDEN_") and name != PG_URL_ENV:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh, empty directory for WARDEN_DATA_DIR."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """Settings with the SQLite database in ``data_dir``."""
+    return load_settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def core(settings: Settings) -> Iterator[Core]:
+    """A Core on a fresh, migrated SQLite database."""
+    opened = open_core(settings)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a brand-new PostgreSQL database, dropped after the test."""
+    server_url = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)
+    admin = create_engine(
+        server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    name = f"warden_test_{uuid.uuid4().hex}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        shown = make_url(server_url).render_as_string(hide_password=True)
+        reason = " ".join(str(exc.orig).split())
+        _unavailable(f"PostgreSQL not reachable at {shown}: {reason}")
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_core(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Core]:
+    """A Core on a fresh, migrated database of each backend in turn."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        backend_settings = load_settings(data_dir=data_dir, database_url=url)
+    else:
+        backend_settings = load_settings(data_dir=data_dir)
+    opened = open_core(backend_settings)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start_mosquitto(directory: Path, host: str) -> tuple[subprocess.Popen[bytes], int] | None:
+    """mosquitto listening on a free port, or None when it exited (the port was taken
+    between choosing and binding it)."""
+    port = _free_port(host)
+    config = directory / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} {host}\nallow_anonymous true\npersistence false\nlog_dest stderr\n"
+    )
+    with (directory / "mosquitto.log").open("ab") as log_file:
+        process = subprocess.Popen(
+            [MOSQUITTO, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 10
+    while process.poll() is None and time.monotonic() < deadline:
+        if _accepts(host, port):
+            if process.poll() is None:
+                return process, port
+            break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)  # returns early only if it died
+    _stop(process)
+    return None
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A real mosquitto on a free port of 127.0.0.1, with a config written here."""
+    if shutil.which(MOSQUITTO) is None:
+        _unavailable(f"mosquitto is not installed at {MOSQUITTO} (apt-get install mosquitto)")
+    host = "127.0.0.1"
+    started = None
+    for _attempt in range(3):
+        started = _start_mosquitto(tmp_path, host)
+        if started is not None:
+            break
+    if started is None:
+        log = (tmp_path / "mosquitto.log").read_text(errors="replace")
+        pytest.fail(f"mosquitto did not start on {host}:\n{log}", pytrace=False)
+    process, port = started
+    try:
+        yield Broker(host=host, port=port, log=tmp_path / "mosquitto.log")
+    finally:
+        _stop(process)
