@@ -77,6 +77,21 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = Field(
         default=None, description="MQTT password (masked by `warden config show`)."
     )
+    mqtt_session_expiry_s: int = Field(
+        default=86_400,
+        ge=3600,
+        description="How long the broker keeps Warden's session (subscriptions and queued "
+        "QoS 1 messages) while Warden is away, in seconds.",
+    )
+    mqtt_ca_file: Path | None = Field(
+        default=None, description="CA certificate file for mqtts:// brokers."
+    )
+    mqtt_cert_file: Path | None = Field(
+        default=None, description="Client certificate file for mqtts:// brokers."
+    )
+    mqtt_key_file: Path | None = Field(
+        default=None, description="Client private key file for mqtts:// brokers."
+    )
     http_host: str = Field(
         default="127.0.0.1", description="Address the web console and REST API listen on."
     )

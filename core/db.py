@@ -23,7 +23,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, Table, create_engine, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
@@ -145,3 +146,14 @@ def head_revision() -> str | None:
 
 def _current_revision(connection: Any) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def insert_ignore(session: Session, table: Table) -> Insert:
+    """An INSERT that skips rows whose key is already stored (at-least-once delivery
+    resends; the first copy wins)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return insert(table)

@@ -12,12 +12,26 @@ import core.models  # noqa: F401  (registers the tables)
 target_metadata = SQLModel.metadata
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write Warden's column types as plain SQLAlchemy ones, so migrations never import the
+    models (which change) and stay runnable forever."""
+    if type_ == "type":
+        name = type(obj).__name__
+        if name == "AutoString":
+            length = getattr(obj, "length", None)
+            return f"sa.String(length={length})" if length else "sa.String()"
+        if name == "UTCDateTime":
+            return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

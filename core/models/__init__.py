@@ -2,6 +2,7 @@
 ``SQLModel.metadata`` (migrations and tests rely on that)."""
 
 from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin
+from core.models.command import Command, CommandPublic, CommandState
 from core.models.deadletter import DeadLetter, DeadLetterPublic
 from core.models.device import (
     Device,
@@ -11,6 +12,7 @@ from core.models.device import (
     DeviceStatus,
     DeviceUpdate,
 )
+from core.models.ingest import DeviceSeq, SeqPublic
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
@@ -18,18 +20,23 @@ __all__ = [
     "Actor",
     "ChangeLog",
     "ChangePublic",
+    "Command",
+    "CommandPublic",
+    "CommandState",
     "DeadLetter",
     "DeadLetterPublic",
     "Device",
     "DeviceCreate",
     "DeviceFilter",
     "DevicePublic",
+    "DeviceSeq",
     "DeviceStatus",
     "DeviceUpdate",
     "Origin",
     "Point",
     "Reading",
     "ReadingIn",
+    "SeqPublic",
     "Series",
     "SeriesPublic",
     "SeriesWindow",

@@ -32,7 +32,20 @@ class DeviceBase(SQLModel):
     mac: str | None = Field(default=None, max_length=17)
 
 
-class Device(DeviceBase, table=True):
+class DeviceFacts(SQLModel):
+    """What a device reports about itself (hello, flat-JSON attributes, accepted config)."""
+
+    send_interval_s: int | None = None
+    """From the last accepted ``update_config``; ``None`` means the protocol default."""
+    hello_interval_s: int | None = None
+    uptime_s: int | None = None
+    buf_usage_pct: float | None = None
+    broker_connections: int | None = None
+    temp_internal: float | None = None
+    attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Device(DeviceBase, DeviceFacts, table=True):
     id: str = Field(primary_key=True, max_length=64)
     status: DeviceStatus = Field(default=DeviceStatus.UNKNOWN, sa_type=String(16), index=True)
     last_seen: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -67,7 +80,7 @@ class DeviceUpdate(SQLModel):
     mac: str | None = None
 
 
-class DevicePublic(DeviceBase):
+class DevicePublic(DeviceBase, DeviceFacts):
     id: str
     status: DeviceStatus
     last_seen: datetime | None

@@ -16,8 +16,10 @@ from core.models import (
     DevicePublic,
     DeviceStatus,
     DeviceUpdate,
+    SeqPublic,
 )
 from core.models.device import DEVICE_ID_PATTERN
+from core.models.ingest import DeviceSeq
 from core.models.types import utcnow
 from core.services.changes import record_change
 
@@ -160,19 +162,22 @@ def list_devices(
         query = query.where(Device.status == filters.status)
     if filters.type:
         query = query.where(
-            or_(Device.type == filters.type, col(Device.type).startswith(f"{filters.type}_"))
+            or_(
+                Device.type == filters.type,
+                col(Device.type).startswith(f"{filters.type}_", autoescape=True),
+            )
         )
     if filters.location:
         query = query.where(Device.location == filters.location)
     if filters.enabled is not None:
         query = query.where(Device.enabled == filters.enabled)
     if filters.text:
-        pattern = f"%{filters.text}%"
+        words = filters.text  # typed by a person: % and _ are literal
         query = query.where(
             or_(
-                col(Device.id).ilike(pattern),
-                col(Device.name).ilike(pattern),
-                col(Device.ip).ilike(pattern),
+                col(Device.id).icontains(words, autoescape=True),
+                col(Device.name).icontains(words, autoescape=True),
+                col(Device.ip).icontains(words, autoescape=True),
             )
         )
     devices = session.exec(query).all()
@@ -223,3 +228,9 @@ def set_enabled(*, session: Session, device_id: str, enabled: bool, actor: Actor
         )
         session.commit()
     return _public(device)
+
+
+def get_seq(*, session: Session, device_id: str) -> SeqPublic | None:
+    """Sequence statistics of a device speaking the v2 protocol (None for others)."""
+    row = session.get(DeviceSeq, device_id)
+    return SeqPublic.model_validate(row, from_attributes=True) if row is not None else None

@@ -3,10 +3,15 @@ rejected."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import Session, SQLModel, col, func, select
 
 from core.models import DeadLetter, Device, Reading, Series
+from core.services import runtime
 from core.services.changes import last_change_id
+from core.services.ingest import load_counters
 
 
 class StoreStats(SQLModel):
@@ -17,9 +22,13 @@ class StoreStats(SQLModel):
     dead_letters: int
     dead_letters_by_reason: dict[str, int]
     last_change_id: int
+    ingest: dict[str, Any]
+    """The pipeline's cumulative counters, persisted with every committed batch."""
+    agent: dict[str, Any] | None
+    """The running agent's last heartbeat (brokers, queue depth), if any."""
 
 
-def store_stats(*, session: Session) -> StoreStats:
+def store_stats(*, session: Session, now: datetime) -> StoreStats:
     """What the database holds. Counting readings scans the table: about half a second
     for 10 million rows on a Raspberry Pi class machine, so front ends should not poll it."""
     by_status = dict(
@@ -36,4 +45,6 @@ def store_stats(*, session: Session) -> StoreStats:
         dead_letters=sum(by_reason.values()),
         dead_letters_by_reason=by_reason,
         last_change_id=last_change_id(session=session),
+        ingest=load_counters(session=session),
+        agent=runtime.get_state(session=session, key=runtime.AGENT_KEY, now=now),
     )

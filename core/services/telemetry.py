@@ -6,11 +6,11 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, func, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from core.clock import from_ms, to_ms
+from core.db import insert_ignore
 from core.errors import InvalidInput, SeriesNotFound
 from core.models import (
     Actor,
@@ -25,17 +25,6 @@ from core.services.changes import record_change
 from core.services.devices import find_device
 
 MAX_POINTS = 10_000
-
-
-def _insert_ignoring_duplicates(session: Session, table: Table):  # type: ignore[no-untyped-def]
-    """An INSERT that skips rows whose key is already stored (at-least-once delivery
-    resends; the first copy wins)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return insert(table)
 
 
 def ensure_series(
@@ -56,7 +45,7 @@ def ensure_series(
     missing = [m for m in metrics if m not in existing]
     if missing:
         session.execute(
-            _insert_ignoring_duplicates(session, Series.__table__),
+            insert_ignore(session, Series.__table__),
             [{"device_id": device_id, "metric": m, "unit": metrics[m]} for m in missing],
         )
         existing.update(
@@ -86,11 +75,13 @@ def append_readings(
     for reading in readings:
         units.setdefault(reading.metric, reading.unit)
     series_ids = ensure_series(session=session, device_id=device_id, metrics=units)
+    # RETURNING gives the rows really inserted on both backends (psycopg reports no
+    # rowcount for a multi-row insert).
     result = session.execute(
-        _insert_ignoring_duplicates(session, Reading.__table__),
+        insert_ignore(session, Reading.__table__).returning(Reading.__table__.c.ts),
         [{"series_id": series_ids[r.metric], "ts": r.ts, "value": r.value} for r in readings],
     )
-    stored = max(result.rowcount, 0)
+    stored = len(result.all())
     if stored == 0:  # all resent: nothing new to tell anyone
         session.commit()
         return 0
@@ -177,3 +168,33 @@ def query_series(
         rows=sum(p.count for p in result),
         points=result,
     )
+
+
+def raw_readings(
+    *,
+    session: Session,
+    device_id: str,
+    metric: str,
+    since: datetime,
+    until: datetime,
+    limit: int = 1000,
+) -> list[tuple[int, float]]:
+    """The newest stored readings of a series in ``[since, until)``, as (ts_ms, value),
+    oldest first; at most ``limit`` of them."""
+    device = find_device(session, device_id)
+    series = session.exec(
+        select(Series).where(Series.device_id == device.id, Series.metric == metric)
+    ).first()
+    if series is None:
+        return []
+    rows = session.exec(
+        select(Reading.ts, Reading.value)
+        .where(
+            Reading.series_id == series.id,
+            col(Reading.ts) >= to_ms(since),
+            col(Reading.ts) < to_ms(until),
+        )
+        .order_by(col(Reading.ts).desc())
+        .limit(limit)
+    ).all()
+    return [(ts, value) for ts, value in reversed(rows)]

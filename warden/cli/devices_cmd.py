@@ -69,8 +69,15 @@ def show(state: CliContext, device: str, as_json: bool) -> None:
     with state.core.db.reader() as session:
         found = device_service.get_device(session=session, ref=device)
         series = telemetry_service.list_series(session=session, device_id=found.id)
+        seq = device_service.get_seq(session=session, device_id=found.id)
     if as_json:
-        print_json({**found.model_dump(mode="json"), "series": [s.model_dump() for s in series]})
+        print_json(
+            {
+                **found.model_dump(mode="json"),
+                "series": [s.model_dump() for s in series],
+                "seq": seq.model_dump() if seq else None,
+            }
+        )
         return
     print_fields(
         [
@@ -86,6 +93,15 @@ def show(state: CliContext, device: str, as_json: bool) -> None:
             ("location", found.location),
             ("tags", found.tags),
             ("series", [f"{s.metric} ({s.unit})" if s.unit else s.metric for s in series]),
+            (
+                "seq",
+                f"boot {seq.boot}, last {seq.last}, {seq.duplicates} duplicates, "
+                f"{seq.gaps} gaps ({seq.missing} missing)"
+                if seq
+                else None,
+            ),
+            ("uptime", f"{found.uptime_s} s" if found.uptime_s is not None else None),
+            ("buffer", f"{found.buf_usage_pct:g} %" if found.buf_usage_pct is not None else None),
         ]
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from warden.cli.context import CliContext, pass_ctx
 from warden.cli.exits import not_built
 
 
@@ -18,9 +19,19 @@ def serve(demo: bool) -> None:
 
 
 @click.command()
-def agent() -> None:
-    """Collectors, scheduler and enforcement, without the web front end."""
-    not_built("warden agent", "the telemetry pipeline issue")
+@pass_ctx
+def agent(state: CliContext) -> None:
+    """Collectors, writer and scheduled jobs, without the web front end. Runs until
+    SIGINT/SIGTERM; enforcement arrives with its issue."""
+    from warden.agent import Agent, configure_logging, wait_for_signal
+
+    configure_logging(state.settings.log_level)
+    running = Agent(state.core)
+    running.start()
+    try:
+        wait_for_signal()
+    finally:
+        running.stop()
 
 
 @click.command()

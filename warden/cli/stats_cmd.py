@@ -15,7 +15,7 @@ from warden.cli.output import print_fields, print_json
 def stats(state: CliContext, as_json: bool) -> None:
     """Counts of devices, series, readings and dead letters."""
     with state.core.db.reader() as session:
-        result = store_stats(session=session)
+        result = store_stats(session=session, now=state.core.clock.now())
     if as_json:
         print_json(result)
         return
@@ -28,5 +28,31 @@ def stats(state: CliContext, as_json: bool) -> None:
             ("readings", result.readings),
             ("dead letters", f"{result.dead_letters}" + (f" ({reasons})" if reasons else "")),
             ("last change", result.last_change_id),
+            *_ingest_lines(result.ingest),
+            ("agent", _agent_line(result.agent)),
         ]
     )
+
+
+def _ingest_lines(ingest: dict) -> list[tuple[str, object]]:
+    if not ingest:
+        return [("ingest", "nothing received yet")]
+    return [
+        ("received", ingest.get("received", 0)),
+        ("stored messages", ingest.get("stored_messages", 0)),
+        ("stored measurements", ingest.get("stored_measurements", 0)),
+        ("duplicates", ingest.get("duplicates", 0)),
+        ("missing (gaps)", ingest.get("missing", 0)),
+        ("commit batches", ingest.get("batches", 0)),
+    ]
+
+
+def _agent_line(agent: dict | None) -> str:
+    if agent is None:
+        return "never ran on this database"
+    if not agent.get("running"):
+        return f"not running (last heartbeat {agent['updated_at']})"
+    brokers = ", ".join(
+        f"{b['url']} {'up' if b['connected'] else 'DOWN'}" for b in agent.get("brokers", [])
+    )
+    return f"running, pid {agent.get('pid')}, queue {agent.get('queue_depth')}, {brokers}"

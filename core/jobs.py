@@ -1,0 +1,48 @@
+"""The periodic jobs of the pipeline, as plain functions of their inputs. The composition
+root schedules them (APScheduler, ``coalesce=True, max_instances=1``); tests call them with
+a fake clock."""
+
+from __future__ import annotations
+
+import logging
+
+from core.clock import Clock, to_ms
+from core.db import Database
+from core.ports import ConfigPublisher
+from core.protocol import TopicKind, encode_command, topic_for
+from core.services import commands, liveness
+
+log = logging.getLogger(__name__)
+
+
+def check_liveness(db: Database, clock: Clock) -> list[str]:
+    """Mark devices offline that have been silent too long."""
+    with db.writer() as session:
+        return liveness.expire_silent_devices(session=session, now=clock.now())
+
+
+def dispatch_commands(
+    db: Database, publisher: ConfigPublisher, clock: Clock, *, prefix: str, qos: int = 1
+) -> int:
+    """Send pending commands to devices that are online; returns how many went out."""
+    with db.reader() as session:
+        due = commands.due_commands(session=session)
+    sent = 0
+    for command in due:
+        payload = encode_command(
+            cmd_id=command.id, cmd=command.cmd, params=command.params, ts_ms=to_ms(clock.now())
+        )
+        if not publisher.publish(
+            topic_for(command.device_id, TopicKind.COMMAND, prefix), payload, qos
+        ):
+            log.info("no broker took %s for %s; it stays pending", command.cmd, command.device_id)
+            break
+        with db.writer() as session:
+            commands.mark_sent(session=session, cmd_id=command.id, now=clock.now())
+        sent += 1
+    return sent
+
+
+def expire_commands(db: Database, clock: Clock) -> int:
+    with db.writer() as session:
+        return len(commands.expire_commands(session=session, now=clock.now()))

@@ -1,0 +1,125 @@
+"""Judging raw messages: decode, tell new from duplicate, notice boots and gaps, and turn
+what cannot be used into dead letters. Pure apart from the sequence state it keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.models.deadletter import HEAD_BYTES
+from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
+from core.protocol import (
+    CommandAck,
+    FlatData,
+    Hello,
+    Message,
+    OtaStatus,
+    ProtocolError,
+    SeqState,
+    Status,
+    Telemetry,
+    Verdict,
+    boot_signal,
+    decode,
+    derive_power,
+    observe,
+)
+
+SeqLoader = Callable[[str], SeqState | None]
+
+_DC = frozenset({"voltage_dc", "current_dc"})
+_AC = frozenset({"voltage_ac", "current_ac"})
+
+
+def type_hint(metrics: set[str]) -> str | None:
+    """A device type guessed from what it measures (power meters derive power)."""
+    if metrics >= _DC:
+        return "power_meter_dc"
+    if metrics >= _AC:
+        return "power_meter_ac"
+    return None
+
+
+class Judge:
+    """Keeps each device's sequence state (loaded on first sight through ``load_seq``) and
+    adds every message's consequences to a batch."""
+
+    def __init__(self, *, prefix: str, max_payload_bytes: int, load_seq: SeqLoader) -> None:
+        self._prefix = prefix
+        self._max_bytes = max_payload_bytes
+        self._load_seq = load_seq
+        self._states: dict[str, SeqState] = {}
+
+    def forget(self) -> None:
+        """Drop cached state (after a failed commit the database is the truth again)."""
+        self._states.clear()
+
+    def _state(self, device_id: str) -> SeqState:
+        state = self._states.get(device_id)
+        if state is None:
+            state = self._load_seq(device_id) or SeqState()
+            self._states[device_id] = state
+        return state
+
+    def add(self, raw: RawMessage, batch: IngestBatch) -> None:
+        try:
+            message = decode(
+                raw.topic,
+                raw.payload,
+                prefix=self._prefix,
+                max_bytes=self._max_bytes,
+                received_ms=raw.received_ms,
+            )
+        except ProtocolError as error:
+            batch.dead_letters.append(DeadLetterRow.from_error(raw, error, HEAD_BYTES))
+            return
+        device_id = message.device_id
+        sighting = batch.sighting(device_id)
+        if raw.received_ms > sighting.last_seen_ms:
+            sighting.last_seen_ms = raw.received_ms
+
+        if isinstance(message, FlatData):
+            batch.messages += 1
+            self._add_readings(batch, device_id, message.measurements)
+            if message.attributes:
+                sighting.attributes = {**(sighting.attributes or {}), **message.attributes}
+                if hint := message.attributes.get("type"):
+                    sighting.type_hint = hint
+            return
+
+        if not self._is_new(raw, message, batch):
+            batch.duplicates += 1
+            return
+        batch.messages += 1
+        if isinstance(message, Telemetry):
+            self._add_readings(batch, device_id, message.measurements)
+            hint = type_hint({m.metric for m in message.measurements})
+            if hint:
+                sighting.type_hint = hint
+                self._add_readings(batch, device_id, derive_power(hint, message.measurements))
+        elif isinstance(message, Hello):
+            sighting.hello = message
+        elif isinstance(message, Status):
+            sighting.went_offline = not message.online
+        elif isinstance(message, CommandAck):
+            batch.acks.append(message)
+        elif isinstance(message, OtaStatus):
+            batch.ota.append(message)
+
+    def _is_new(self, raw: RawMessage, message: Message, batch: IngestBatch) -> bool:
+        device_id = message.device_id
+        state = self._state(device_id)
+        # A retained replay is old news, not a connect: it starts no boot.
+        new_boot = not raw.retained and boot_signal(state, message)
+        verdict, missing = observe(state, message.seq, new_boot=new_boot)  # type: ignore[union-attr]
+        batch.seq_states[device_id] = state
+        if new_boot:
+            batch.sighting(device_id).new_boot = True
+        if missing:
+            batch.gaps[device_id] = batch.gaps.get(device_id, 0) + missing
+        return verdict is Verdict.NEW
+
+    @staticmethod
+    def _add_readings(batch: IngestBatch, device_id: str, measurements) -> None:  # type: ignore[no-untyped-def]
+        rows = batch.readings
+        for m in measurements:
+            rows.append((device_id, m.metric, m.unit, m.ts_ms, m.value))

@@ -1,0 +1,275 @@
+"""The single writer thread of the firehose.
+
+Producers (the MQTT network threads, the HTTP ingest route) ``submit`` raw messages into a
+bounded queue; when it is full they block, which stops the MQTT client reading from its
+socket: back-pressure instead of unbounded memory. The writer takes up to ``max_batch``
+messages or whatever arrived within ``max_delay_s`` of the first, judges them, commits the
+batch in one transaction, and only then acknowledges every message of the batch. A failed
+commit is retried (the batch re-judged from its raw messages against the database) and
+nothing is acknowledged meanwhile, so the broker redelivers whatever a crash loses.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.clock import Clock, SystemClock, to_ms
+from core.db import Database
+from core.models.deadletter import HEAD_BYTES
+from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
+from core.pipeline.judge import Judge
+from core.services import ingest
+
+log = logging.getLogger(__name__)
+
+RETRY_MIN_S = 0.2
+INTERNAL_ERROR = "internal_error"
+"""Dead-letter reason of a message Warden itself failed on (a bug, kept for the report)."""
+RETRY_MAX_S = 10.0
+
+
+@dataclass
+class IngestCounters:
+    """Cumulative counts since the database was created (persisted with every batch)."""
+
+    received: int = 0
+    stored_messages: int = 0
+    stored_measurements: int = 0
+    duplicates: int = 0
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    missing: int = 0
+    batches: int = 0
+    commit_failures: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "stored_messages": self.stored_messages,
+            "stored_measurements": self.stored_measurements,
+            "duplicates": self.duplicates,
+            "dead_letters": dict(self.dead_letters),
+            "missing": self.missing,
+            "batches": self.batches,
+            "commit_failures": self.commit_failures,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IngestCounters:
+        counters = cls()
+        for name in (
+            "received",
+            "stored_messages",
+            "stored_measurements",
+            "duplicates",
+            "missing",
+            "batches",
+            "commit_failures",
+        ):
+            setattr(counters, name, int(data.get(name, 0)))
+        counters.dead_letters = Counter(data.get("dead_letters", {}))
+        return counters
+
+    def add(self, batch: IngestBatch, received: int) -> None:
+        self.received += received
+        self.stored_messages += batch.messages
+        self.stored_measurements += len(batch.readings)
+        self.duplicates += batch.duplicates
+        self.missing += sum(batch.gaps.values())
+        for dead in batch.dead_letters:
+            self.dead_letters[dead.reason] += 1
+        self.batches += 1
+
+
+class IngestWriter:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        prefix: str,
+        max_payload_bytes: int,
+        clock: Clock | None = None,
+        max_batch: int = 5000,
+        max_delay_s: float = 0.1,
+        queue_size: int = 20_000,
+        extra_state: Callable[[], dict[str, Any]] | None = None,
+        on_committed: Callable[[IngestBatch], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+        self._max_batch = max_batch
+        self._max_delay_s = max_delay_s
+        self._queue: queue.Queue[RawMessage] = queue.Queue(maxsize=queue_size)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._series = ingest.SeriesCache()
+        self._judge = Judge(
+            prefix=prefix, max_payload_bytes=max_payload_bytes, load_seq=self._load_seq
+        )
+        self._extra_state = extra_state
+        self._on_committed = on_committed
+        with db.reader() as session:
+            self.counters = IngestCounters.from_json(ingest.load_counters(session=session))
+        self.idle = threading.Event()
+        """Set whenever the queue is empty and no batch is in progress (tests wait on it)."""
+        self.idle.set()
+
+    # -- producers ---------------------------------------------------------------------
+
+    def submit(self, message: RawMessage) -> None:
+        """Queue a message; blocks while the queue is full (back-pressure)."""
+        self.idle.clear()
+        self._queue.put(message)
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then stop."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- the writer thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            raws = self._take_batch()
+            if not raws:
+                if self._stop.is_set():
+                    return
+                continue
+            self._commit_with_retry(raws)
+            if self._queue.empty():
+                self.idle.set()
+
+    def _take_batch(self) -> list[RawMessage]:
+        try:
+            first = self._queue.get(timeout=0.2)
+        except queue.Empty:
+            if self._queue.empty():
+                self.idle.set()
+            return []
+        raws = [first]
+        deadline = time.monotonic() + self._max_delay_s
+        while len(raws) < self._max_batch:
+            try:
+                raws.append(self._queue.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                raws.append(self._queue.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return raws
+
+    def _commit_with_retry(self, raws: list[RawMessage]) -> None:
+        delay = RETRY_MIN_S
+        while True:
+            try:
+                batch = self._judged(raws)
+                self._commit(batch, len(raws))
+                break
+            except SQLAlchemyError as exc:
+                self.counters.commit_failures += 1
+                log.error(
+                    "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
+                    delay,
+                    exc,
+                )
+                self._forget()
+                if self._stop.wait(delay):
+                    return  # stopping: unacknowledged messages are redelivered by the broker
+                delay = min(delay * 2, RETRY_MAX_S)
+            except Exception:
+                # A bug met by some message. Find it by committing one message at a time, so
+                # the rest are stored and the culprit is kept as a dead letter.
+                log.exception("ingest failed on a batch of %d; isolating the message", len(raws))
+                self._forget()
+                if len(raws) == 1:
+                    batch = self._internal_error(raws[0])
+                    self._commit(batch, 1)
+                    break
+                for raw in raws:
+                    self._commit_with_retry([raw])
+                return
+        self._acknowledge(raws)
+        if self._on_committed is not None:
+            self._on_committed(batch)
+
+    def _judged(self, raws: list[RawMessage]) -> IngestBatch:
+        batch = IngestBatch()
+        for raw in raws:
+            self._judge.add(raw, batch)
+        return batch
+
+    def _forget(self) -> None:
+        """After a failure the database is the truth again: re-judge against it."""
+        self._judge.forget()
+        self._series.clear()
+
+    @staticmethod
+    def _internal_error(raw: RawMessage) -> IngestBatch:
+        batch = IngestBatch()
+        batch.dead_letters.append(
+            DeadLetterRow(
+                source=raw.source,
+                topic=raw.topic[:512],
+                reason=INTERNAL_ERROR,
+                detail="Warden failed on this message; its log has the error",
+                size=len(raw.payload),
+                head=bytes(raw.payload[:HEAD_BYTES]),
+                received_ms=raw.received_ms,
+            )
+        )
+        return batch
+
+    @staticmethod
+    def _acknowledge(raws: list[RawMessage]) -> None:
+        for raw in raws:
+            if raw.ack is not None:
+                try:
+                    raw.ack()
+                except Exception:  # a broker gone away; it redelivers on reconnect
+                    log.warning("acknowledgement failed for %s", raw.topic, exc_info=True)
+
+    def _commit(self, batch: IngestBatch, received: int) -> None:
+        counters = IngestCounters.from_json(self.counters.to_json())
+        counters.add(batch, received)
+        snapshot = counters.to_json()
+        if self._extra_state is not None:
+            snapshot.update(self._extra_state())
+        snapshot["queue_depth"] = self.queue_depth
+        snapshot["at_ms"] = to_ms(self._clock.now())
+        with self._db.writer() as session:
+            ingest.commit_batch(
+                session=session,
+                batch=batch,
+                series_cache=self._series,
+                now=self._clock.now(),
+                counters=snapshot,
+            )
+        self.counters = counters
+
+    def _load_seq(self, device_id: str):  # type: ignore[no-untyped-def]
+        with self._db.reader() as session:
+            return ingest.load_seq_state(session=session, device_id=device_id)

@@ -1,0 +1,145 @@
+"""The device command queue: pending → sent → accepted / rejected / error / unsupported /
+timed out. Commands wait while their device is offline and go out when it returns."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from core.errors import InvalidInput, NotFound
+from core.models import (
+    Actor,
+    Command,
+    CommandPublic,
+    CommandState,
+    Device,
+    DeviceStatus,
+)
+from core.protocol import ProtocolError, validate_command
+from core.services.changes import record_change
+from core.services.devices import find_device
+
+DEFAULT_TIMEOUT_S = 60
+
+
+def _public(command: Command) -> CommandPublic:
+    return CommandPublic.model_validate(command, from_attributes=True)
+
+
+def queue_command(
+    *,
+    session: Session,
+    device_ref: str,
+    cmd: str,
+    params: dict | None = None,
+    actor: Actor,
+    timeout_s: int = DEFAULT_TIMEOUT_S,
+) -> CommandPublic:
+    """Validate a command against the protocol and queue it for the device."""
+    device = find_device(session, device_ref)
+    try:
+        normalised = validate_command(cmd, dict(params or {}))
+    except ProtocolError as exc:
+        raise InvalidInput(f"{cmd}: {exc.detail}") from exc
+    if not 1 <= timeout_s <= 86_400:
+        raise InvalidInput("timeout must be between 1 s and 1 day")
+    command = Command(
+        id=str(uuid.uuid4()),
+        device_id=device.id,
+        cmd=cmd,
+        params=normalised,
+        actor=actor.name,
+        timeout_s=timeout_s,
+    )
+    session.add(command)
+    record_change(
+        session=session,
+        actor=actor,
+        kind="command.queued",
+        entity="command",
+        entity_id=command.id,
+        summary=f"{cmd} queued for {device.id}",
+    )
+    session.commit()
+    return _public(command)
+
+
+def get_command(*, session: Session, cmd_id: str) -> CommandPublic:
+    command = session.get(Command, cmd_id)
+    if command is None:
+        raise NotFound(f"no command {cmd_id}")
+    return _public(command)
+
+
+def list_commands(
+    *,
+    session: Session,
+    device_ref: str | None = None,
+    state: CommandState | None = None,
+    limit: int = 100,
+) -> list[CommandPublic]:
+    query = select(Command).order_by(col(Command.created_at).desc()).limit(limit)
+    if device_ref is not None:
+        query = query.where(Command.device_id == find_device(session, device_ref).id)
+    if state is not None:
+        query = query.where(Command.state == state)
+    return [_public(c) for c in session.exec(query)]
+
+
+def due_commands(*, session: Session, limit: int = 100) -> list[CommandPublic]:
+    """Pending commands whose device is online, oldest first."""
+    query = (
+        select(Command)
+        .join(Device, col(Device.id) == col(Command.device_id))
+        .where(Command.state == CommandState.PENDING, Device.status == DeviceStatus.ONLINE)
+        .order_by(col(Command.created_at))
+        .limit(limit)
+    )
+    return [_public(c) for c in session.exec(query)]
+
+
+def mark_sent(*, session: Session, cmd_id: str, now: datetime) -> CommandPublic:
+    command = session.get(Command, cmd_id)
+    if command is None:
+        raise NotFound(f"no command {cmd_id}")
+    if command.state is CommandState.PENDING:
+        command.state = CommandState.SENT
+        command.sent_at = now
+        session.add(command)
+        record_change(
+            session=session,
+            actor=Actor.system("collector"),
+            kind="command.sent",
+            entity="command",
+            entity_id=command.id,
+            summary=f"{command.cmd} sent to {command.device_id}",
+        )
+        session.commit()
+    return _public(command)
+
+
+def expire_commands(*, session: Session, now: datetime) -> list[CommandPublic]:
+    """Sent commands that got no acknowledgement within their timeout become timed out."""
+    expired = []
+    for command in session.exec(select(Command).where(Command.state == CommandState.SENT)):
+        if command.sent_at is not None and now - command.sent_at > timedelta(
+            seconds=command.timeout_s
+        ):
+            command.state = CommandState.TIMED_OUT
+            command.finished_at = now
+            command.detail = f"no acknowledgement within {command.timeout_s} s"
+            session.add(command)
+            record_change(
+                session=session,
+                actor=Actor.system("scheduler"),
+                kind="command.timed_out",
+                entity="command",
+                entity_id=command.id,
+                summary=f"{command.cmd} on {command.device_id}: no answer in {command.timeout_s} s",
+            )
+            expired.append(command)
+    if expired:
+        session.commit()
+    return [_public(c) for c in expired]
