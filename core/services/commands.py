@@ -104,7 +104,7 @@ def mark_sent(*, session: Session, cmd_id: str, now: datetime) -> CommandPublic:
     command = session.get(Command, cmd_id)
     if command is None:
         raise NotFound(f"no command {cmd_id}")
-    if command.state is CommandState.PENDING:
+    if command.state == CommandState.PENDING:  # a plain str when loaded from the table
         command.state = CommandState.SENT
         command.sent_at = now
         session.add(command)
