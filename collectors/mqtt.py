@@ -57,10 +57,13 @@ class BrokerLink:
         self._clock = clock
         self._ever_connected = False
         self._stopping = False
+        self._v5 = settings.mqtt_protocol == "5"
         client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=settings.mqtt_client_id,
-            protocol=mqtt.MQTTv5,
+            protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
+            # MQTT 3.1.1 asks for the persistent session here, MQTT 5 at connect.
+            clean_session=None if self._v5 else False,
             manual_ack=True,
         )
         if settings.mqtt_username:
@@ -79,15 +82,18 @@ class BrokerLink:
         self.client = client
 
     def start(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self._settings.mqtt_session_expiry_s
-        self.client.connect_async(
-            self.broker.host,
-            self.broker.port,
-            keepalive=KEEPALIVE_S,
-            clean_start=False,
-            properties=properties,
-        )
+        if self._v5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self._settings.mqtt_session_expiry_s
+            self.client.connect_async(
+                self.broker.host,
+                self.broker.port,
+                keepalive=KEEPALIVE_S,
+                clean_start=False,
+                properties=properties,
+            )
+        else:
+            self.client.connect_async(self.broker.host, self.broker.port, keepalive=KEEPALIVE_S)
         self.client.loop_start()
 
     def stop(self) -> None:
@@ -110,8 +116,15 @@ class BrokerLink:
             "resumed" if flags.session_present else "new",
         )
         self._ever_connected = True
-        options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
-        client.subscribe([(t, options) for t in subscription_topics(self._settings.mqtt_prefix)])
+        topics = subscription_topics(self._settings.mqtt_prefix)
+        if self._v5:
+            # Retained messages only for a new subscription: a resumed session has seen them.
+            options = SubscribeOptions(
+                qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB
+            )
+            client.subscribe([(t, options) for t in topics])
+        else:
+            client.subscribe([(t, 1) for t in topics])
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
         if self.state.connected and not self._stopping:

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = Field(
         default=None, description="MQTT password (masked by `warden config show`)."
     )
+    mqtt_protocol: Literal["5", "3.1.1"] = Field(
+        default="5",
+        description="MQTT version Warden speaks to the brokers: 5, or 3.1.1 for brokers "
+        "without MQTT 5 (the persistent session then lasts as long as the broker keeps it).",
+    )
     mqtt_session_expiry_s: int = Field(
         default=86_400,
         ge=3600,
