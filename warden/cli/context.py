@@ -14,14 +14,14 @@ from core.runtime import Core, open_core
 
 class CliContext:
     def __init__(self, config_file: Path | None) -> None:
-        self._config_file = config_file
+        self.config_file = config_file
         self._settings: Settings | None = None
         self._core: Core | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self._config_file)
+            self._settings = load_settings(self.config_file)
         return self._settings
 
     @property
