@@ -333,6 +333,11 @@ def _apply_command_results(
         command.ota_progress_pct = ota.progress_pct
         if ota.ota_state in ("success", "failed"):
             command.detail = ota.detail or f"OTA {ota.ota_state}"
+            target = ota.fw_version_target or command.params.get("fw_version")
+            device = devices.get(ota.device_id) or session.get(Device, ota.device_id)
+            if ota.ota_state == "success" and target and device is not None:
+                device.firmware = str(target)
+                session.add(device)
             record_change(
                 session=session,
                 actor=_ACTOR,

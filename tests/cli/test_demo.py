@@ -34,16 +34,18 @@ def test_demo_shows_a_live_fleet_and_stops_cleanly(tmp_path):
         )
         return [d["id"] for d in json.loads(listed.stdout)] if listed.returncode == 0 else []
 
+    live: list[str] = []
+
+    def fleet_is_live() -> bool:
+        live[:] = online_devices()
+        return len(live) >= 3 or demo.poll() is not None  # or the demo died: say why below
+
     try:
-        live = wait_until(
-            lambda: len(online_devices()) >= 3,
-            timeout=45,
-            what="the simulated fleet to come online",
-        )
-        assert live
+        wait_until(fleet_is_live, timeout=45, what="the simulated fleet to come online")
     finally:
         demo.send_signal(signal.SIGINT)
         out, err = demo.communicate(timeout=30)
+    assert len(live) >= 3, f"the demo said:\n{out}\n{err}"
     assert demo.returncode == 0, err
     assert "Warden demo running" in out
     assert "demo stopped" in out
