@@ -55,6 +55,8 @@ class DeviceSighting:
 
     last_seen_ms: int = 0
     type_hint: str | None = None
+    live: bool = False
+    """Something arrived live (not a retained replay): the device is online now."""
     went_offline: bool = False
     """The last message of the batch from this device was its last will."""
     hello: Hello | None = None

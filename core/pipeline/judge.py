@@ -74,8 +74,17 @@ class Judge:
             return
         device_id = message.device_id
         sighting = batch.sighting(device_id)
-        if raw.received_ms > sighting.last_seen_ms:
-            sighting.last_seen_ms = raw.received_ms
+        if raw.retained:
+            # Replayed by the broker, maybe from long ago: it says when it was sent, and it
+            # is no sign of life now.
+            seen_ms = min(message.ts_ms, raw.received_ms)
+        else:
+            seen_ms = raw.received_ms
+            sighting.live = True
+            if not isinstance(message, Status):
+                sighting.went_offline = False  # spoke again after its last will
+        if seen_ms > sighting.last_seen_ms:
+            sighting.last_seen_ms = seen_ms
 
         if isinstance(message, FlatData):
             batch.messages += 1

@@ -134,7 +134,7 @@ def _apply_sightings(
             _apply_hello(session, device, seen)
         if seen.attributes:
             device.attributes = {**device.attributes, **seen.attributes}
-        _apply_status(session, device, went_offline=seen.went_offline)
+        _apply_status(session, device, went_offline=seen.went_offline, live=seen.live)
         device.updated_at = now
         session.add(device)
     session.flush()  # series rows refer to the devices
@@ -161,7 +161,7 @@ def _apply_hello(session: Session, device: Device, seen: DeviceSighting) -> None
     device.temp_internal = hello.temp_internal
 
 
-def _apply_status(session: Session, device: Device, *, went_offline: bool) -> None:
+def _apply_status(session: Session, device: Device, *, went_offline: bool, live: bool) -> None:
     if went_offline:
         if device.status != DeviceStatus.OFFLINE:
             device.status = DeviceStatus.OFFLINE
@@ -173,7 +173,7 @@ def _apply_status(session: Session, device: Device, *, went_offline: bool) -> No
                 entity_id=device.id,
                 summary=f"{device.id} is offline (last will)",
             )
-    elif device.status != DeviceStatus.ONLINE:
+    elif live and device.status != DeviceStatus.ONLINE:
         was_known = device.status == DeviceStatus.OFFLINE
         device.status = DeviceStatus.ONLINE
         if was_known:

@@ -211,3 +211,41 @@ def test_a_message_that_trips_a_bug_is_kept_and_the_rest_are_stored(core, monkey
     assert stored_readings(core) == 5
     assert writer.counters.dead_letters == {"internal_error": 1}
     assert writer.counters.stored_messages == 5
+
+
+def test_a_retained_replay_is_no_sign_of_life(core):
+    """A broker replays a device's retained "online" from long ago: Warden records when it
+    was sent, and does not call the device online because of it."""
+    from core.models import Device, DeviceStatus
+
+    writer = make_writer(core)
+    writer.start()
+    old_online = json.dumps(
+        {"v": 2, "device_id": "dc-meter-009", "ts": "2025-01-01T00:00:00Z", "status": "online"}
+    ).encode()
+    writer.submit(
+        RawMessage(
+            topic="iot/dc-meter-009/status",
+            payload=old_online,
+            received_ms=1_770_890_400_000,
+            retained=True,
+        )
+    )
+    writer.stop()
+    with core.db.reader() as session:
+        device = session.get(Device, "dc-meter-009")
+    assert device.status == DeviceStatus.UNKNOWN
+    assert device.last_seen.isoformat() == "2025-01-01T00:00:00+00:00"
+
+    live = make_writer(core)
+    live.start()
+    live.submit(
+        RawMessage(
+            topic="iot/dc-meter-009/telemetry",
+            payload=telemetry(0, device_id="dc-meter-009"),
+            received_ms=1_770_890_400_000,
+        )
+    )
+    live.stop()
+    with core.db.reader() as session:
+        assert session.get(Device, "dc-meter-009").status == DeviceStatus.ONLINE
