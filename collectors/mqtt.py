@@ -116,7 +116,9 @@ class BrokerLink:
             "resumed" if flags.session_present else "new",
         )
         self._ever_connected = True
-        topics = subscription_topics(self._settings.mqtt_prefix)
+        topics = subscription_topics(self._settings.mqtt_prefix) + [
+            flat.pattern for flat in self._settings.flat_topics
+        ]
         if self._v5:
             # Retained messages only for a new subscription: a resumed session has seen them.
             options = SubscribeOptions(

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from core.errors import ConfigError
+from core.protocol.topics import FlatTopic
 
 ENV_PREFIX = "WARDEN_"
 CONFIG_ENV = "WARDEN_CONFIG"
@@ -82,6 +83,11 @@ class Settings(BaseSettings):
         description="MQTT version Warden speaks to the brokers: 5, or 3.1.1 for brokers "
         "without MQTT 5 (the persistent session then lasts as long as the broker keeps it).",
     )
+    mqtt_flat_topics: str = Field(
+        default="",
+        description="Extra MQTT topic filters carrying flat JSON, comma-separated; a + marks "
+        "where the device id stands (e.g. sensors/+/state,zigbee2mqtt/+).",
+    )
     mqtt_session_expiry_s: int = Field(
         default=86_400,
         ge=3600,
@@ -126,6 +132,16 @@ class Settings(BaseSettings):
         _parse_brokers(value)
         return value
 
+    @field_validator("mqtt_flat_topics")
+    @classmethod
+    def _flat_topics_parse(cls, value: str) -> str:
+        _parse_flat_topics(value)
+        return value
+
+    @property
+    def flat_topics(self) -> list[FlatTopic]:
+        return _parse_flat_topics(self.mqtt_flat_topics)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
@@ -153,6 +169,10 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # toml_file is only set on the subclass load_settings() binds to a file.
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def _parse_flat_topics(value: str) -> list[FlatTopic]:
+    return [FlatTopic(p.strip()) for p in value.split(",") if p.strip()]
 
 
 def _parse_brokers(value: str) -> list[BrokerAddress]:

@@ -35,6 +35,7 @@ class Agent:
             core.db,
             prefix=settings.mqtt_prefix,
             max_payload_bytes=settings.max_payload_bytes,
+            flat_topics=settings.flat_topics,
             clock=core.clock,
             extra_state=lambda: {"brokers": self.collector.broker_states()},
         )

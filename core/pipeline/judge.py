@@ -3,13 +3,14 @@ what cannot be used into dead letters. Pure apart from the sequence state it kee
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
 from core.protocol import (
     CommandAck,
     FlatData,
+    FlatTopic,
     Hello,
     Message,
     OtaStatus,
@@ -20,6 +21,7 @@ from core.protocol import (
     Verdict,
     boot_signal,
     decode,
+    decode_flat,
     derive_power,
     observe,
 )
@@ -43,8 +45,16 @@ class Judge:
     """Keeps each device's sequence state (loaded on first sight through ``load_seq``) and
     adds every message's consequences to a batch."""
 
-    def __init__(self, *, prefix: str, max_payload_bytes: int, load_seq: SeqLoader) -> None:
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        max_payload_bytes: int,
+        load_seq: SeqLoader,
+        flat_topics: Sequence[FlatTopic] = (),
+    ) -> None:
         self._prefix = prefix
+        self._flat_topics = tuple(flat_topics)
         self._max_bytes = max_payload_bytes
         self._load_seq = load_seq
         self._states: dict[str, SeqState] = {}
@@ -62,7 +72,7 @@ class Judge:
 
     def add(self, raw: RawMessage, batch: IngestBatch) -> None:
         try:
-            message = decode(
+            message = self._flat(raw) or decode(
                 raw.topic,
                 raw.payload,
                 prefix=self._prefix,
@@ -113,6 +123,16 @@ class Judge:
             batch.acks.append(message)
         elif isinstance(message, OtaStatus):
             batch.ota.append(message)
+
+    def _flat(self, raw: RawMessage) -> FlatData | None:
+        """Flat JSON from a topic configured as flat, or None for the protocol's topics."""
+        for pattern in self._flat_topics:
+            device_id = pattern.device_id(raw.topic)
+            if device_id is not None:
+                return decode_flat(
+                    device_id, raw.payload, max_bytes=self._max_bytes, received_ms=raw.received_ms
+                )
+        return None
 
     def _is_new(self, raw: RawMessage, message: Message, batch: IngestBatch) -> bool:
         device_id = message.device_id

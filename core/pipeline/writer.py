@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from core.db import Database
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
 from core.pipeline.judge import Judge
+from core.protocol import FlatTopic
 from core.services import ingest
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class IngestWriter:
         *,
         prefix: str,
         max_payload_bytes: int,
+        flat_topics: Sequence[FlatTopic] = (),
         clock: Clock | None = None,
         max_batch: int = 5000,
         max_delay_s: float = 0.1,
@@ -112,7 +114,10 @@ class IngestWriter:
         self._thread: threading.Thread | None = None
         self._series = ingest.SeriesCache()
         self._judge = Judge(
-            prefix=prefix, max_payload_bytes=max_payload_bytes, load_seq=self._load_seq
+            prefix=prefix,
+            max_payload_bytes=max_payload_bytes,
+            load_seq=self._load_seq,
+            flat_topics=flat_topics,
         )
         self._extra_state = extra_state
         self._on_committed = on_committed

@@ -22,13 +22,20 @@ from core.protocol.messages import (
 )
 from core.protocol.power import derive_power
 from core.protocol.seq import SeqState, Verdict, boot_signal, observe
-from core.protocol.topics import TopicKind, parse_topic, subscription_topics, topic_for
+from core.protocol.topics import (
+    FlatTopic,
+    TopicKind,
+    parse_topic,
+    subscription_topics,
+    topic_for,
+)
 
 __all__ = [
     "COMMANDS",
     "MAX_PAYLOAD_BYTES",
     "CommandAck",
     "FlatData",
+    "FlatTopic",
     "Hello",
     "Measurement",
     "Message",

@@ -67,3 +67,36 @@ def topic_for(device_id: str, kind: TopicKind, prefix: str = "iot") -> str:
             Reason.BAD_DEVICE_ID, f"device id {show(device_id)} is not 1-64 of A-Z a-z 0-9 _ . : -"
         )
     return f"{prefix}/{device_id}/{TopicKind(kind).value}"
+
+
+class FlatTopic:
+    """An extra topic filter configured as flat JSON, e.g. ``sensors/+/state``: the level
+    matched by its first ``+`` is the device id; ``#`` may end it."""
+
+    def __init__(self, pattern: str) -> None:
+        levels = pattern.split("/")
+        if "+" not in levels:
+            raise ValueError(f"flat topic {pattern!r} needs a + where the device id stands")
+        if any(("+" in lv or "#" in lv) and lv not in ("+", "#") for lv in levels) or (
+            "#" in levels[:-1]
+        ):
+            raise ValueError(f"flat topic {pattern!r} is not a valid MQTT topic filter")
+        self.pattern = pattern
+        self._levels = levels
+        self._id_level = levels.index("+")
+
+    def device_id(self, topic: str) -> str | None:
+        """The device id when ``topic`` matches this filter, else None."""
+        parts = topic.split("/")
+        levels = self._levels
+        if levels[-1] == "#":
+            if len(parts) < len(levels) - 1:
+                return None
+        elif len(parts) != len(levels):
+            return None
+        for level, part in zip(levels, parts, strict=False):
+            if level == "#":
+                break
+            if level != "+" and level != part:
+                return None
+        return parts[self._id_level]

@@ -249,3 +249,43 @@ def test_a_retained_replay_is_no_sign_of_life(core):
     live.stop()
     with core.db.reader() as session:
         assert session.get(Device, "dc-meter-009").status == DeviceStatus.ONLINE
+
+
+def test_topics_configured_as_flat_carry_flat_json(core):
+    from core.protocol import FlatTopic
+
+    writer = make_writer(
+        core, flat_topics=[FlatTopic("zigbee2mqtt/+"), FlatTopic("sensors/+/state/#")]
+    )
+    writer.start()
+    for topic in ("zigbee2mqtt/hall-sensor", "sensors/attic-1/state/now"):
+        writer.submit(
+            RawMessage(
+                topic=topic,
+                received_ms=1_770_890_400_000,
+                payload=b'{"temperature": 21.5, "occupancy": true}',
+            )
+        )
+    writer.submit(
+        RawMessage(
+            topic="sensors/x/other", received_ms=1_770_890_400_000, payload=b'{"temperature": 1}'
+        )
+    )  # matches no filter
+    writer.stop()
+    assert stored_readings(core) == 4  # two devices x (temperature, occupancy as 0/1)
+    assert writer.counters.dead_letters == {"unknown_topic": 1}
+
+
+def test_a_flat_topic_filter_finds_the_device_id():
+    import pytest
+
+    from core.protocol import FlatTopic
+
+    assert FlatTopic("sensors/+/state").device_id("sensors/attic-1/state") == "attic-1"
+    assert FlatTopic("sensors/+/state").device_id("sensors/attic-1/other") is None
+    assert FlatTopic("z2m/+/#").device_id("z2m/lamp/a/b") == "lamp"
+    assert FlatTopic("z2m/+/#").device_id("z2m") is None
+    with pytest.raises(ValueError, match="device id"):
+        FlatTopic("sensors/state")
+    with pytest.raises(ValueError, match="filter"):
+        FlatTopic("sensors/#/x/+")
