@@ -51,3 +51,17 @@ def list_changes(*, session: Session, after_id: int = 0, limit: int = 1000) -> l
 def last_change_id(*, session: Session) -> int:
     latest = session.exec(select(ChangeLog.id).order_by(col(ChangeLog.id).desc()).limit(1)).first()
     return latest or 0
+
+
+def record_device_change(
+    *, session: Session, actor: Actor, kind: str, device_id: str, summary: str
+) -> None:
+    """``record_change`` for the most common entity, a device."""
+    record_change(
+        session=session,
+        actor=actor,
+        kind=kind,
+        entity="device",
+        entity_id=device_id,
+        summary=summary,
+    )

@@ -21,9 +21,7 @@ from core.models import (
 from core.models.device import DEVICE_ID_PATTERN
 from core.models.ingest import DeviceSeq
 from core.models.types import utcnow
-from core.services.changes import record_change
-
-_ENTITY = "device"
+from core.services.changes import record_device_change
 
 
 def _public(device: Device) -> DevicePublic:
@@ -36,12 +34,11 @@ def register_device(*, session: Session, create: DeviceCreate, actor: Actor) -> 
         raise InvalidInput(f"device {create.id} is already registered")
     device = Device.model_validate(create, update={"name": create.name or create.id})
     session.add(device)
-    record_change(
+    record_device_change(
         session=session,
         actor=actor,
         kind="device.registered",
-        entity=_ENTITY,
-        entity_id=device.id,
+        device_id=device.id,
         summary=f"{device.id} registered ({device.type})",
     )
     session.commit()
@@ -76,12 +73,11 @@ def record_seen(
             last_seen=seen_at,
         )
         session.add(device)
-        record_change(
+        record_device_change(
             session=session,
             actor=actor,
             kind="device.registered",
-            entity=_ENTITY,
-            entity_id=device_id,
+            device_id=device_id,
             summary=f"{device_id} appeared ({device.type})",
         )
     else:
@@ -89,23 +85,21 @@ def record_seen(
             device.last_seen = seen_at
         if device.status != DeviceStatus.ONLINE:
             device.status = DeviceStatus.ONLINE
-            record_change(
+            record_device_change(
                 session=session,
                 actor=actor,
                 kind="device.came_online",
-                entity=_ENTITY,
-                entity_id=device_id,
+                device_id=device_id,
                 summary=f"{device_id} is online",
             )
         if device_type and device.type == "unknown":
             device.type = device_type
         if firmware and firmware != device.firmware:
-            record_change(
+            record_device_change(
                 session=session,
                 actor=actor,
                 kind="device.firmware_changed",
-                entity=_ENTITY,
-                entity_id=device_id,
+                device_id=device_id,
                 summary=f"{device_id} runs firmware {firmware} (was {device.firmware})",
             )
             device.firmware = firmware
@@ -121,12 +115,11 @@ def mark_offline(*, session: Session, device_id: str, reason: str, actor: Actor)
         device.status = DeviceStatus.OFFLINE
         device.updated_at = utcnow()
         session.add(device)
-        record_change(
+        record_device_change(
             session=session,
             actor=actor,
             kind="device.went_offline",
-            entity=_ENTITY,
-            entity_id=device_id,
+            device_id=device_id,
             summary=f"{device_id} is offline: {reason}",
         )
         session.commit()
@@ -199,12 +192,11 @@ def update_device(
         setattr(device, field, value)
     device.updated_at = utcnow()
     session.add(device)
-    record_change(
+    record_device_change(
         session=session,
         actor=actor,
         kind="device.updated",
-        entity=_ENTITY,
-        entity_id=device.id,
+        device_id=device.id,
         summary=f"{device.id}: changed {', '.join(sorted(changes))}",
     )
     session.commit()
@@ -218,12 +210,11 @@ def set_enabled(*, session: Session, device_id: str, enabled: bool, actor: Actor
         device.updated_at = utcnow()
         session.add(device)
         verb = "enabled" if enabled else "disabled"
-        record_change(
+        record_device_change(
             session=session,
             actor=actor,
             kind=f"device.{verb}",
-            entity=_ENTITY,
-            entity_id=device.id,
+            device_id=device.id,
             summary=f"{device.id} {verb}",
         )
         session.commit()

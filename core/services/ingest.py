@@ -34,7 +34,8 @@ from core.models import (
 )
 from core.pipeline.batch import DeviceSighting, IngestBatch
 from core.protocol import SeqState
-from core.services.changes import record_change
+from core.services.changes import record_change, record_device_change
+from core.services.runtime import upsert_setting
 
 COUNTERS_KEY = "ingest.counters"
 _ACTOR = Actor.system("collector")
@@ -84,16 +85,15 @@ def commit_batch(
     for device_id, missing in batch.gaps.items():
         if missing <= 0:  # late arrivals filled earlier holes
             continue
-        record_change(
+        record_device_change(
             session=session,
             actor=_ACTOR,
             kind="device.seq_gap",
-            entity="device",
-            entity_id=device_id,
+            device_id=device_id,
             summary=f"{device_id}: {missing} messages missing",
         )
     if counters is not None:
-        _put_setting(session, COUNTERS_KEY, counters, now)
+        upsert_setting(session=session, key=COUNTERS_KEY, value=counters, now=now)
     session.commit()
 
 
@@ -118,12 +118,11 @@ def _apply_sightings(
                 updated_at=now,
             )
             devices[device_id] = device
-            record_change(
+            record_device_change(
                 session=session,
                 actor=_ACTOR,
                 kind="device.registered",
-                entity="device",
-                entity_id=device_id,
+                device_id=device_id,
                 summary=f"{device_id} appeared ({device.type})",
             )
         elif device.last_seen is None or seen_at > device.last_seen:
@@ -146,12 +145,11 @@ def _apply_hello(session: Session, device: Device, seen: DeviceSighting) -> None
     assert hello is not None
     if hello.fw_version != device.firmware:
         if device.firmware is not None:
-            record_change(
+            record_device_change(
                 session=session,
                 actor=_ACTOR,
                 kind="device.firmware_changed",
-                entity="device",
-                entity_id=device.id,
+                device_id=device.id,
                 summary=f"{device.id} runs firmware {hello.fw_version} (was {device.firmware})",
             )
         device.firmware = hello.fw_version
@@ -165,24 +163,22 @@ def _apply_status(session: Session, device: Device, *, went_offline: bool, live:
     if went_offline:
         if device.status != DeviceStatus.OFFLINE:
             device.status = DeviceStatus.OFFLINE
-            record_change(
+            record_device_change(
                 session=session,
                 actor=_ACTOR,
                 kind="device.went_offline",
-                entity="device",
-                entity_id=device.id,
+                device_id=device.id,
                 summary=f"{device.id} is offline (last will)",
             )
     elif live and device.status != DeviceStatus.ONLINE:
         was_known = device.status == DeviceStatus.OFFLINE
         device.status = DeviceStatus.ONLINE
         if was_known:
-            record_change(
+            record_device_change(
                 session=session,
                 actor=_ACTOR,
                 kind="device.came_online",
-                entity="device",
-                entity_id=device.id,
+                device_id=device.id,
                 summary=f"{device.id} is online",
             )
 
@@ -348,13 +344,3 @@ def _apply_command_results(
                 f"{ota.fw_version_target or '?'}: {ota.ota_state}",
             )
         session.add(command)
-
-
-def _put_setting(session: Session, key: str, value: Any, now: datetime) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        row = Setting(key=key, value=value, updated_at=now)
-    else:
-        row.value = value
-        row.updated_at = now
-    session.add(row)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from core.models import Actor, Device, DeviceStatus
-from core.services.changes import record_change
+from core.services.changes import record_device_change
 
 DEFAULT_SEND_INTERVAL_S = 10
 DEFAULT_HELLO_INTERVAL_S = 30
@@ -31,12 +31,11 @@ def expire_silent_devices(*, session: Session, now: datetime) -> list[str]:
             device.status = DeviceStatus.OFFLINE
             device.updated_at = now
             session.add(device)
-            record_change(
+            record_device_change(
                 session=session,
                 actor=Actor.system("liveness"),
                 kind="device.went_offline",
-                entity="device",
-                entity_id=device.id,
+                device_id=device.id,
                 summary=f"{device.id} is offline: silent for more than "
                 f"{int(allowed.total_seconds())} s",
             )

@@ -14,7 +14,8 @@ AGENT_KEY = "agent.heartbeat"
 STALE_AFTER = timedelta(seconds=15)
 
 
-def put_state(*, session: Session, key: str, value: dict[str, Any], now: datetime) -> None:
+def upsert_setting(*, session: Session, key: str, value: Any, now: datetime) -> None:
+    """Set a run-time setting in the session's transaction (the caller commits)."""
     row = session.get(Setting, key)
     if row is None:
         row = Setting(key=key, value=value, updated_at=now)
@@ -22,6 +23,10 @@ def put_state(*, session: Session, key: str, value: dict[str, Any], now: datetim
         row.value = value
         row.updated_at = now
     session.add(row)
+
+
+def put_state(*, session: Session, key: str, value: dict[str, Any], now: datetime) -> None:
+    upsert_setting(session=session, key=key, value=value, now=now)
     session.commit()
 
 

@@ -21,7 +21,7 @@ from core.models import (
     SeriesPublic,
     SeriesWindow,
 )
-from core.services.changes import record_change
+from core.services.changes import record_device_change
 from core.services.devices import find_device
 
 MAX_POINTS = 10_000
@@ -85,12 +85,11 @@ def append_readings(
     if stored == 0:  # all resent: nothing new to tell anyone
         session.commit()
         return 0
-    record_change(
+    record_device_change(
         session=session,
         actor=actor,
         kind="telemetry.appended",
-        entity="device",
-        entity_id=device_id,
+        device_id=device_id,
         summary=f"{stored} readings for {device_id}",
     )
     session.commit()
