@@ -14,7 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -119,10 +119,16 @@ class Broker:
     host: str
     port: int
     log: Path
+    process: subprocess.Popen[bytes] = field(repr=False, compare=False)
 
     @property
     def url(self) -> str:
         return f"mqtt://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        """Kill the broker: its clients see their connections drop."""
+        self.process.kill()
+        self.process.wait(timeout=5)
 
 
 def _free_port(host: str) -> int:
@@ -148,10 +154,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _start_mosquitto(directory: Path, host: str) -> tuple[subprocess.Popen[bytes], int] | None:
+def _start_mosquitto(
+    directory: Path, host: str, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], int] | None:
     """mosquitto listening on a free port, or None when it exited (the port was taken
     between choosing and binding it)."""
-    port = _free_port(host)
+    port = port or _free_port(host)
     config = directory / "mosquitto.conf"
     config.write_text(
         f"listener {port} {host}\nallow_anonymous true\npersistence false\nlog_dest stderr\n"
@@ -176,7 +184,7 @@ def _start_mosquitto(directory: Path, host: str) -> tuple[subprocess.Popen[bytes
 
 
 @pytest.fixture
-def broker_factory(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
+def broker_factory(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
     """Starts real mosquitto brokers on free ports of 127.0.0.1, each with its own config
     written here; all are stopped after the test."""
     if shutil.which(MOSQUITTO) is None:
@@ -184,12 +192,13 @@ def broker_factory(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
     host = "127.0.0.1"
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start() -> Broker:
+    def start(port: int | None = None) -> Broker:
+        """A new broker; ``port`` restarts one where an earlier one listened."""
         directory = tmp_path / f"broker-{len(processes)}"
         directory.mkdir()
         started = None
         for _attempt in range(3):
-            started = _start_mosquitto(directory, host)
+            started = _start_mosquitto(directory, host, port)
             if started is not None:
                 break
         if started is None:
@@ -197,7 +206,7 @@ def broker_factory(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
             pytest.fail(f"mosquitto did not start on {host}:\n{log}", pytrace=False)
         process, port = started
         processes.append(process)
-        return Broker(host=host, port=port, log=directory / "mosquitto.log")
+        return Broker(host=host, port=port, log=directory / "mosquitto.log", process=process)
 
     try:
         yield start
@@ -207,6 +216,6 @@ def broker_factory(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
 
 
 @pytest.fixture
-def broker(broker_factory: Callable[[], Broker]) -> Broker:
+def broker(broker_factory: Callable[..., Broker]) -> Broker:
     """A real mosquitto on a free port of 127.0.0.1, with a config written here."""
     return broker_factory()

@@ -1,106 +1,35 @@
-"""A real mosquitto per test (``sim_broker``) and a plain paho subscriber that records what
+"""The shared real mosquitto (``sim_broker``) and a plain paho subscriber that records what
 the simulated fleet really put on the wire (``recorder``)."""
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import socket
-import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.protocol import CommandAck, Message, ProtocolError, decode, encode_command
+from tests.conftest import Broker
 
-MOSQUITTO = "/usr/sbin/mosquitto"
-START_TIMEOUT_S = 10.0
-
-
-@dataclass(frozen=True)
-class SimBroker:
-    host: str
-    port: int
-    process: subprocess.Popen[bytes] = field(repr=False, compare=False)
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
-
-    def stop(self) -> None:
-        """Kill the broker (its clients see their connections drop)."""
-        self.process.kill()
-        self.process.wait(timeout=5)
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+SimBroker = Broker
+"""The shared real-mosquitto fixture's broker (tests/conftest.py)."""
 
 
 @pytest.fixture
-def start_broker(tmp_path: Path) -> Iterator[Callable[..., SimBroker]]:
-    """Starts a mosquitto on a free port of 127.0.0.1 (or on ``port``); all are terminated
-    after the test."""
-    if shutil.which(MOSQUITTO) is None:
-        pytest.skip(f"mosquitto is not installed at {MOSQUITTO}")
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(port: int | None = None) -> SimBroker:
-        host = "127.0.0.1"
-        port = port or _free_port(host)
-        config = tmp_path / f"mosquitto-{port}.conf"
-        config.write_text(
-            f"listener {port} {host}\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 0\n"
-        )
-        log = tmp_path / f"mosquitto-{port}.log"
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [MOSQUITTO, "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
-            )
-        processes.append(process)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _accepts(host, port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mosquitto did not start on {host}:{port}:\n{log.read_text()}")
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.05)  # returns early only if it died
-        return SimBroker(host, port, process)
-
-    try:
-        yield start
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def start_broker(broker_factory: Callable[..., Broker]) -> Callable[..., Broker]:
+    """Starts a mosquitto on a free port of 127.0.0.1 (or on ``port``)."""
+    return broker_factory
 
 
 @pytest.fixture
-def sim_broker(start_broker: Callable[..., SimBroker]) -> SimBroker:
+def sim_broker(broker: Broker) -> Broker:
     """A real mosquitto on a free port, for this test only."""
-    return start_broker()
+    return broker
 
 
 @dataclass(frozen=True)
