@@ -55,3 +55,97 @@ def query(
         print_json(result)
     else:
         print_fields(result.items())
+
+
+@bench.command("ingest")
+@click.option(
+    "--messages",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Telemetry messages (10 measurements each) through the collector.",
+)
+@click.option(
+    "--paho-messages",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(2, 10_000_000),
+    help="Messages for the bare paho subscriber (the limit the collector is compared with).",
+)
+@click.option("--devices", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--sqlite-rows",
+    default=500_000,
+    show_default=True,
+    type=click.IntRange(1, 100_000_000),
+    help="Rows for the raw sqlite3 limit (inserted in transactions of 5 000).",
+)
+@click.option(
+    "--mqtt-protocol",
+    type=click.Choice(["5", "3.1.1"]),
+    default="5",
+    show_default=True,
+    help="MQTT version of the collector and of the bare subscriber.",
+)
+@click.option(
+    "--broker-inflight",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(0, 65_535),
+    help="mosquitto max_inflight_messages (0: no maximum).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds each phase may take before it is reported incomplete.",
+)
+@json_option
+@pass_ctx
+def ingest(
+    state: CliContext,
+    messages: int,
+    paho_messages: int,
+    devices: int,
+    sqlite_rows: int,
+    mqtt_protocol: str,
+    broker_inflight: int,
+    timeout_s: float,
+    as_json: bool,
+) -> None:
+    """MQTT to committed rows at QoS 1, zero loss: Warden vs a bare paho subscriber."""
+    from benchmarks import ingest_bench
+
+    workdir = state.settings.data_dir / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    if not as_json:
+        click.echo(
+            f"mosquitto on 127.0.0.1, {paho_messages} messages to a bare paho subscriber, "
+            f"{sqlite_rows} rows to sqlite3, {messages} messages to the collector ...",
+            err=True,
+        )
+    try:
+        result = ingest_bench.run(
+            messages=messages,
+            paho_messages=paho_messages,
+            devices=devices,
+            sqlite_rows=sqlite_rows,
+            broker_inflight=broker_inflight,
+            mqtt_protocol=mqtt_protocol,
+            timeout_s=timeout_s,
+            workdir=workdir,
+        )
+    except RuntimeError as exc:  # no mosquitto, a broker or publisher that failed
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        print_json(result)
+        return
+    fields = []
+    for key, value in result.items():
+        if isinstance(value, dict):  # CPU time per message, by thread and process
+            fields.extend((f"{key}.{part}", v) for part, v in value.items())
+        else:
+            fields.append((key, value))
+    print_fields(fields)
