@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import ipaddress
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -40,6 +40,16 @@ class Resolution(SQLModel):
     warnings: list[str]
 
 
+class _Candidate(NamedTuple):
+    id: str
+    name: str
+    type: str
+    tags: list[str]
+    location: str | None
+    ip: str | None
+    mac: str | None
+
+
 def _type_matches(device_type: str, wanted: str) -> bool:
     return device_type == wanted or device_type.startswith(f"{wanted}_")
 
@@ -49,7 +59,7 @@ def _normal_mac(value: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2)) if len(digits) == 12 else value
 
 
-def _matches(device: Device, selector: dict[str, Any]) -> bool:
+def _matches(device: _Candidate, selector: dict[str, Any]) -> bool:
     for key, wanted in selector.items():
         if key == "all":
             continue
@@ -102,7 +112,7 @@ def _describe(selector: dict[str, Any]) -> str:
     return ", ".join(f"{k} `{v}`" for k, v in selector.items() if k != "all") or "all devices"
 
 
-def _suggest(selector: dict[str, Any], devices: list[Device]) -> list[str]:
+def _suggest(selector: dict[str, Any], devices: list[_Candidate]) -> list[str]:
     if "device" in selector:
         names = sorted({d.id for d in devices} | {d.name for d in devices})
         return difflib.get_close_matches(str(selector["device"]), names, n=3)
@@ -123,8 +133,23 @@ def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resol
     (and close names) for every selector that matches nothing."""
     for selector in targets:
         _validate(selector)
-    registry = list(session.exec(select(Device).order_by(col(Device.id))))
-    chosen: dict[str, Device] = {}
+    # Only the columns selectors look at: building 1 000 full ORM rows per resolve would
+    # cost more than the matching itself.
+    registry = [
+        _Candidate(*row)
+        for row in session.exec(
+            select(
+                Device.id,
+                Device.name,
+                Device.type,
+                Device.tags,
+                Device.location,
+                Device.ip,
+                Device.mac,
+            ).order_by(col(Device.id))
+        )
+    ]
+    chosen: dict[str, _Candidate] = {}
     matches: list[SelectorMatch] = []
     addresses: list[str] = []
     warnings: list[str] = []
@@ -144,10 +169,11 @@ def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resol
         matches.append(
             SelectorMatch(selector=selector, devices=[d.id for d in found], suggestions=suggestions)
         )
+    rows = session.exec(select(Device).where(col(Device.id).in_(list(chosen)))).all()
     return Resolution(
         devices=[
             DevicePublic.model_validate(d, from_attributes=True)
-            for d in sorted(chosen.values(), key=lambda d: d.id)
+            for d in sorted(rows, key=lambda d: d.id)
         ],
         selectors=matches,
         addresses=addresses,
