@@ -149,3 +149,34 @@ def ingest(
         else:
             fields.append((key, value))
     print_fields(fields)
+
+
+@bench.command("intents")
+@click.option(
+    "--rounds",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Passes over the fixed sentence mix for the parse rate.",
+)
+@click.option(
+    "--devices",
+    "devices_count",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Registry size for resolving.",
+)
+@json_option
+@pass_ctx
+def intents(state: CliContext, rounds: int, devices_count: int, as_json: bool) -> None:
+    """Intent sentences per second: parse, and parse + resolve against a registry."""
+    from benchmarks import intents_bench
+
+    workdir = state.settings.data_dir / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = intents_bench.run(workdir, rounds=rounds, devices_count=devices_count)
+    if as_json:
+        print_json(result)
+    else:
+        print_fields(result.items())
