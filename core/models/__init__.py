@@ -13,6 +13,14 @@ from core.models.device import (
     DeviceUpdate,
 )
 from core.models.ingest import DeviceSeq, SeqPublic
+from core.models.intent import (
+    IntentPublic,
+    IntentRecord,
+    IntentStatus,
+    PolicyPublic,
+    PolicyRecord,
+    PolicyStatus,
+)
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
@@ -32,8 +40,14 @@ __all__ = [
     "DeviceSeq",
     "DeviceStatus",
     "DeviceUpdate",
+    "IntentPublic",
+    "IntentRecord",
+    "IntentStatus",
     "Origin",
     "Point",
+    "PolicyPublic",
+    "PolicyRecord",
+    "PolicyStatus",
     "Reading",
     "ReadingIn",
     "SeqPublic",

@@ -54,3 +54,45 @@ def test_bench_intents_reports_parse_and_resolve_rates(warden):
     assert figures["parse_per_s"] > 0
     assert figures["parse_resolve_per_s"] > 0
     assert figures["devices_resolved"] > 0
+    assert figures["plan_per_s"] > 0
+    assert figures["policies_planned"] > 0
+
+
+def test_plan_submit_list_show_revoke_from_the_command_line(warden):
+    for device, kind, ip in [
+        ("camera-1", "camera", "10.0.0.21"),
+        ("camera-2", "camera", "10.0.0.22"),
+    ]:
+        assert warden("devices", "add", device, "--type", kind, "--ip", ip).exit_code == 0
+    planned = warden("intent", "plan", "limit cameras to 1 mbit")
+    assert planned.exit_code == 0, planned.output
+    assert "camera-2 (10.0.0.22): download limited to 1 Mbit/s" in planned.output
+
+    submitted = warden.json("intent", "submit", "--yes", "limit cameras to 1 mbit")
+    intent_id = submitted["intents"][0]["id"]
+    assert submitted["intents"][0]["status"] == "planned"
+
+    conflict = warden("intent", "plan", "limit camera-1 to 3 mbit")
+    assert conflict.exit_code == 2
+    assert "CONFLICT" in conflict.output
+    refused = warden("intent", "submit", "--yes", "limit camera-1 to 3 mbit")
+    assert refused.exit_code == 2
+    assert "--replaces" in refused.output
+
+    listed = warden.json("intent", "list")
+    assert [(i["id"], i["status"]) for i in listed] == [(intent_id, "planned")]
+    shown = warden("intent", "show", str(intent_id))
+    assert "[pending] camera-1 (10.0.0.21): download limited to 1 Mbit/s" in shown.output
+    assert warden("intent", "revoke", str(intent_id)).exit_code == 0
+    assert warden.json("intent", "show", str(intent_id))["status"] == "revoked"
+    assert warden("intent", "revoke", str(intent_id)).exit_code == 2
+
+
+def test_submit_asks_before_it_stores(warden):
+    warden("devices", "add", "camera-1", "--type", "camera", "--ip", "10.0.0.21")
+    declined = warden("intent", "submit", "limit camera-1 to 1 mbit", input="n\n")
+    assert declined.exit_code == 1  # aborted
+    assert warden.json("intent", "list") == []
+    accepted = warden("intent", "submit", "limit camera-1 to 1 mbit", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert len(warden.json("intent", "list")) == 1

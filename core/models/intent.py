@@ -1,0 +1,112 @@
+"""Intents as stored: one row per intent of a sentence, and the policies compiled from it.
+
+A sentence like "prioritize doorbell-1 and limit cameras to 1 mbit" is two intents, each
+revocable on its own; they share the ``text``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, String
+from sqlmodel import Field, SQLModel
+
+from core.models.types import UTCDateTime, utcnow
+
+
+class IntentStatus(StrEnum):
+    DRAFT = "draft"
+    PLANNED = "planned"
+    APPLYING = "applying"
+    ACTIVE = "active"
+    FAILED = "failed"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+    @property
+    def live(self) -> bool:
+        """Still meant to hold (and so still able to conflict with a new intent)."""
+        return self in (IntentStatus.PLANNED, IntentStatus.APPLYING, IntentStatus.ACTIVE)
+
+
+class IntentRecord(SQLModel, table=True):
+    __tablename__ = "intent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=500)
+    position: int = 0
+    """Position of this intent in its sentence."""
+    kind: str = Field(max_length=32, index=True)
+    parsed: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """The intent as the parser returned it (INTENTS.md JSON)."""
+    explanation: str = Field(max_length=500)
+    owner: str = Field(max_length=64)
+    origin: str = Field(max_length=16)
+    status: IntentStatus = Field(default=IntentStatus.PLANNED, sa_type=String(16), index=True)
+    replaces: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class PolicyStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    FAILED = "failed"
+    REMOVED = "removed"
+
+
+class PolicyRecord(SQLModel, table=True):
+    __tablename__ = "policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    intent_id: int = Field(foreign_key="intent.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=32)
+    device_id: str | None = Field(default=None, max_length=64, index=True)
+    address: str | None = Field(default=None, max_length=64)
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """The desired state the backend applies."""
+    applied: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What the backend last reported applying (enforcement issue)."""
+    satisfied: str = Field(max_length=500)
+    criteria: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """The machine-readable form of ``satisfied``, for the verification loop."""
+    summary: str = Field(max_length=500)
+    status: PolicyStatus = Field(default=PolicyStatus.PENDING, sa_type=String(16))
+    last_error: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PolicyPublic(SQLModel):
+    id: int
+    kind: str
+    device_id: str | None
+    address: str | None
+    spec: dict[str, Any]
+    satisfied: str
+    summary: str
+    status: PolicyStatus
+    last_error: str | None
+
+
+class IntentPublic(SQLModel):
+    id: int
+    text: str
+    position: int
+    kind: str
+    parsed: dict[str, Any]
+    explanation: str
+    owner: str
+    origin: str
+    status: IntentStatus
+    replaces: list[int]
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    note: str | None
+    policies: list[PolicyPublic] = []
