@@ -73,7 +73,8 @@ def plan(
             click.echo(f"   ends intents: {', '.join(map(str, item.revokes))}")
     click.echo(planned.rendered.rstrip())
     for warning in planned.warnings:
-        click.echo(f"warning: {safe(warning)}")
+        if warning not in planned.rendered:  # the plan text already carries the compiler's
+            click.echo(f"Warning: {safe(warning)}")
     if not planned.ok:
         raise SystemExit(EXIT_BAD_INPUT)
 
