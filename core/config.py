@@ -109,11 +109,24 @@ class Settings(BaseSettings):
     http_port: int = Field(
         default=8080, ge=1, le=65535, description="Port of the web console and REST API."
     )
+    syslog_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - routers on the LAN send here
+        description="Address the syslog collector listens on (routers on the LAN send to it).",
+    )
     syslog_udp_port: int = Field(
-        default=5514, ge=1, le=65535, description="UDP port of the syslog collector."
+        default=5514,
+        ge=0,
+        le=65535,
+        description="UDP port of the syslog collector (514 needs privileges; 0 picks a free port).",
     )
     syslog_tcp_port: int = Field(
-        default=5514, ge=1, le=65535, description="TCP port of the syslog collector."
+        default=5514,
+        ge=0,
+        le=65535,
+        description="TCP port of the syslog collector (0 picks a free port).",
+    )
+    log_retention_days: int = Field(
+        default=30, ge=1, description="How long log lines are kept, in days."
     )
     max_payload_bytes: int = Field(
         default=256 * 1024,

@@ -5,12 +5,13 @@ a fake clock."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.ports import ConfigPublisher
 from core.protocol import TopicKind, encode_command, topic_for
-from core.services import commands, liveness
+from core.services import commands, liveness, logs
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +47,9 @@ def dispatch_commands(
 def expire_commands(db: Database, clock: Clock) -> int:
     with db.writer() as session:
         return len(commands.expire_commands(session=session, now=clock.now()))
+
+
+def purge_logs(db: Database, clock: Clock, *, keep_days: int) -> int:
+    """Delete log lines older than the retention."""
+    with db.writer() as session:
+        return logs.purge_logs(session=session, before=clock.now() - timedelta(days=keep_days))

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -219,3 +220,21 @@ def broker_factory(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
 def broker(broker_factory: Callable[..., Broker]) -> Broker:
     """A real mosquitto on a free port of 127.0.0.1, with a config written here."""
     return broker_factory()
+
+
+@pytest.fixture
+def syslog_collector(core: Core) -> Iterator[tuple[Any, Any]]:
+    """The real syslog collector and log writer on free loopback ports, storing into
+    ``core``'s database."""
+    from collectors.syslog import SyslogCollector
+    from core.pipeline.log_writer import LogWriter
+
+    writer = LogWriter(core.db)
+    collector = SyslogCollector(writer, host="127.0.0.1", udp_port=0, tcp_port=0)
+    writer.start()
+    collector.start()
+    try:
+        yield collector, writer
+    finally:
+        collector.stop()
+        writer.stop()

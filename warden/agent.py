@@ -17,8 +17,10 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors.mqtt import MqttCollector
+from collectors.syslog import SyslogCollector
 from core import jobs
 from core.clock import to_ms
+from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
 from core.runtime import Core
 from core.services import runtime
@@ -41,6 +43,8 @@ class Agent:
             extra_state=lambda: {"brokers": self.collector.broker_states()},
         )
         self.collector = MqttCollector(settings, self.writer, core.clock)
+        self.log_writer = LogWriter(core.db)
+        self.syslog: SyslogCollector | None = None
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -61,12 +65,24 @@ class Agent:
             jobs.expire_commands, "interval", seconds=5, args=(db, clock), id="command-timeouts"
         )
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
+        self.scheduler.add_job(
+            jobs.purge_logs,
+            "interval",
+            hours=1,
+            args=(db, clock),
+            kwargs={"keep_days": settings.log_retention_days},
+            id="log-retention",
+        )
 
     def state(self) -> dict[str, Any]:
         return {
             "pid": os.getpid(),
             "brokers": self.collector.broker_states(),
             "queue_depth": self.writer.queue_depth,
+            "log_queue_depth": self.log_writer.queue_depth,
+            "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
+            if self.syslog
+            else None,
             "at_ms": to_ms(self.core.clock.now()),
         }
 
@@ -87,6 +103,8 @@ class Agent:
         gc.set_threshold(50_000, 20, 100)
         self.writer.start()
         self.collector.start()
+        self.log_writer.start()
+        self._start_syslog()
         self.scheduler.start()
         self.heartbeat()
         log.info(
@@ -95,10 +113,34 @@ class Agent:
             self.core.db.url,
         )
 
+    def _start_syslog(self) -> None:
+        settings = self.core.settings
+        try:
+            self.syslog = SyslogCollector(
+                self.log_writer,
+                host=settings.syslog_host,
+                udp_port=settings.syslog_udp_port,
+                tcp_port=settings.syslog_tcp_port,
+            )
+        except OSError as exc:
+            # Telemetry goes on without logs; doctor and the log say why.
+            log.error(
+                "syslog collector not started: cannot listen on %s udp/%d tcp/%d: %s",
+                settings.syslog_host,
+                settings.syslog_udp_port,
+                settings.syslog_tcp_port,
+                exc.strerror or exc,
+            )
+            return
+        self.syslog.start()
+
     def stop(self) -> None:
         self.scheduler.shutdown(wait=True)
+        if self.syslog is not None:
+            self.syslog.stop()
         self.collector.stop()
         self.writer.stop()
+        self.log_writer.stop()
 
 
 def wait_for_signal() -> None:

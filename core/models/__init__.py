@@ -21,6 +21,7 @@ from core.models.intent import (
     PolicyRecord,
     PolicyStatus,
 )
+from core.models.log import LogEntry, LogPublic
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
@@ -43,6 +44,8 @@ __all__ = [
     "IntentPublic",
     "IntentRecord",
     "IntentStatus",
+    "LogEntry",
+    "LogPublic",
     "Origin",
     "Point",
     "PolicyPublic",

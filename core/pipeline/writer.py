@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
+from core.pipeline.batching import take_batch
 from core.pipeline.judge import Judge
 from core.protocol import FlatTopic
 from core.services import ingest
@@ -164,27 +164,9 @@ class IngestWriter:
                 self.idle.set()
 
     def _take_batch(self) -> list[RawMessage]:
-        try:
-            first = self._queue.get(timeout=0.2)
-        except queue.Empty:
-            if self._queue.empty():
-                self.idle.set()
-            return []
-        raws = [first]
-        deadline = time.monotonic() + self._max_delay_s
-        while len(raws) < self._max_batch:
-            try:
-                raws.append(self._queue.get_nowait())
-                continue
-            except queue.Empty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                raws.append(self._queue.get(timeout=remaining))
-            except queue.Empty:
-                break
+        raws = take_batch(self._queue, max_items=self._max_batch, max_delay_s=self._max_delay_s)
+        if not raws and self._queue.empty():
+            self.idle.set()
         return raws
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:

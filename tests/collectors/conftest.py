@@ -16,6 +16,9 @@ from core.config import load_settings
 from core.runtime import open_core
 from warden.agent import Agent
 
+QUIET_SYSLOG = {"syslog_host": "127.0.0.1", "syslog_udp_port": 0, "syslog_tcp_port": 0}
+"""Agents in tests listen for syslog on free loopback ports, so parallel tests never clash."""
+
 
 def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
     """Poll ``condition`` until it returns something truthy. For waiting on another
@@ -70,7 +73,10 @@ class Device:
 @pytest.fixture
 def agent_core(data_dir, broker):
     settings = load_settings(
-        data_dir=data_dir, mqtt_url=broker.url, mqtt_client_id=f"warden-test-{broker.port}"
+        data_dir=data_dir,
+        mqtt_url=broker.url,
+        mqtt_client_id=f"warden-test-{broker.port}",
+        **QUIET_SYSLOG,
     )
     opened = open_core(settings)
     yield opened

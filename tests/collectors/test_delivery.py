@@ -15,7 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from core.config import load_settings
 from core.protocol import Measurement, Telemetry, encode
 from core.runtime import open_core
-from tests.collectors.conftest import wait_until
+from tests.collectors.conftest import QUIET_SYSLOG, wait_until
 from warden.agent import Agent
 
 T0 = 1_770_890_400_000  # 2026-02-12T10:00:00Z
@@ -58,7 +58,10 @@ def count(db_path, sql: str) -> int:
 def test_a_message_published_to_two_brokers_is_stored_once(data_dir, broker_factory):
     first, second = broker_factory(), broker_factory()
     settings = load_settings(
-        data_dir=data_dir, mqtt_url=f"{first.url},{second.url}", mqtt_client_id="warden-two-brokers"
+        data_dir=data_dir,
+        mqtt_url=f"{first.url},{second.url}",
+        mqtt_client_id="warden-two-brokers",
+        **QUIET_SYSLOG,
     )
     core = open_core(settings)
     agent = Agent(core)
@@ -105,6 +108,9 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_everything_once(data_dir, b
         "WARDEN_MQTT_URL": broker.url,
         "WARDEN_MQTT_CLIENT_ID": "warden-kill-test",
         "WARDEN_LOG_LEVEL": "WARNING",
+        "WARDEN_SYSLOG_HOST": "127.0.0.1",
+        "WARDEN_SYSLOG_UDP_PORT": "0",
+        "WARDEN_SYSLOG_TCP_PORT": "0",
     }
     db_path = data_dir / "warden.db"
     devices, per_device = 4, 1500  # 6 000 QoS 1 messages, 60 000 measurements

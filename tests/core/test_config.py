@@ -113,7 +113,7 @@ def test_invalid_value_is_one_line_naming_the_variable(
 
 def test_invalid_value_in_the_file_names_the_setting(tmp_path: Path) -> None:
     path = tmp_path / "warden.toml"
-    path.write_text("syslog_udp_port = 0\n")
+    path.write_text("syslog_udp_port = 70000\n")
 
     with pytest.raises(ConfigError, match="WARDEN_SYSLOG_UDP_PORT"):
         load_settings(config_file=path)
