@@ -12,6 +12,13 @@ from core.models.device import (
     DeviceStatus,
     DeviceUpdate,
 )
+from core.models.finding import (
+    Finding,
+    FindingNote,
+    FindingNotePublic,
+    FindingPublic,
+    FindingStatus,
+)
 from core.models.ingest import DeviceSeq, SeqPublic
 from core.models.intent import (
     IntentPublic,
@@ -41,6 +48,11 @@ __all__ = [
     "DeviceSeq",
     "DeviceStatus",
     "DeviceUpdate",
+    "Finding",
+    "FindingNote",
+    "FindingNotePublic",
+    "FindingPublic",
+    "FindingStatus",
     "IntentPublic",
     "IntentRecord",
     "IntentStatus",

@@ -1,0 +1,210 @@
+"""Findings: one per (rule, key), with a count, evidence and a lifecycle.
+
+open → acknowledged → resolved, resolved by hand or automatically when the condition clears;
+a resolved finding that fires again is reopened (the same row, ``times_opened`` + 1), so
+its history stays in one place. Firings during a maintenance window are recorded as
+``suppressed``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, select
+
+from core.clock import from_ms
+from core.errors import InvalidInput, NotFound
+from core.models import (
+    Actor,
+    Finding,
+    FindingNote,
+    FindingNotePublic,
+    FindingPublic,
+    FindingStatus,
+)
+from core.models.finding import EVIDENCE_KEPT, SEVERITIES
+from core.services.changes import record_change
+
+
+class FindingIn(SQLModel):
+    """A rule firing, as the rule engine reports it."""
+
+    rule_id: str
+    severity: str
+    key: str
+    device_id: str | None = None
+    ts_ms: int
+    count: int = 1
+    evidence: list[int] = []
+    summary: str
+    details: dict[str, Any] = {}
+
+
+def _public(session: Session, finding: Finding) -> FindingPublic:
+    public = FindingPublic.model_validate(finding, from_attributes=True)
+    notes = session.exec(
+        select(FindingNote)
+        .where(FindingNote.finding_id == finding.id)
+        .order_by(col(FindingNote.id))
+    )
+    public.notes = [FindingNotePublic.model_validate(n, from_attributes=True) for n in notes]
+    return public
+
+
+def _change(session: Session, actor: Actor, finding: Finding, verb: str, summary: str) -> None:
+    record_change(
+        session=session,
+        actor=actor,
+        kind=f"finding.{verb}",
+        entity="finding",
+        entity_id=str(finding.id),
+        summary=summary,
+    )
+
+
+def raise_finding(
+    *, session: Session, firing: FindingIn, now: datetime, suppressed: bool = False
+) -> FindingPublic:
+    """Open a finding for a firing, or add the firing to the one for its (rule, key)."""
+    if firing.severity not in SEVERITIES:
+        raise InvalidInput(f"severity {firing.severity!r} is not one of {', '.join(SEVERITIES)}")
+    actor = Actor.system("rules")
+    seen = from_ms(firing.ts_ms)
+    finding = session.exec(
+        select(Finding).where(Finding.rule_id == firing.rule_id, Finding.key == firing.key)
+    ).first()
+    if finding is None:
+        finding = Finding(
+            rule_id=firing.rule_id,
+            key=firing.key,
+            severity=firing.severity,
+            device_id=firing.device_id,
+            summary=firing.summary,
+            details=firing.details,
+            evidence=firing.evidence[-EVIDENCE_KEPT:],
+            count=firing.count,
+            first_seen=seen,
+            last_seen=seen,
+            suppressed=suppressed,
+            updated_at=now,
+        )
+        session.add(finding)
+        session.flush()
+        _change(session, actor, finding, "opened", f"{firing.severity}: {firing.summary}")
+    else:
+        reopened = finding.status == FindingStatus.RESOLVED
+        finding.count += firing.count
+        finding.last_seen = max(finding.last_seen, seen)
+        finding.summary = firing.summary
+        finding.details = firing.details
+        finding.severity = firing.severity
+        finding.evidence = [*finding.evidence, *firing.evidence][-EVIDENCE_KEPT:]
+        finding.device_id = firing.device_id or finding.device_id
+        finding.suppressed = suppressed
+        finding.updated_at = now
+        if reopened:
+            finding.status = FindingStatus.OPEN
+            finding.times_opened += 1
+            finding.acked_by = finding.acked_at = None
+            finding.resolved_by = finding.resolved_at = None
+        session.add(finding)
+        _change(
+            session,
+            actor,
+            finding,
+            "reopened" if reopened else "updated",
+            f"{firing.severity}: {firing.summary}",
+        )
+    session.commit()
+    return _public(session, finding)
+
+
+def _get(session: Session, finding_id: int) -> Finding:
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise NotFound(f"no finding {finding_id}")
+    return finding
+
+
+def acknowledge(*, session: Session, finding_id: int, actor: Actor, now: datetime) -> FindingPublic:
+    finding = _get(session, finding_id)
+    if finding.status != FindingStatus.OPEN:
+        raise InvalidInput(f"finding {finding_id} is {finding.status}, not open")
+    finding.status = FindingStatus.ACKNOWLEDGED
+    finding.acked_by, finding.acked_at, finding.updated_at = actor.name, now, now
+    session.add(finding)
+    _change(session, actor, finding, "acknowledged", f"finding {finding_id} acknowledged")
+    session.commit()
+    return _public(session, finding)
+
+
+def resolve(
+    *, session: Session, finding_id: int, actor: Actor, now: datetime, why: str = "by hand"
+) -> FindingPublic:
+    finding = _get(session, finding_id)
+    if finding.status == FindingStatus.RESOLVED:
+        raise InvalidInput(f"finding {finding_id} is already resolved")
+    finding.status = FindingStatus.RESOLVED
+    finding.resolved_by, finding.resolved_at, finding.updated_at = actor.name, now, now
+    session.add(finding)
+    _change(session, actor, finding, "resolved", f"finding {finding_id} resolved ({why})")
+    session.commit()
+    return _public(session, finding)
+
+
+def resolve_cleared(
+    *, session: Session, rule_id: str, key: str, now: datetime
+) -> FindingPublic | None:
+    """The condition behind (rule, key) has cleared: resolve its finding if it is not."""
+    finding = session.exec(
+        select(Finding).where(Finding.rule_id == rule_id, Finding.key == key)
+    ).first()
+    if finding is None or finding.status == FindingStatus.RESOLVED:
+        return None
+    return resolve(
+        session=session,
+        finding_id=finding.id,
+        actor=Actor.system("rules"),  # type: ignore[arg-type]
+        now=now,
+        why="condition cleared",
+    )
+
+
+def add_note(
+    *, session: Session, finding_id: int, actor: Actor, text: str, now: datetime
+) -> FindingPublic:
+    finding = _get(session, finding_id)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("a note needs some text")
+    session.add(FindingNote(finding_id=finding_id, author=actor.name, at=now, text=text[:2000]))
+    _change(session, actor, finding, "noted", f"note on finding {finding_id}")
+    session.commit()
+    return _public(session, finding)
+
+
+def get_finding(*, session: Session, finding_id: int) -> FindingPublic:
+    return _public(session, _get(session, finding_id))
+
+
+def list_findings(
+    *,
+    session: Session,
+    status: FindingStatus | None = None,
+    severity: str | None = None,
+    rule_id: str | None = None,
+    device_id: str | None = None,
+    limit: int = 200,
+) -> list[FindingPublic]:
+    """Findings, most recently seen first."""
+    query = select(Finding).order_by(col(Finding.last_seen).desc()).limit(limit)
+    if status is not None:
+        query = query.where(Finding.status == status)
+    if severity:
+        query = query.where(Finding.severity == severity)
+    if rule_id:
+        query = query.where(Finding.rule_id == rule_id)
+    if device_id:
+        query = query.where(Finding.device_id == device_id)
+    return [_public(session, f) for f in session.exec(query)]
