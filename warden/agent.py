@@ -22,12 +22,16 @@ from core import jobs
 from core.clock import to_ms
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
+from core.rule_runner import RuleRunner
+from core.rules import load_packs
 from core.runtime import Core
 from core.services import runtime
+from warden.paths import rule_packs
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
+RULES_S = 2
 
 
 class Agent:
@@ -65,6 +69,8 @@ class Agent:
             jobs.expire_commands, "interval", seconds=5, args=(db, clock), id="command-timeouts"
         )
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
+        self.rules = RuleRunner(db, load_packs(rule_packs()), clock)
+        self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
         self.scheduler.add_job(
             jobs.purge_logs,
             "interval",

@@ -208,3 +208,11 @@ def list_findings(
     if device_id:
         query = query.where(Finding.device_id == device_id)
     return [_public(session, f) for f in session.exec(query)]
+
+
+def is_open(*, session: Session, rule_id: str, key: str) -> bool:
+    """Whether (rule, key) has a finding that is not resolved."""
+    finding = session.exec(
+        select(Finding).where(Finding.rule_id == rule_id, Finding.key == key)
+    ).first()
+    return finding is not None and finding.status != FindingStatus.RESOLVED

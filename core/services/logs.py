@@ -163,3 +163,15 @@ def purge_logs(*, session: Session, before: datetime) -> int:
     )
     session.commit()
     return max(result.rowcount or 0, 0)
+
+
+def logs_after(*, session: Session, after_id: int, limit: int = 5000) -> list[LogPublic]:
+    """Lines stored after ``after_id``, oldest first (the rule runner follows the table)."""
+    rows = session.exec(
+        select(LogEntry).where(col(LogEntry.id) > after_id).order_by(col(LogEntry.id)).limit(limit)
+    )
+    return [LogPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def last_log_id(*, session: Session) -> int:
+    return session.exec(select(LogEntry.id).order_by(col(LogEntry.id).desc()).limit(1)).first() or 0

@@ -25,6 +25,7 @@ from warden.cli import (
     logs_cmd,
     pipeline_cmd,
     process_cmd,
+    rules_cmd,
     stats_cmd,
     telemetry_cmd,
 )
@@ -92,6 +93,7 @@ for command in (
     intent_cmd.intent,
     logs_cmd.logs,
     findings_cmd.findings,
+    rules_cmd.rules,
     doctor_cmd.doctor,
     bench_cmd.bench,
     *process_cmd.COMMANDS,

@@ -1,0 +1,45 @@
+"""The absence rules through the runner, on a fake clock: a silent device opens a finding
+once, and coming back resolves it."""
+
+from __future__ import annotations
+
+from core.models import FindingStatus
+from core.rule_runner import RuleRunner
+from core.rules import AbsenceRule, Severity
+from core.services import devices, findings
+from tests.factories import FakeClock, actor
+
+RULE = AbsenceRule(
+    id="iot.device-offline",
+    name="Device offline",
+    pack="iot",
+    kind="absence",
+    severity=Severity.MEDIUM,
+    grace_s=300,
+)
+
+
+def test_offline_past_the_grace_opens_once_and_return_resolves(core):
+    clock = FakeClock()
+    with core.db.writer() as session:
+        devices.record_seen(session=session, device_id="meter-1", seen_at=clock.now())
+        devices.mark_offline(
+            session=session, device_id="meter-1", reason="last will", actor=actor()
+        )
+    runner = RuleRunner(core.db, [RULE], clock)
+    clock.advance(299)
+    assert runner.run() == 0
+    clock.advance(2)
+    assert runner.run() == 1
+    assert runner.run() == 0  # still offline: the open finding already says so
+    with core.db.reader() as session:
+        (finding,) = findings.list_findings(session=session)
+    assert (finding.key, finding.status, finding.count) == ("meter-1", FindingStatus.OPEN, 1)
+
+    with core.db.writer() as session:
+        devices.record_seen(session=session, device_id="meter-1", seen_at=clock.now())
+    runner.run()
+    with core.db.reader() as session:
+        assert findings.get_finding(session=session, finding_id=finding.id).status == (
+            FindingStatus.RESOLVED
+        )
