@@ -14,15 +14,19 @@ from core.db import Database
 from core.models import Device
 from core.rules import (
     AbsenceRule,
+    AnomalyRule,
     AverageRule,
     Firing,
     LogEvent,
     PatternEngine,
     PatternRule,
     Rule,
+    ThresholdRule,
     evaluate_absence,
+    evaluate_anomaly,
+    evaluate_threshold,
 )
-from core.services import findings, logs
+from core.services import findings, logs, telemetry
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +60,51 @@ class RuleRunner:
             [r for r in self.rules if isinstance(r, PatternRule | AverageRule)]
         )
         self._absence = [r for r in self.rules if isinstance(r, AbsenceRule) and r.enabled]
+        self._telemetry = [
+            r for r in self.rules if isinstance(r, ThresholdRule | AnomalyRule) and r.enabled
+        ]
         with db.reader() as session:
             self.last_log_id = logs.last_log_id(session=session)
 
     def run(self) -> int:
-        """One pass; returns how many firings it recorded."""
+        """One pass over logs and liveness; returns how many firings it recorded."""
         return self._run_log_rules() + self._run_absence()
+
+    def run_telemetry(self) -> int:
+        """Threshold and anomaly rules over each device's recent readings of their metric.
+        A threshold that no longer holds resolves its finding."""
+        now_ms = to_ms(self._clock.now())
+        fired: list[Firing] = []
+        cleared: list[tuple[str, str]] = []
+        for rule in self._telemetry:
+            span_s = rule.window_s if isinstance(rule, AnomalyRule) else rule.for_s + 3600
+            with self._db.reader() as session:
+                windows = telemetry.metric_windows(
+                    session=session,
+                    metric=rule.metric,
+                    since_ms=now_ms - span_s * 1000,
+                    until_ms=now_ms + 1,
+                )
+            for device_id, device_type, points in windows:
+                evaluate = evaluate_anomaly if isinstance(rule, AnomalyRule) else evaluate_threshold
+                firing = evaluate(
+                    rule,
+                    device_id=device_id,
+                    points=points,  # type: ignore[arg-type]
+                    now_ms=now_ms,
+                    device_type=device_type,
+                )
+                if firing is not None:
+                    fired.append(firing)
+                elif isinstance(rule, ThresholdRule):
+                    cleared.append((rule.id, device_id))
+        recorded = self._record(fired, dedupe_open=True)
+        with self._db.writer() as session:
+            for rule_id, key in cleared:
+                findings.resolve_cleared(
+                    session=session, rule_id=rule_id, key=key, now=self._clock.now()
+                )
+        return recorded
 
     def _run_log_rules(self) -> int:
         fired: list[Firing] = []

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
 RULES_S = 2
+TELEMETRY_RULES_S = 30
 
 
 class Agent:
@@ -71,6 +72,9 @@ class Agent:
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         self.rules = RuleRunner(db, load_packs(rule_packs()), clock)
         self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
+        self.scheduler.add_job(
+            self.rules.run_telemetry, "interval", seconds=TELEMETRY_RULES_S, id="telemetry-rules"
+        )
         self.scheduler.add_job(
             jobs.purge_logs,
             "interval",

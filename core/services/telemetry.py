@@ -14,6 +14,7 @@ from core.db import insert_ignore
 from core.errors import InvalidInput, SeriesNotFound
 from core.models import (
     Actor,
+    Device,
     Point,
     Reading,
     ReadingIn,
@@ -197,3 +198,30 @@ def raw_readings(
         .limit(limit)
     ).all()
     return [(ts, value) for ts, value in reversed(rows)]
+
+
+def metric_windows(
+    *, session: Session, metric: str, since_ms: int, until_ms: int, max_points: int = 2000
+) -> list[tuple[str, str, list[tuple[int, float]]]]:
+    """For every device with a series named ``metric``: (device id, device type, its
+    readings in ``[since_ms, until_ms)`` as (ts_ms, value), newest ``max_points``)."""
+    rows = session.exec(
+        select(Series.id, Series.device_id, Device.type)
+        .join(Device, col(Device.id) == col(Series.device_id))
+        .where(Series.metric == metric)
+    ).all()
+    windows = []
+    for series_id, device_id, device_type in rows:
+        points = session.exec(
+            select(Reading.ts, Reading.value)
+            .where(
+                Reading.series_id == series_id,
+                col(Reading.ts) >= since_ms,
+                col(Reading.ts) < until_ms,
+            )
+            .order_by(col(Reading.ts).desc())
+            .limit(max_points)
+        ).all()
+        if points:
+            windows.append((device_id, device_type, [(ts, v) for ts, v in reversed(points)]))
+    return windows

@@ -43,3 +43,55 @@ def test_offline_past_the_grace_opens_once_and_return_resolves(core):
         assert findings.get_finding(session=session, finding_id=finding.id).status == (
             FindingStatus.RESOLVED
         )
+
+
+def test_a_threshold_held_long_enough_opens_and_clears_when_it_stops(core):
+    from core.models import ReadingIn
+    from core.rules import ThresholdRule
+    from core.services import telemetry
+
+    rule = ThresholdRule(
+        id="iot.temperature-high",
+        name="Hot",
+        pack="iot",
+        kind="threshold",
+        severity=Severity.HIGH,
+        metric="temperature",
+        op=">",
+        value=60,
+        for_s=300,
+    )
+    clock = FakeClock()
+    start = int(clock.now().timestamp() * 1000)
+    with core.db.writer() as session:
+        devices.record_seen(session=session, device_id="temp-1", seen_at=clock.now())
+        telemetry.append_readings(
+            session=session,
+            device_id="temp-1",
+            actor=actor(),
+            readings=[
+                ReadingIn(metric="temperature", ts=start + i * 60_000, value=65.0) for i in range(6)
+            ],
+        )
+    runner = RuleRunner(core.db, [rule], clock)
+    clock.advance(4 * 60)  # hot for 4 minutes: not yet
+    assert runner.run_telemetry() == 0
+    clock.advance(90)  # 5.5 minutes
+    assert runner.run_telemetry() == 1
+    assert runner.run_telemetry() == 0  # still hot: one open finding, not a second
+    with core.db.writer() as session:
+        telemetry.append_readings(
+            session=session,
+            device_id="temp-1",
+            actor=actor(),
+            readings=[ReadingIn(metric="temperature", ts=start + 6 * 60_000, value=40.0)],
+        )
+    clock.advance(60)
+    runner.run_telemetry()
+    with core.db.reader() as session:
+        (finding,) = findings.list_findings(session=session)
+    assert (finding.rule_id, finding.key, finding.status) == (
+        "iot.temperature-high",
+        "temp-1",
+        FindingStatus.RESOLVED,
+    )
