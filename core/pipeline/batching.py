@@ -4,8 +4,9 @@ up to a size. Shared by the telemetry and the log writers."""
 from __future__ import annotations
 
 import queue
+import threading
 import time
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -35,3 +36,55 @@ def take_batch(source: queue.Queue[T], *, max_items: int, max_delay_s: float) ->
         except queue.Empty:
             break
     return items
+
+
+class BatchWriter(Generic[T]):
+    """A bounded queue drained by one thread in batches. Producers block in ``submit`` while
+    the queue is full (back-pressure); ``stop`` finishes what is queued first. Subclasses
+    say what a batch means in ``_handle``."""
+
+    thread_name = "batch-writer"
+
+    def __init__(self, *, max_batch: int, max_delay_s: float, queue_size: int) -> None:
+        self._queue: queue.Queue[T] = queue.Queue(maxsize=queue_size)
+        self._max_batch = max_batch
+        self._max_delay_s = max_delay_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.idle = threading.Event()
+        """Set whenever the queue is empty and no batch is in progress (tests wait on it)."""
+        self.idle.set()
+
+    def submit(self, item: T) -> None:
+        """Queue an item; blocks while the queue is full (back-pressure)."""
+        self.idle.clear()
+        self._queue.put(item)
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then stop."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            items = take_batch(
+                self._queue, max_items=self._max_batch, max_delay_s=self._max_delay_s
+            )
+            if items:
+                self._handle(items)
+            elif self._stop.is_set():
+                return
+            if self._queue.empty():
+                self.idle.set()
+
+    def _handle(self, items: list[T]) -> None:
+        raise NotImplementedError

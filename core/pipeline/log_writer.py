@@ -5,14 +5,12 @@ discipline as the telemetry writer."""
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import Database
-from core.pipeline.batching import take_batch
+from core.pipeline.batching import BatchWriter
 from core.services import logs
 from core.syslog import parse_syslog
 
@@ -30,7 +28,9 @@ class RawLine:
     source_ip: str | None
 
 
-class LogWriter:
+class LogWriter(BatchWriter[RawLine]):
+    thread_name = "log-writer"
+
     def __init__(
         self,
         db: Database,
@@ -39,56 +39,22 @@ class LogWriter:
         max_delay_s: float = 0.1,
         queue_size: int = 20_000,
     ) -> None:
+        super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
-        self._queue: queue.Queue[RawLine] = queue.Queue(maxsize=queue_size)
-        self._max_batch = max_batch
-        self._max_delay_s = max_delay_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.stored = 0
-        self.idle = threading.Event()
-        self.idle.set()
 
-    def submit(self, line: RawLine) -> None:
-        """Queue a raw line; blocks while the queue is full (back-pressure)."""
-        self.idle.clear()
-        self._queue.put(line)
-
-    @property
-    def queue_depth(self) -> int:
-        return self._queue.qsize()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
+    def _handle(self, raws: list[RawLine]) -> None:
+        lines = [self._parse(raw) for raw in raws]
         while True:
-            raws = take_batch(self._queue, max_items=self._max_batch, max_delay_s=self._max_delay_s)
-            if not raws:
-                if self._queue.empty():
-                    self.idle.set()
-                if self._stop.is_set():
+            try:
+                with self._db.writer() as session:
+                    result = logs.ingest_batch(session=session, lines=lines)
+                self.stored += result.stored
+                return
+            except SQLAlchemyError as exc:
+                log.error("storing %d log lines failed, retrying: %s", len(lines), exc)
+                if self._stop.wait(RETRY_S):
                     return
-                continue
-            lines = [self._parse(raw) for raw in raws]
-            while True:
-                try:
-                    with self._db.writer() as session:
-                        result = logs.ingest_batch(session=session, lines=lines)
-                    self.stored += result.stored
-                    break
-                except SQLAlchemyError as exc:
-                    log.error("storing %d log lines failed, retrying: %s", len(lines), exc)
-                    if self._stop.wait(RETRY_S):
-                        return
-            if self._queue.empty():
-                self.idle.set()
 
     @staticmethod
     def _parse(raw: RawLine) -> logs.LogLine:

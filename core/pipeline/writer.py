@@ -12,8 +12,6 @@ nothing is acknowledged meanwhile, so the broker redelivers whatever a crash los
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
-from core.pipeline.batching import take_batch
+from core.pipeline.batching import BatchWriter
 from core.pipeline.judge import Judge
 from core.protocol import FlatTopic
 from core.services import ingest
@@ -90,7 +88,9 @@ class IngestCounters:
         self.batches += 1
 
 
-class IngestWriter:
+class IngestWriter(BatchWriter[RawMessage]):
+    thread_name = "ingest-writer"
+
     def __init__(
         self,
         db: Database,
@@ -105,13 +105,9 @@ class IngestWriter:
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
     ) -> None:
+        super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
         self._clock = clock or SystemClock()
-        self._max_batch = max_batch
-        self._max_delay_s = max_delay_s
-        self._queue: queue.Queue[RawMessage] = queue.Queue(maxsize=queue_size)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._series = ingest.SeriesCache()
         self._judge = Judge(
             prefix=prefix,
@@ -123,51 +119,11 @@ class IngestWriter:
         self._on_committed = on_committed
         with db.reader() as session:
             self.counters = IngestCounters.from_json(ingest.load_counters(session=session))
-        self.idle = threading.Event()
-        """Set whenever the queue is empty and no batch is in progress (tests wait on it)."""
-        self.idle.set()
 
-    # -- producers ---------------------------------------------------------------------
+    # -- the writer thread (BatchWriter runs it) ---------------------------------------
 
-    def submit(self, message: RawMessage) -> None:
-        """Queue a message; blocks while the queue is full (back-pressure)."""
-        self.idle.clear()
-        self._queue.put(message)
-
-    @property
-    def queue_depth(self) -> int:
-        return self._queue.qsize()
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish what is queued, then stop."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    # -- the writer thread -------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            raws = self._take_batch()
-            if not raws:
-                if self._stop.is_set():
-                    return
-                continue
-            self._commit_with_retry(raws)
-            if self._queue.empty():
-                self.idle.set()
-
-    def _take_batch(self) -> list[RawMessage]:
-        raws = take_batch(self._queue, max_items=self._max_batch, max_delay_s=self._max_delay_s)
-        if not raws and self._queue.empty():
-            self.idle.set()
-        return raws
+    def _handle(self, raws: list[RawMessage]) -> None:
+        self._commit_with_retry(raws)
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:
         delay = RETRY_MIN_S
