@@ -26,7 +26,7 @@ from core.rules import (
     evaluate_anomaly,
     evaluate_threshold,
 )
-from core.services import findings, logs, telemetry
+from core.services import findings, logs, maintenance, telemetry
 
 log = logging.getLogger(__name__)
 
@@ -169,11 +169,17 @@ class RuleRunner:
         recorded = 0
         now = self._clock.now()
         with self._db.writer() as session:
+            windows = maintenance.active_windows(session=session, now=now)
             for firing in fired:
                 if dedupe_open and findings.is_open(
                     session=session, rule_id=firing.rule_id, key=firing.key
                 ):
                     continue  # still offline: the open finding already says so
-                findings.raise_finding(session=session, firing=finding_in(firing), now=now)
+                suppressed = maintenance.covers(
+                    session=session, windows=windows, device_id=firing.device_id
+                )
+                findings.raise_finding(
+                    session=session, firing=finding_in(firing), now=now, suppressed=suppressed
+                )
                 recorded += 1
         return recorded

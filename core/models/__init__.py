@@ -29,6 +29,7 @@ from core.models.intent import (
     PolicyStatus,
 )
 from core.models.log import LogEntry, LogPublic
+from core.models.maintenance import MaintenancePublic, MaintenanceWindow
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
@@ -58,6 +59,8 @@ __all__ = [
     "IntentStatus",
     "LogEntry",
     "LogPublic",
+    "MaintenancePublic",
+    "MaintenanceWindow",
     "Origin",
     "Point",
     "PolicyPublic",

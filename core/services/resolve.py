@@ -59,7 +59,9 @@ def _normal_mac(value: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2)) if len(digits) == 12 else value
 
 
-def _matches(device: _Candidate, selector: dict[str, Any]) -> bool:
+def matches_selector(device: Any, selector: dict[str, Any]) -> bool:
+    """Whether a device (anything with id, name, type, tags, location, ip, mac) matches
+    every key of ``selector``."""
     for key, wanted in selector.items():
         if key == "all":
             continue
@@ -95,7 +97,8 @@ def _matches(device: _Candidate, selector: dict[str, Any]) -> bool:
     return True
 
 
-def _validate(selector: dict[str, Any]) -> None:
+def validate_selector(selector: dict[str, Any]) -> None:
+    """Refuse a selector with unknown keys or malformed addresses (``InvalidInput``)."""
     unknown = set(selector) - SELECTOR_KEYS
     if unknown or not selector:
         raise InvalidInput(f"not a target selector: {selector!r}")
@@ -132,7 +135,7 @@ def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resol
     """The devices and addresses ``targets`` name, selector by selector, with a warning
     (and close names) for every selector that matches nothing."""
     for selector in targets:
-        _validate(selector)
+        validate_selector(selector)
     # Only the columns selectors look at: building 1 000 full ORM rows per resolve would
     # cost more than the matching itself.
     registry = [
@@ -154,7 +157,7 @@ def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resol
     addresses: list[str] = []
     warnings: list[str] = []
     for selector in targets:
-        found = [d for d in registry if _matches(d, selector)]
+        found = [d for d in registry if matches_selector(d, selector)]
         for device in found:
             chosen.setdefault(device.id, device)
         suggestions: list[str] = []

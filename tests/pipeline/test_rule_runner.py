@@ -95,3 +95,32 @@ def test_a_threshold_held_long_enough_opens_and_clears_when_it_stops(core):
         "temp-1",
         FindingStatus.RESOLVED,
     )
+
+
+def test_a_maintenance_window_suppresses_what_it_covers(core):
+    from datetime import timedelta
+
+    from core.services import maintenance
+
+    clock = FakeClock()
+    with core.db.writer() as session:
+        for device_id in ("meter-1", "meter-2"):
+            devices.record_seen(session=session, device_id=device_id, seen_at=clock.now())
+            devices.mark_offline(session=session, device_id=device_id, reason="test", actor=actor())
+        window = maintenance.add_window(
+            session=session,
+            reason="firmware rollout",
+            selector={"device": "meter-1"},
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(hours=1),
+            actor=actor(),
+        )
+    clock.advance(301)
+    assert RuleRunner(core.db, [RULE], clock).run() == 2
+    with core.db.reader() as session:
+        by_key = {f.key: f for f in findings.list_findings(session=session)}
+    assert by_key["meter-1"].suppressed is True
+    assert by_key["meter-2"].suppressed is False
+    with core.db.writer() as session:
+        maintenance.end_window(session=session, window_id=window.id, actor=actor(), now=clock.now())
+        assert maintenance.active_windows(session=session, now=clock.now()) == []
