@@ -15,6 +15,7 @@ from core.syslog import TcpFramer
 log = logging.getLogger(__name__)
 
 UDP_BUFFER = 65_535
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
 
 
 def _now_ms() -> int:
@@ -54,6 +55,9 @@ class SyslogCollector:
     def __init__(self, writer: LogWriter, *, host: str, udp_port: int, tcp_port: int) -> None:
         self._writer = writer
         self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # A deep receive buffer rides out the moments this thread waits for the GIL; the
+        # kernel drops datagrams, not Warden, when it overflows (see docs/benchmarks.md).
+        self._udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
         self._udp.bind((host, udp_port))
         self._udp.settimeout(0.5)
         self._tcp = _TcpServer((host, tcp_port), writer)

@@ -180,3 +180,76 @@ def intents(state: CliContext, rounds: int, devices_count: int, as_json: bool) -
         print_json(result)
     else:
         print_fields(result.items())
+
+
+@bench.command("logs")
+@click.option(
+    "--lines",
+    "lines_count",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Syslog lines sent over TCP (octet counting) as fast as the collector takes them.",
+)
+@click.option(
+    "--udp-rates",
+    default="5000,10000,20000,40000,80000",
+    show_default=True,
+    help="Offered UDP rates (lines/s), tried in this order.",
+)
+@click.option(
+    "--udp-seconds",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 600),
+    help="Seconds of sending at each UDP rate.",
+)
+@json_option
+@pass_ctx
+def logs(
+    state: CliContext, lines_count: int, udp_rates: str, udp_seconds: float, as_json: bool
+) -> None:
+    """Syslog lines/s stored and evaluated against the shipped packs, over TCP and UDP."""
+    from benchmarks import logs_bench
+    from warden.paths import rule_packs
+
+    try:
+        rates = tuple(int(r) for r in udp_rates.split(",") if r.strip())
+    except ValueError as exc:
+        raise click.BadParameter(
+            "a comma-separated list of integers", param_hint="--udp-rates"
+        ) from exc
+    if not rates or min(rates) < 1:
+        raise click.BadParameter("at least one positive rate", param_hint="--udp-rates")
+    workdir = state.settings.data_dir / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    if not as_json:
+        click.echo(
+            f"syslog collector on 127.0.0.1: {lines_count} lines over TCP, "
+            f"UDP at {', '.join(map(str, rates))} lines/s for {udp_seconds} s each ...",
+            err=True,
+        )
+    try:
+        result = logs_bench.run(
+            rule_packs(),
+            lines_count=lines_count,
+            udp_rates=rates,
+            udp_seconds=udp_seconds,
+            workdir=workdir,
+        )
+    except RuntimeError as exc:  # a sender that failed
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        print_json(result)
+        return
+    fields = []
+    for key, value in result.items():
+        if key == "udp":  # the per-rate table
+            for row in value:
+                rate = row["offered_lines_per_s"]
+                fields.extend(
+                    (f"udp.{rate}.{k}", v) for k, v in row.items() if k != "offered_lines_per_s"
+                )
+        else:
+            fields.append((key, value))
+    print_fields(fields)
