@@ -73,6 +73,9 @@ class Agent:
         self.rules = RuleRunner(db, load_packs(rule_packs()), clock)
         self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
         self.scheduler.add_job(
+            jobs.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
+        )
+        self.scheduler.add_job(
             self.rules.run_telemetry, "interval", seconds=TELEMETRY_RULES_S, id="telemetry-rules"
         )
         self.scheduler.add_job(

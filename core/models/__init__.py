@@ -30,6 +30,12 @@ from core.models.intent import (
 )
 from core.models.log import LogEntry, LogPublic
 from core.models.maintenance import MaintenancePublic, MaintenanceWindow
+from core.models.notify import (
+    Notification,
+    NotificationPublic,
+    WebhookTarget,
+    WebhookTargetPublic,
+)
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
@@ -61,6 +67,8 @@ __all__ = [
     "LogPublic",
     "MaintenancePublic",
     "MaintenanceWindow",
+    "Notification",
+    "NotificationPublic",
     "Origin",
     "Point",
     "PolicyPublic",
@@ -73,4 +81,6 @@ __all__ = [
     "SeriesPublic",
     "SeriesWindow",
     "Setting",
+    "WebhookTarget",
+    "WebhookTargetPublic",
 ]

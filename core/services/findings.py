@@ -24,6 +24,7 @@ from core.models import (
     FindingStatus,
 )
 from core.models.finding import EVIDENCE_KEPT, SEVERITIES
+from core.services import notify
 from core.services.changes import record_change
 
 
@@ -92,6 +93,8 @@ def raise_finding(
         session.add(finding)
         session.flush()
         _change(session, actor, finding, "opened", f"{firing.severity}: {firing.summary}")
+        if not suppressed:
+            notify.enqueue_for_finding(session=session, finding=finding, event="opened", now=now)
     else:
         reopened = finding.status == FindingStatus.RESOLVED
         finding.count += firing.count
@@ -109,6 +112,8 @@ def raise_finding(
             finding.acked_by = finding.acked_at = None
             finding.resolved_by = finding.resolved_at = None
         session.add(finding)
+        if reopened and not suppressed:
+            notify.enqueue_for_finding(session=session, finding=finding, event="reopened", now=now)
         _change(
             session,
             actor,

@@ -29,6 +29,7 @@ from warden.cli import (
     rules_cmd,
     stats_cmd,
     telemetry_cmd,
+    webhooks_cmd,
 )
 from warden.cli.context import CliContext
 from warden.cli.exits import EXIT_BAD_INPUT, EXIT_FAILURE
@@ -96,6 +97,7 @@ for command in (
     findings_cmd.findings,
     rules_cmd.rules,
     maintenance_cmd.maintenance,
+    webhooks_cmd.webhooks,
     doctor_cmd.doctor,
     bench_cmd.bench,
     *process_cmd.COMMANDS,
