@@ -61,15 +61,18 @@ def _latency(who: str, p: dict[str, Any]) -> str:
     return f"Keep the latency of {who} under {format_number(p['target_ms'])} ms"
 
 
+def impair_parts(p: dict[str, Any]) -> list[str]:
+    """The impairments said, as phrases: "80 ms of delay", "2% packet loss"."""
+    phrases = (
+        ("delay_ms", "{} ms of delay"),
+        ("jitter_ms", "{} ms of jitter"),
+        ("loss_pct", "{}% packet loss"),
+    )
+    return [form.format(format_number(p[key])) for key, form in phrases if p[key] is not None]
+
+
 def _impair(who: str, p: dict[str, Any]) -> str:
-    parts = []
-    if p["delay_ms"] is not None:
-        parts.append(f"{format_number(p['delay_ms'])} ms of delay")
-    if p["jitter_ms"] is not None:
-        parts.append(f"{format_number(p['jitter_ms'])} ms of jitter")
-    if p["loss_pct"] is not None:
-        parts.append(f"{format_number(p['loss_pct'])}% packet loss")
-    return f"Add {join_words(parts)} to the traffic of {who}"
+    return f"Add {join_words(impair_parts(p))} to the traffic of {who}"
 
 
 def _setting(who: str, p: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.intents.explain import impair_parts
 from core.intents.model import Intent
 from core.intents.schedule import render_timing
 from core.intents.slots import REVOKE_NOUN_OF
@@ -29,13 +30,7 @@ def _limit(who: str, p: dict[str, Any]) -> str:
 
 
 def _impair(who: str, p: dict[str, Any]) -> str:
-    parts = []
-    if p["delay_ms"] is not None:
-        parts.append(f"{format_number(p['delay_ms'])} ms of delay")
-    if p["jitter_ms"] is not None:
-        parts.append(f"{format_number(p['jitter_ms'])} ms of jitter")
-    if p["loss_pct"] is not None:
-        parts.append(f"{format_number(p['loss_pct'])}% packet loss")
+    parts = impair_parts(p)
     return f"add {' and '.join(parts)} to {who}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,6 +14,29 @@ from warden.cli.output import print_fields, print_json
 @click.group()
 def bench() -> None:
     """Measure Warden against the limit of the layer below it, in the same run."""
+
+
+def _workdir(state: CliContext) -> Path:
+    """DATA_DIR/bench, where benchmarks keep their databases and scratch files."""
+    workdir = state.settings.data_dir / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    """Nested figures as dotted keys, for people (``--json`` keeps the structure)."""
+    if isinstance(value, dict):
+        return [kv for k, v in value.items() for kv in _flatten(f"{prefix}.{k}", v)]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [kv for i, v in enumerate(value) for kv in _flatten(f"{prefix}.{i}", v)]
+    return [(prefix, value)]
+
+
+def _report(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+    else:
+        print_fields([kv for k, v in result.items() for kv in _flatten(k, v)])
 
 
 @bench.command("query")
@@ -46,15 +70,11 @@ def query(
     """A day at 1 Hz as a 500-point chart among 10 M rows: Warden vs bare sqlite3."""
     from benchmarks import query_bench
 
-    path = db_path or state.settings.data_dir / "bench" / "query.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = db_path or _workdir(state) / "query.db"
+    path.parent.mkdir(parents=True, exist_ok=True)  # a --db elsewhere
     if not as_json:
         click.echo(f"preparing {path} ({rows} rows; the first run fills it) ...", err=True)
-    result = query_bench.run(path, rows=rows, points=points, repeat=repeat)
-    if as_json:
-        print_json(result)
-    else:
-        print_fields(result.items())
+    _report(query_bench.run(path, rows=rows, points=points, repeat=repeat), as_json)
 
 
 @bench.command("ingest")
@@ -118,8 +138,7 @@ def ingest(
     """MQTT to committed rows at QoS 1, zero loss: Warden vs a bare paho subscriber."""
     from benchmarks import ingest_bench
 
-    workdir = state.settings.data_dir / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = _workdir(state)
     if not as_json:
         click.echo(
             f"mosquitto on 127.0.0.1, {paho_messages} messages to a bare paho subscriber, "
@@ -139,16 +158,7 @@ def ingest(
         )
     except RuntimeError as exc:  # no mosquitto, a broker or publisher that failed
         raise click.ClickException(str(exc)) from exc
-    if as_json:
-        print_json(result)
-        return
-    fields = []
-    for key, value in result.items():
-        if isinstance(value, dict):  # CPU time per message, by thread and process
-            fields.extend((f"{key}.{part}", v) for part, v in value.items())
-        else:
-            fields.append((key, value))
-    print_fields(fields)
+    _report(result, as_json)
 
 
 @bench.command("intents")
@@ -173,13 +183,8 @@ def intents(state: CliContext, rounds: int, devices_count: int, as_json: bool) -
     """Intent sentences per second: parse, and parse + resolve against a registry."""
     from benchmarks import intents_bench
 
-    workdir = state.settings.data_dir / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
-    result = intents_bench.run(workdir, rounds=rounds, devices_count=devices_count)
-    if as_json:
-        print_json(result)
-    else:
-        print_fields(result.items())
+    workdir = _workdir(state)
+    _report(intents_bench.run(workdir, rounds=rounds, devices_count=devices_count), as_json)
 
 
 @bench.command("logs")
@@ -221,8 +226,7 @@ def logs(
         ) from exc
     if not rates or min(rates) < 1:
         raise click.BadParameter("at least one positive rate", param_hint="--udp-rates")
-    workdir = state.settings.data_dir / "bench"
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = _workdir(state)
     if not as_json:
         click.echo(
             f"syslog collector on 127.0.0.1: {lines_count} lines over TCP, "
@@ -239,17 +243,4 @@ def logs(
         )
     except RuntimeError as exc:  # a sender that failed
         raise click.ClickException(str(exc)) from exc
-    if as_json:
-        print_json(result)
-        return
-    fields = []
-    for key, value in result.items():
-        if key == "udp":  # the per-rate table
-            for row in value:
-                rate = row["offered_lines_per_s"]
-                fields.extend(
-                    (f"udp.{rate}.{k}", v) for k, v in row.items() if k != "offered_lines_per_s"
-                )
-        else:
-            fields.append((key, value))
-    print_fields(fields)
+    _report(result, as_json)
