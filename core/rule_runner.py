@@ -1,17 +1,26 @@
 """Running the rules against what the pipeline stores: log lines through the streaming
-pattern engine, device liveness through the absence rules. Findings come out through
-``core.services.findings``; conditions that clear resolve theirs."""
+pattern engine; liveness, telemetry, sequence gaps and Warden's own health through the
+point-in-time rules. Findings come out through ``core.services.findings``; conditions that
+clear resolve theirs.
+
+The rules are the stored ones (``core.services.rules``) unless a list is given; the runner
+picks up an enable, disable or edit from any front end on its next pass. Reloading resets
+the pattern engine's counting state, which errs on the side of firing later, not twice.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from core.clock import Clock, to_ms
 from core.db import Database
-from core.models import Device
+from core.models import DeadLetter, Device, DeviceSeq
 from core.rules import (
     AbsenceRule,
     AnomalyRule,
@@ -21,16 +30,54 @@ from core.rules import (
     PatternEngine,
     PatternRule,
     Rule,
+    SeqGapRule,
+    SystemRule,
     ThresholdRule,
     evaluate_absence,
     evaluate_anomaly,
+    evaluate_seq_gap,
+    evaluate_system,
     evaluate_threshold,
 )
 from core.services import findings, logs, maintenance, telemetry
+from core.services.rules import RULES
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
+DEAD_LETTER_SPAN_S = 300
+"""``dead_letter_rate`` is dead letters per minute over this span."""
+
+Measures = Callable[[], Mapping[str, float]]
+
+
+class MissingHistory:
+    """How many messages each device lost within a window, from the pipeline's running
+    ``missing`` totals sampled on each pass. The first sample of a device is its baseline:
+    losses from before this process started are not counted again."""
+
+    def __init__(self) -> None:
+        self._samples: dict[str, deque[tuple[int, int]]] = {}
+
+    def observe(self, device_id: str, missing_total: int, now_ms: int, keep_s: int) -> None:
+        samples = self._samples.setdefault(device_id, deque(maxlen=10_000))
+        samples.append((now_ms, missing_total))
+        horizon = now_ms - keep_s * 1000
+        # Keep one sample at or before the horizon: it is the longest window's baseline.
+        while len(samples) > 1 and samples[1][0] <= horizon:
+            samples.popleft()
+
+    def lost_within(self, device_id: str, now_ms: int, window_s: int) -> int:
+        samples = self._samples.get(device_id)
+        if not samples:
+            return 0
+        horizon = now_ms - window_s * 1000
+        baseline = samples[0][1]
+        for ts, total in samples:
+            if ts > horizon:
+                break
+            baseline = total
+        return max(0, samples[-1][1] - baseline)
 
 
 def finding_in(firing: Firing) -> findings.FindingIn:
@@ -52,23 +99,116 @@ class RuleRunner:
     and evaluates the point-in-time rules on each run. One instance per agent; runs are
     never concurrent (the scheduler's max_instances=1)."""
 
-    def __init__(self, db: Database, rules: Sequence[Rule], clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rules: Sequence[Rule] | None,
+        clock: Clock,
+        *,
+        measures: Measures | None = None,
+    ) -> None:
+        """``rules``: a fixed list, or ``None`` to run the stored rules. ``measures`` gives
+        the system rules what only the process knows (disk space, queue backlog); the
+        dead-letter rate the runner reads itself."""
         self._db = db
         self._clock = clock
-        self.rules = list(rules)
-        self._engine = PatternEngine(
-            [r for r in self.rules if isinstance(r, PatternRule | AverageRule)]
-        )
-        self._absence = [r for r in self.rules if isinstance(r, AbsenceRule) and r.enabled]
-        self._telemetry = [
-            r for r in self.rules if isinstance(r, ThresholdRule | AnomalyRule) and r.enabled
-        ]
+        self._fixed = rules is not None
+        self._version: object = None
+        self._measures = measures or dict
+        self._missing = MissingHistory()
+        self._use(list(rules) if rules is not None else [])
+        self._refresh()
         with db.reader() as session:
             self.last_log_id = logs.last_log_id(session=session)
 
+    def _use(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        enabled = [r for r in rules if r.enabled]
+        self._engine = PatternEngine(
+            [r for r in enabled if isinstance(r, PatternRule | AverageRule)]
+        )
+        self._absence = [r for r in enabled if isinstance(r, AbsenceRule)]
+        self._telemetry = [r for r in enabled if isinstance(r, ThresholdRule | AnomalyRule)]
+        self._seq_gap = [r for r in enabled if isinstance(r, SeqGapRule)]
+        self._system = [r for r in enabled if isinstance(r, SystemRule)]
+
+    def _refresh(self) -> None:
+        """Reload the stored rules when any was added, edited, enabled or disabled."""
+        if self._fixed:
+            return
+        with self._db.reader() as session:
+            version = RULES.version(session=session)
+            if version != self._version:
+                self._use(RULES.loaded(session=session))
+                self._version = version
+                log.info("rules loaded: %d enabled", sum(r.enabled for r in self.rules))
+
     def run(self) -> int:
         """One pass over logs and liveness; returns how many firings it recorded."""
+        self._refresh()
         return self._run_log_rules() + self._run_absence()
+
+    def run_checks(self) -> int:
+        """The slower pass: telemetry, sequence gaps and Warden's own health."""
+        self._refresh()
+        return self.run_telemetry() + self.run_seq_gaps() + self.run_system()
+
+    def run_seq_gaps(self) -> int:
+        """Sequence-gap rules over the pipeline's per-device ``missing`` totals."""
+        if not self._seq_gap:
+            return 0
+        now_ms = to_ms(self._clock.now())
+        with self._db.reader() as session:
+            totals = [(s.device_id, s.missing) for s in session.exec(select(DeviceSeq))]
+        window_s = max(r.window_s for r in self._seq_gap)
+        fired: list[Firing] = []
+        cleared: list[tuple[str, str]] = []
+        for device_id, missing_total in totals:
+            self._missing.observe(device_id, missing_total, now_ms, window_s)
+            for rule in self._seq_gap:
+                lost = self._missing.lost_within(device_id, now_ms, rule.window_s)
+                firing = evaluate_seq_gap(
+                    rule, device_id=device_id, missing_in_window=lost, now_ms=now_ms
+                )
+                if firing is not None:
+                    fired.append(firing)
+                elif lost == 0:
+                    cleared.append((rule.id, device_id))
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
+
+    def run_system(self) -> int:
+        """System rules over Warden's own measures; a measure back in bounds resolves."""
+        if not self._system:
+            return 0
+        now = self._clock.now()
+        measures = {**self._measures(), "dead_letter_rate": self._dead_letter_rate()}
+        fired: list[Firing] = []
+        cleared: list[tuple[str, str]] = []
+        for rule in self._system:
+            firing = evaluate_system(rule, measures=measures, now_ms=to_ms(now))
+            if firing is not None:
+                fired.append(firing)
+            elif rule.check in measures:
+                cleared.append((rule.id, rule.check))
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
+
+    def _dead_letter_rate(self) -> float:
+        since = self._clock.now() - timedelta(seconds=DEAD_LETTER_SPAN_S)
+        with self._db.reader() as session:
+            count = session.exec(
+                select(func.count()).where(col(DeadLetter.received_at) >= since)
+            ).one()
+        return count / (DEAD_LETTER_SPAN_S / 60)
+
+    def _clear(self, cleared: list[tuple[str, str]]) -> int:
+        """Resolve the findings of conditions that no longer hold; returns 0 (nothing fired)."""
+        if cleared:
+            with self._db.writer() as session:
+                for rule_id, key in cleared:
+                    findings.resolve_cleared(
+                        session=session, rule_id=rule_id, key=key, now=self._clock.now()
+                    )
+        return 0
 
     def run_telemetry(self) -> int:
         """Threshold and anomaly rules over each device's recent readings of their metric.
@@ -98,13 +238,7 @@ class RuleRunner:
                     fired.append(firing)
                 elif isinstance(rule, ThresholdRule):
                     cleared.append((rule.id, device_id))
-        recorded = self._record(fired, dedupe_open=True)
-        with self._db.writer() as session:
-            for rule_id, key in cleared:
-                findings.resolve_cleared(
-                    session=session, rule_id=rule_id, key=key, now=self._clock.now()
-                )
-        return recorded
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
 
     def _run_log_rules(self) -> int:
         fired: list[Firing] = []
@@ -154,13 +288,7 @@ class RuleRunner:
                     fired.append(firing)
                 elif status == "online":
                     cleared.append((rule.id, device_id))
-        recorded = self._record(fired, dedupe_open=True)
-        with self._db.writer() as session:
-            for rule_id, key in cleared:
-                findings.resolve_cleared(
-                    session=session, rule_id=rule_id, key=key, now=self._clock.now()
-                )
-        return recorded
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
 
     def _record(self, fired: list[Firing], *, dedupe_open: bool = False) -> int:
         """Raise findings for the firings; returns how many were recorded."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shutil
 import signal
 import threading
 from datetime import UTC
@@ -19,20 +20,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from collectors.mqtt import MqttCollector
 from collectors.syslog import SyslogCollector
 from core import jobs
+from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
 from core.rule_runner import RuleRunner
-from core.rules import load_packs
 from core.runtime import Core
-from core.services import runtime
-from warden.paths import rule_packs
+from core.services import actions, runtime
+from warden.catalog import sync_catalog
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
 RULES_S = 2
-TELEMETRY_RULES_S = 30
+CHECKS_S = 30
+ACTIONS_S = 2
 
 
 class Agent:
@@ -70,13 +72,16 @@ class Agent:
             jobs.expire_commands, "interval", seconds=5, args=(db, clock), id="command-timeouts"
         )
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
-        self.rules = RuleRunner(db, load_packs(rule_packs()), clock)
+        sync_catalog(core)
+        self.rules = RuleRunner(db, None, clock, measures=self.measures)
         self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
         self.scheduler.add_job(
             jobs.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
+        self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        self.actions = ActionRunner(db, clock, post=jobs.post_json)
         self.scheduler.add_job(
-            self.rules.run_telemetry, "interval", seconds=TELEMETRY_RULES_S, id="telemetry-rules"
+            self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )
         self.scheduler.add_job(
             jobs.purge_logs,
@@ -99,6 +104,14 @@ class Agent:
             "at_ms": to_ms(self.core.clock.now()),
         }
 
+    def measures(self) -> dict[str, float]:
+        """What the system rules need from this process."""
+        usage = shutil.disk_usage(self.core.settings.data_dir)
+        return {
+            "disk_free_pct": 100 * usage.free / usage.total,
+            "queue_backlog": self.writer.queue_depth + self.log_writer.queue_depth,
+        }
+
     def heartbeat(self) -> None:
         with self.core.db.writer() as session:
             runtime.put_state(
@@ -114,6 +127,9 @@ class Agent:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
+        with self.core.db.writer() as session:
+            if interrupted := actions.fail_interrupted(session=session, now=self.core.clock.now()):
+                log.warning("%d action(s) interrupted by the last stop marked failed", interrupted)
         self.writer.start()
         self.collector.start()
         self.log_writer.start()

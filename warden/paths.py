@@ -13,3 +13,7 @@ def shipped_data() -> Path:
 
 def rule_packs() -> Path:
     return shipped_data() / "rules"
+
+
+def playbook_packs() -> Path:
+    return shipped_data() / "playbooks"

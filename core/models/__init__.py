@@ -1,6 +1,8 @@
 """The tables and their public models. Importing this package registers every table on
 ``SQLModel.metadata`` (migrations and tests rely on that)."""
 
+from core.models.action import Action, ActionPublic, ActionState
+from core.models.catalog import CatalogPublic, PlaybookRecord, RuleRecord
 from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin
 from core.models.command import Command, CommandPublic, CommandState
 from core.models.deadletter import DeadLetter, DeadLetterPublic
@@ -40,7 +42,11 @@ from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 
 __all__ = [
+    "Action",
+    "ActionPublic",
+    "ActionState",
     "Actor",
+    "CatalogPublic",
     "ChangeLog",
     "ChangePublic",
     "Command",
@@ -70,12 +76,14 @@ __all__ = [
     "Notification",
     "NotificationPublic",
     "Origin",
+    "PlaybookRecord",
     "Point",
     "PolicyPublic",
     "PolicyRecord",
     "PolicyStatus",
     "Reading",
     "ReadingIn",
+    "RuleRecord",
     "SeqPublic",
     "Series",
     "SeriesPublic",

@@ -25,6 +25,10 @@ class MaintenanceWindow(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_early_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    every: str | None = Field(default=None, max_length=8)
+    """``day`` or ``week`` for a recurring window: ``starts_at`` to ``ends_at`` is its first
+    occurrence, repeated every period until ``repeat_until`` (forever when ``None``)."""
+    repeat_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MaintenancePublic(SQLModel):
@@ -35,3 +39,5 @@ class MaintenancePublic(SQLModel):
     ends_at: datetime
     created_by: str
     ended_early_at: datetime | None
+    every: str | None = None
+    repeat_until: datetime | None = None

@@ -13,6 +13,7 @@ from core.rules.evaluate import (
     evaluate_seq_gap,
     evaluate_system,
     evaluate_threshold,
+    replay_telemetry,
     robust_z,
 )
 from core.rules.models import (
@@ -57,5 +58,6 @@ __all__ = [
     "load_packs",
     "parse_rule",
     "replay",
+    "replay_telemetry",
     "robust_z",
 ]

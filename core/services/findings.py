@@ -24,8 +24,9 @@ from core.models import (
     FindingStatus,
 )
 from core.models.finding import EVIDENCE_KEPT, SEVERITIES
-from core.services import notify
+from core.services import actions, notify
 from core.services.changes import record_change
+from core.services.playbooks import PLAYBOOKS
 
 
 class FindingIn(SQLModel):
@@ -95,6 +96,7 @@ def raise_finding(
         _change(session, actor, finding, "opened", f"{firing.severity}: {firing.summary}")
         if not suppressed:
             notify.enqueue_for_finding(session=session, finding=finding, event="opened", now=now)
+        _propose_actions(session, finding, now, suppressed)
     else:
         reopened = finding.status == FindingStatus.RESOLVED
         finding.count += firing.count
@@ -114,6 +116,8 @@ def raise_finding(
         session.add(finding)
         if reopened and not suppressed:
             notify.enqueue_for_finding(session=session, finding=finding, event="reopened", now=now)
+        if reopened:
+            _propose_actions(session, finding, now, suppressed)
         _change(
             session,
             actor,
@@ -123,6 +127,15 @@ def raise_finding(
         )
     session.commit()
     return _public(session, finding)
+
+
+def _propose_actions(session: Session, finding: Finding, now: datetime, suppressed: bool) -> None:
+    """Playbooks act on a finding when it opens or reopens, not on every repeat."""
+    playbooks = [p for p in PLAYBOOKS.loaded(session=session) if p.enabled]
+    if playbooks:
+        actions.propose_for_finding(
+            session=session, finding=finding, playbooks=playbooks, now=now, suppressed=suppressed
+        )
 
 
 def _get(session: Session, finding_id: int) -> Finding:

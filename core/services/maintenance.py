@@ -1,11 +1,12 @@
-"""Maintenance windows: one-off periods during which findings for the devices they cover
-are recorded as suppressed."""
+"""Maintenance windows: periods during which findings for the devices they cover are
+recorded as suppressed. A window happens once, or recurs every day or week."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
@@ -13,9 +14,91 @@ from core.models import Actor, Device, MaintenancePublic, MaintenanceWindow
 from core.services.changes import record_change
 from core.services.resolve import matches_selector, validate_selector
 
+PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
+"""How often a recurring window repeats, by its ``every``."""
+_LONGEST_PERIOD = max(PERIODS.values())
+
+
+class Schedule(Protocol):
+    """What the occurrence arithmetic reads: a window row or its public model."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def ended_early_at(self) -> datetime | None: ...
+    @property
+    def every(self) -> str | None: ...
+    @property
+    def repeat_until(self) -> datetime | None: ...
+
+
+def _occurrence(window: Schedule, k: int) -> tuple[datetime, datetime] | None:
+    """Occurrence ``k`` (0 is the first), or None when the window never gets to it."""
+    period = PERIODS.get(window.every or "")
+    if period is None:
+        if k != 0:
+            return None
+        period = timedelta(0)
+    start, end = window.starts_at + k * period, window.ends_at + k * period
+    if window.repeat_until is not None and start >= window.repeat_until:
+        return None
+    if window.ended_early_at is not None:
+        if start >= window.ended_early_at:
+            return None
+        end = min(end, window.ended_early_at)
+    return start, end
+
+
+def occurrence_at(window: Schedule, now: datetime) -> tuple[datetime, datetime] | None:
+    """The occurrence ``[start, end)`` of ``window`` that contains ``now``, or None.
+
+    A recurring window repeats its first occurrence every period; an occurrence counts
+    only if it starts before ``repeat_until``, and ending a window early ends all of it.
+    """
+    if now < window.starts_at:
+        return None
+    period = PERIODS.get(window.every or "")
+    k = (now - window.starts_at) // period if period is not None else 0
+    found = _occurrence(window, k)
+    return found if found is not None and now < found[1] else None
+
+
+def next_occurrence(window: Schedule, now: datetime) -> tuple[datetime, datetime] | None:
+    """The occurrence containing ``now``, else the first one after it; None when the
+    window has no occurrence left."""
+    if now < window.starts_at:
+        return _occurrence(window, 0)
+    if (current := occurrence_at(window, now)) is not None:
+        return current
+    period = PERIODS.get(window.every or "")
+    if period is None:
+        return None
+    return _occurrence(window, (now - window.starts_at) // period + 1)
+
 
 def _public(window: MaintenanceWindow) -> MaintenancePublic:
     return MaintenancePublic.model_validate(window, from_attributes=True)
+
+
+def _may_have_occurrence_after(now: datetime) -> list[ColumnElement[bool]]:
+    """SQL conditions every window with an occurrence ending after ``now`` meets (more
+    meet them; ``occurrence_at``/``next_occurrence`` decide)."""
+    return [
+        or_(
+            col(MaintenanceWindow.ended_early_at).is_(None),
+            col(MaintenanceWindow.ended_early_at) > now,
+        ),
+        or_(
+            col(MaintenanceWindow.ends_at) > now,
+            col(MaintenanceWindow.every).is_not(None)
+            & or_(
+                col(MaintenanceWindow.repeat_until).is_(None),
+                col(MaintenanceWindow.repeat_until) > now - _LONGEST_PERIOD,
+            ),
+        ),
+    ]
 
 
 def add_window(
@@ -26,26 +109,46 @@ def add_window(
     starts_at: datetime,
     ends_at: datetime,
     actor: Actor,
+    every: str | None = None,
+    repeat_until: datetime | None = None,
 ) -> MaintenancePublic:
+    """A window over ``selector`` from ``starts_at`` to ``ends_at``; with ``every`` that is
+    its first occurrence, repeated each day or week until ``repeat_until`` (or forever)."""
     validate_selector(selector)
     if ends_at <= starts_at:
         raise InvalidInput("a maintenance window must end after it starts")
+    if every is not None and every not in PERIODS:
+        raise InvalidInput(f"a maintenance window recurs every day or week, not {every!r}")
+    if every is None and repeat_until is not None:
+        raise InvalidInput("only a recurring maintenance window (every day or week) repeats")
+    if every is not None and ends_at - starts_at >= PERIODS[every]:
+        raise InvalidInput(f"a window that recurs every {every} must last less than a {every}")
+    if repeat_until is not None and repeat_until <= starts_at:
+        raise InvalidInput("a maintenance window must repeat until after it starts")
     window = MaintenanceWindow(
         reason=reason.strip() or "maintenance",
         selector=selector,
         starts_at=starts_at,
         ends_at=ends_at,
         created_by=actor.name,
+        every=every,
+        repeat_until=repeat_until,
     )
     session.add(window)
     session.flush()
+    if every is None:
+        when = f"until {ends_at:%Y-%m-%d %H:%M}"
+    else:
+        when = f"every {every}, first {starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M}"
+        if repeat_until is not None:
+            when += f", repeating until {repeat_until:%Y-%m-%d %H:%M}"
     record_change(
         session=session,
         actor=actor,
         kind="maintenance.added",
         entity="maintenance",
         entity_id=str(window.id),
-        summary=f"maintenance {window.id} until {ends_at:%Y-%m-%d %H:%M}: {reason}",
+        summary=f"maintenance {window.id} {when}: {reason}",
     )
     session.commit()
     return _public(window)
@@ -54,10 +157,11 @@ def add_window(
 def end_window(
     *, session: Session, window_id: int, actor: Actor, now: datetime
 ) -> MaintenancePublic:
+    """End a window now; a recurring one has no further occurrences."""
     window = session.get(MaintenanceWindow, window_id)
     if window is None:
         raise NotFound(f"no maintenance window {window_id}")
-    if window.ended_early_at is not None or window.ends_at <= now:
+    if next_occurrence(window, now) is None:
         raise InvalidInput(f"maintenance window {window_id} is over already")
     window.ended_early_at = now
     session.add(window)
@@ -67,34 +171,32 @@ def end_window(
         kind="maintenance.ended",
         entity="maintenance",
         entity_id=str(window_id),
-        summary=f"maintenance {window_id} ended early",
+        summary=f"maintenance {window_id} ended early"
+        + (f" (recurred every {window.every})" if window.every else ""),
     )
     session.commit()
     return _public(window)
 
 
 def active_windows(*, session: Session, now: datetime) -> list[MaintenancePublic]:
+    """The windows with an occurrence covering ``now``."""
     rows = session.exec(
         select(MaintenanceWindow)
-        .where(
-            col(MaintenanceWindow.starts_at) <= now,
-            col(MaintenanceWindow.ends_at) > now,
-            col(MaintenanceWindow.ended_early_at).is_(None),
-        )
+        .where(col(MaintenanceWindow.starts_at) <= now, *_may_have_occurrence_after(now))
         .order_by(col(MaintenanceWindow.id))
     )
-    return [_public(w) for w in rows]
+    return [_public(w) for w in rows if occurrence_at(w, now) is not None]
 
 
 def list_windows(
     *, session: Session, now: datetime, include_past: bool = False
 ) -> list[MaintenancePublic]:
+    """Windows with an occurrence now or to come, newest first; all with ``include_past``."""
     query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.starts_at).desc())
-    if not include_past:
-        query = query.where(
-            col(MaintenanceWindow.ends_at) > now, col(MaintenanceWindow.ended_early_at).is_(None)
-        )
-    return [_public(w) for w in session.exec(query)]
+    if include_past:
+        return [_public(w) for w in session.exec(query)]
+    rows = session.exec(query.where(*_may_have_occurrence_after(now)))
+    return [_public(w) for w in rows if next_occurrence(w, now) is not None]
 
 
 def covers(*, session: Session, windows: list[MaintenancePublic], device_id: str | None) -> bool:

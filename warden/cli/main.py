@@ -16,6 +16,7 @@ import click
 from core.errors import DatabaseError, WardenError
 from warden import __version__
 from warden.cli import (
+    actions_cmd,
     bench_cmd,
     config_cmd,
     devices_cmd,
@@ -25,6 +26,7 @@ from warden.cli import (
     logs_cmd,
     maintenance_cmd,
     pipeline_cmd,
+    playbooks_cmd,
     process_cmd,
     rules_cmd,
     stats_cmd,
@@ -53,8 +55,8 @@ class WardenGroup(click.Group):
         except WardenError as exc:
             code = EXIT_FAILURE if isinstance(exc, DatabaseError) else EXIT_BAD_INPUT
             raise CommandFailed(str(exc), code) from exc
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # click ends a broken pipe (`warden … | head`) quietly
         except Exception as exc:
             if os.environ.get("WARDEN_DEBUG"):
                 traceback.print_exc()
@@ -96,6 +98,8 @@ for command in (
     logs_cmd.logs,
     findings_cmd.findings,
     rules_cmd.rules,
+    playbooks_cmd.playbooks,
+    actions_cmd.actions,
     maintenance_cmd.maintenance,
     webhooks_cmd.webhooks,
     doctor_cmd.doctor,

@@ -1,0 +1,165 @@
+"""Running approved actions, step by step, in order; the first failing step stops the rest.
+
+- ``command``: queued for the device through the command queue (the device's ack is the
+  command's business: ``warden command list`` shows it);
+- ``webhook``: a JSON POST;
+- ``diagnostic``: an allow-listed local program, run as an argument vector (never a
+  shell) with a timeout, its output captured and capped;
+- ``intent``: the sentence submitted as if an operator typed it, as ``playbook:<id>``.
+
+The program and every argument were checked when the action was proposed; the program is
+checked against the allow-list again here, in case the allow-list shrank since.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import WardenError
+from core.models import ActionPublic, Actor, Origin
+from core.playbooks import ALLOWED_PROGRAMS
+from core.services import actions, commands, intents
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT = 4000
+"""Characters of a program's output (or an error) kept per step."""
+
+Poster = Callable[[str, dict[str, object]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramResult:
+    returncode: int
+    output: str
+
+
+ProgramRunner = Callable[[Sequence[str], int], ProgramResult]
+
+
+def run_program(argv: Sequence[str], timeout_s: int) -> ProgramResult:
+    """Run ``argv`` without a shell, stdin closed, stdout and stderr together."""
+    done = subprocess.run(  # noqa: S603 - argv from an allow-list, arguments validated
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout_s,
+        check=False,
+    )
+    return ProgramResult(done.returncode, done.stdout.decode("utf-8", "replace"))
+
+
+class ActionRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        post: Poster,
+        run: ProgramRunner = run_program,
+        which: Callable[[str], str | None] = shutil.which,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._post = post
+        self._run = run
+        self._which = which
+
+    def run_approved(self) -> int:
+        """Run what has been approved; returns how many actions ran."""
+        with self._db.writer() as session:
+            claimed = actions.claim_approved(session=session, now=self._clock.now())
+        for action in claimed:
+            results = self._run_steps(action)
+            with self._db.writer() as session:
+                done = actions.finish(
+                    session=session, action_id=action.id, results=results, now=self._clock.now()
+                )
+            log.info("action %d (%s) %s", action.id, action.playbook_id, done.state)
+        return len(claimed)
+
+    def _run_steps(self, action: ActionPublic) -> list[dict[str, Any]]:
+        actor = Actor(name=f"playbook:{action.playbook_id}"[:64], origin=Origin.PLAYBOOK)
+        results: list[dict[str, Any]] = []
+        for step in action.steps:
+            try:
+                result = self._step(step, action, actor)
+            except (WardenError, OSError, subprocess.SubprocessError) as exc:
+                result = {"ok": False, "error": str(exc)[:MAX_OUTPUT]}
+            except Exception as exc:  # a bug must fail the action, not the scheduler
+                log.exception("action %d: step %s crashed", action.id, step.get("kind"))
+                result = {"ok": False, "error": f"internal error: {exc!r}"[:MAX_OUTPUT]}
+            results.append({"kind": step.get("kind"), **result})
+            if not result["ok"]:
+                break
+        return results
+
+    def _step(self, step: dict[str, Any], action: ActionPublic, actor: Actor) -> dict[str, Any]:
+        match step.get("kind"):
+            case "command":
+                return self._command(step, action, actor)
+            case "webhook":
+                self._post(step["url"], step.get("body") or {})
+                return {"ok": True, "output": f"posted to {step['url']}"}
+            case "diagnostic":
+                return self._diagnostic(step)
+            case "intent":
+                return self._intent(step, actor)
+        return {"ok": False, "error": f"unknown step kind {step.get('kind')!r}"}
+
+    def _command(self, step: dict[str, Any], action: ActionPublic, actor: Actor) -> dict[str, Any]:
+        if action.device_id is None:
+            return {"ok": False, "error": "a command step needs a finding about a device"}
+        with self._db.writer() as session:
+            command = commands.queue_command(
+                session=session,
+                device_ref=action.device_id,
+                cmd=step["cmd"],
+                params=step.get("params") or {},
+                actor=actor,
+            )
+        return {
+            "ok": True,
+            "output": f"{command.cmd} queued for {command.device_id}",
+            "command_id": command.id,
+        }
+
+    def _diagnostic(self, step: dict[str, Any]) -> dict[str, Any]:
+        argv = [str(a) for a in step["argv"]]
+        if argv[0] not in ALLOWED_PROGRAMS:
+            return {"ok": False, "error": f"{argv[0]} is not an allowed diagnostic program"}
+        path = self._which(argv[0])
+        if path is None:
+            return {"ok": False, "error": f"{argv[0]} is not installed on this machine"}
+        try:
+            done = self._run([path, *argv[1:]], int(step.get("timeout_s", 10)))
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "error": f"{argv[0]} timed out after {step.get('timeout_s')} s"}
+        return {
+            "ok": done.returncode == 0,
+            "argv": argv,
+            "exit": done.returncode,
+            "output": done.output[-MAX_OUTPUT:],
+            **({} if done.returncode == 0 else {"error": f"{argv[0]} exited {done.returncode}"}),
+        }
+
+    def _intent(self, step: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        with self._db.writer() as session:
+            stored, ended = intents.submit(
+                session=session, text=step["text"], actor=actor, now=self._clock.now()
+            )
+        ids = [i.id for i in stored]
+        return {
+            "ok": True,
+            "output": f"intent {', '.join(map(str, ids))} submitted"
+            + (f", ended {', '.join(map(str, ended))}" if ended else ""),
+            "intent_ids": ids,
+        }

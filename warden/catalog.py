@@ -1,0 +1,18 @@
+"""Copying the shipped rule and playbook packs into the database: on agent start and
+before a command reads them, so a fresh data dir shows what will run."""
+
+from __future__ import annotations
+
+from core.playbooks import load_playbooks
+from core.rules import load_packs
+from core.runtime import Core
+from core.services.playbooks import PLAYBOOKS
+from core.services.rules import RULES
+from warden.paths import playbook_packs, rule_packs
+
+
+def sync_catalog(core: Core) -> None:
+    rules, playbooks = load_packs(rule_packs()), load_playbooks(playbook_packs())
+    with core.db.writer() as session:
+        RULES.sync(session=session, shipped=rules, now=core.clock.now())
+        PLAYBOOKS.sync(session=session, shipped=playbooks, now=core.clock.now())
