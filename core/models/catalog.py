@@ -21,6 +21,9 @@ class _CatalogEntry(SQLModel):
     """The whole entry as its pydantic model dumps it, ``enabled`` included."""
     enabled: bool = True
     edited: bool = False
+    revision: int = 0
+    """Goes up by one on every change: what runners compare to know they must reload
+    (timestamps cannot tell two changes in the same instant, or from skewed clocks)."""
     updated_by: str = Field(default="system", max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 

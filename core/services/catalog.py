@@ -80,6 +80,7 @@ class Catalog(Generic[Entry]):
                     record.definition = definition
                     record.pack = definition.get("pack", "")
                     record.updated_at = now
+                    record.revision += 1
                     session.add(record)
                     changed += 1
         session.commit()
@@ -103,12 +104,13 @@ class Catalog(Generic[Entry]):
                 log.error("stored %s %s is invalid, not run: %s", self.noun, record.id, exc)
         return out
 
-    def version(self, *, session: Session) -> tuple[int, datetime | None]:
-        """Changes whenever an entry is added, edited, enabled or disabled."""
-        count, newest = session.exec(
-            select(func.count(), func.max(self.model.updated_at))  # type: ignore[arg-type]
+    def version(self, *, session: Session) -> tuple[int, int]:
+        """Changes whenever an entry is added, edited, enabled or disabled: every write
+        bumps its entry's ``revision``, so (count, sum of revisions) only grows."""
+        count, revisions = session.exec(
+            select(func.count(), func.coalesce(func.sum(self.model.revision), 0))  # type: ignore[arg-type]
         ).one()
-        return int(count), newest
+        return int(count), int(revisions)
 
     def set_enabled(
         self, *, session: Session, entry_id: str, enabled: bool, actor: Actor, now: datetime
@@ -172,6 +174,7 @@ class Catalog(Generic[Entry]):
     ) -> CatalogPublic:
         record.updated_by = actor.name
         record.updated_at = now
+        record.revision += 1
         session.add(record)
         record_change(
             session=session,

@@ -47,3 +47,48 @@ def test_an_auth_failure_storm_becomes_one_finding_with_its_evidence(agent, agen
     agent.rules.run()
     (again,) = open_findings(agent_core)
     assert (again.id, again.count) == (finding.id, 5)
+
+
+def psk_mismatch(second: int, mac: str = "3c:22:fb:12:34:56") -> bytes:
+    line = (
+        f"<30>Feb 12 10:01:{second:02d} ap-hall hostapd: wlan1: AP-STA-POSSIBLE-PSK-MISMATCH {mac}"
+    )
+    return f"{len(line)} {line}".encode()  # TCP, octet counting
+
+
+def test_an_edited_rule_applies_live_and_its_playbook_proposes_an_action(agent, agent_core):
+    """An operator lowers a threshold from another process's point of view (the stored
+    rule), the running agent follows, and the finding comes with the shipped playbook's
+    diagnostic, filled in from what the rule captured, waiting for approval."""
+    from core.models import ActionState, Actor, Origin
+    from core.services import actions
+    from core.services.rules import RULES
+
+    with agent_core.db.writer() as session:
+        RULES.update(
+            session=session,
+            entry_id="wifi.auth-failures",
+            changes={"threshold": 2},
+            actor=Actor(name="ops", origin=Origin.CLI),
+            now=agent_core.clock.now(),
+        )
+    agent.rules.run()  # the next pass reloads the stored rules
+
+    with socket.create_connection(("127.0.0.1", agent.syslog.tcp_port)) as tcp:
+        tcp.sendall(psk_mismatch(0) + psk_mismatch(1))
+    wait_until(lambda: agent.log_writer.stored == 2, what="two lines stored")
+    agent.rules.run()
+    (finding,) = open_findings(agent_core)
+    assert (finding.rule_id, finding.key, finding.count) == (
+        "wifi.auth-failures",
+        "3c:22:fb:12:34:56",
+        2,
+    )
+    with agent_core.db.reader() as session:
+        (action,) = actions.list_actions(session=session, finding_id=finding.id)
+    assert (action.playbook_id, action.state) == (
+        "wifi.auth-failures-station",
+        ActionState.PROPOSED,
+    )
+    assert action.steps[0]["argv"] == ["iw", "dev", "wlan1", "station", "get", "3c:22:fb:12:34:56"]
+    assert agent.actions.run_approved() == 0  # nothing runs before an operator says so

@@ -64,6 +64,8 @@ def test(state: CliContext, rule_id: str, since: str, until: str, as_json: bool)
     sync_catalog(state.core)
     now = state.core.clock.now()
     since_ms, until_ms = to_ms(parse_time(since, now=now)), to_ms(parse_time(until, now=now))
+    if since_ms >= until_ms:
+        raise InvalidInput(f"--since ({since}) must be before --until ({until})")
     with state.core.db.reader() as session:
         rule = RULES.get(session=session, entry_id=rule_id)
     rule = rule.model_copy(update={"enabled": True})  # a disabled rule can be tried too
@@ -111,7 +113,9 @@ def _replay_logs(
     selected = [e for e in events if rule.selects(e)]
     pattern = re.compile(rule.regex)
     matched = sum(1 for e in selected if pattern.search(e.message))
-    if not selected:
+    if not events:
+        why = "no log lines were stored in that time"
+    elif not selected:
         why = "no stored line passes the rule's class/app/host restrictions"
     elif not matched:
         why = f"{len(selected)} line(s) passed the restrictions but none matched the regex"
