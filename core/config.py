@@ -8,6 +8,7 @@ environment variables, then the optional TOML file named by ``--config`` or
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Any, Literal
@@ -138,6 +139,52 @@ class Settings(BaseSettings):
         default_factory=socket.gethostname,
         description="Name of this gateway, shown in both consoles. Default: the host name.",
     )
+    lan_ifaces: str = Field(
+        default="",
+        description="LAN interface(s) traffic shaping acts on, comma-separated (e.g. br-lan). "
+        "Empty: nothing is shaped in the kernel (dry run).",
+    )
+    wan_iface: str | None = Field(
+        default=None,
+        description="WAN interface: 'internet-only' blocks drop what would leave through it.",
+    )
+    lan_rate_bps: int = Field(
+        default=1_000_000_000,
+        ge=100_000,
+        description="Capacity of the LAN link in bit/s: the ceiling of every shaping class.",
+    )
+    enforcement: Literal["auto", "kernel", "dry-run"] = Field(
+        default="auto",
+        description="auto: change the kernel when Warden can (CAP_NET_ADMIN, nft, LAN "
+        "interfaces set), else record plans only (dry run); kernel: refuse to start without; "
+        "dry-run: never touch the kernel.",
+    )
+    enforcement_netns: str | None = Field(
+        default=None,
+        description="Network namespace to enforce in (multi-namespace gateways, tests). "
+        "Default: Warden's own.",
+    )
+    management_addresses: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated) firewall intents may never "
+        "cut off: the operator's own management access.",
+    )
+
+    @field_validator("lan_ifaces", "wan_iface")
+    @classmethod
+    def _interface_names(cls, value: str | None) -> str | None:
+        for name in _split(value or ""):
+            if not INTERFACE_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a network interface name")
+        return value
+
+    @property
+    def lan_interfaces(self) -> list[str]:
+        return _split(self.lan_ifaces)
+
+    @property
+    def management(self) -> list[str]:
+        return _split(self.management_addresses)
 
     @field_validator("mqtt_url")
     @classmethod
@@ -182,6 +229,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # toml_file is only set on the subclass load_settings() binds to a file.
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+INTERFACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}")
+"""A Linux interface name (at most 15 characters; no spaces, slashes or shell syntax)."""
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _parse_flat_topics(value: str) -> list[FlatTopic]:

@@ -51,3 +51,9 @@ class Conflict(WardenError):
 
 class DatabaseError(WardenError):
     title = "Database error"
+
+
+class EnforcementError(WardenError):
+    """The kernel (netlink, nftables) refused or failed a change; the message says which."""
+
+    title = "Enforcement failed"

@@ -22,18 +22,25 @@ from collectors.syslog import SyslogCollector
 from core import jobs
 from core.action_runner import ActionRunner
 from core.clock import to_ms
+from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
+from core.reconciler import Reconciler
 from core.rule_runner import RuleRunner
 from core.runtime import Core
 from core.services import actions, runtime
 from warden.catalog import sync_catalog
+from warden.enforcement import build_backends
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
 RULES_S = 2
 CHECKS_S = 30
+RECONCILE_POLL_S = 1
+RECONCILE_EVERY_S = 30
+"""A full pass at least this often (drift); sooner when an intent or a device changes."""
+ENFORCEMENT_CHANGES = ("intent.", "device.")
 ACTIONS_S = 2
 
 
@@ -79,6 +86,20 @@ class Agent:
             jobs.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
         self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        backends = build_backends(settings)
+        self.enforcement_reasons = backends.reasons
+        self.reconciler = Reconciler(
+            db,
+            clock,
+            shaper=backends.shaper,
+            firewall=backends.firewall,
+            link_rate_bps=settings.lan_rate_bps,
+        )
+        self._enforcement_feed = ChangeFeed(db)
+        self._last_reconcile = float("-inf")
+        self.scheduler.add_job(
+            self.reconcile_if_due, "interval", seconds=RECONCILE_POLL_S, id="reconcile"
+        )
         self.actions = ActionRunner(db, clock, post=jobs.post_json)
         self.scheduler.add_job(
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
@@ -101,8 +122,19 @@ class Agent:
             "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
             if self.syslog
             else None,
+            "enforcement": self.reconciler.last.mode if self.reconciler.last else None,
+            "dry_run": self.enforcement_reasons,
             "at_ms": to_ms(self.core.clock.now()),
         }
+
+    def reconcile_if_due(self) -> None:
+        """Reconcile when an intent or a device changed (from any front end), or on the
+        timer, which is what finds drift."""
+        changed = any(c.kind.startswith(ENFORCEMENT_CHANGES) for c in self._enforcement_feed.poll())
+        now = self.core.clock.monotonic()
+        if changed or now - self._last_reconcile >= RECONCILE_EVERY_S:
+            self._last_reconcile = now
+            self.reconciler.reconcile()
 
     def measures(self) -> dict[str, float]:
         """What the system rules need from this process."""
@@ -134,6 +166,7 @@ class Agent:
         self.collector.start()
         self.log_writer.start()
         self._start_syslog()
+        self.reconcile_if_due()  # policies survive a reboot or a flushed interface
         self.scheduler.start()
         self.heartbeat()
         log.info(
@@ -165,6 +198,7 @@ class Agent:
 
     def stop(self) -> None:
         self.scheduler.shutdown(wait=True)
+        self._enforcement_feed.close()
         if self.syslog is not None:
             self.syslog.stop()
         self.collector.stop()

@@ -1,0 +1,125 @@
+"""Policies → the kernel state that enforces them (desired state for the reconciler). Pure.
+
+Each live ``shape`` policy becomes one HTB class (``ShapeClass``) whose minor number comes
+from the policy id, so the same policy always owns the same class across restarts; each
+``firewall`` policy becomes one ``FirewallRule``. A policy that cannot be enforced yet
+(its device has no known address) or here (an IPv6 target where only IPv4 filters are
+built) is reported with the reason instead, and left out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.ports import FirewallRule, ShapeClass
+
+MINOR_BASE = 0x10
+MINOR_SPAN = 0xFFE0
+"""Class minors run from 0x10 to 0xffef; 1 is Warden's parent class, 0xfffe its default."""
+MIN_RATE_BPS = 8_000
+"""HTB needs a rate; a class that only sets a priority gets this guaranteed minimum."""
+FIREWALL_ACTIONS = frozenset({"block", "internet_block", "quarantine", "allow_only"})
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyView:
+    """What planning needs of a stored policy."""
+
+    id: int
+    intent_id: int
+    kind: str
+    address: str | None
+    spec: dict[str, Any]
+
+
+@dataclass(slots=True)
+class KernelPlan:
+    shaping: list[ShapeClass] = field(default_factory=list)
+    firewall: list[FirewallRule] = field(default_factory=list)
+    owners: dict[tuple[str, int | str], int] = field(default_factory=dict)
+    """(``"shape"``, minor) or (``"firewall"``, address) → the policy id that wants it."""
+    waiting: dict[int, str] = field(default_factory=dict)
+    """Policy id → why it is not in the plan."""
+
+
+def minor_for(policy_id: int) -> int:
+    return MINOR_BASE + policy_id % MINOR_SPAN
+
+
+def _single_ipv4(address: str) -> str | None:
+    """The address as a plain IPv4 host, or None."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return str(ip) if ip.version == 4 else None
+
+
+def plan_kernel(policies: Iterable[PolicyView], *, link_rate_bps: int) -> KernelPlan:
+    plan = KernelPlan()
+    for policy in sorted(policies, key=lambda p: p.id):
+        if policy.kind == "shape":
+            _plan_shape(plan, policy, link_rate_bps)
+        elif policy.kind == "firewall":
+            _plan_firewall(plan, policy)
+    return plan
+
+
+def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> None:
+    if policy.address is None:
+        plan.waiting[policy.id] = "waiting for the device's IP address (learned from DHCP)"
+        return
+    address = _single_ipv4(policy.address)
+    if address is None:
+        plan.waiting[policy.id] = f"{policy.address}: only single IPv4 addresses are shaped so far"
+        return
+    minor = minor_for(policy.id)
+    if ("shape", minor) in plan.owners:
+        plan.waiting[policy.id] = (
+            f"class minor {minor:#x} is taken by policy {plan.owners['shape', minor]}"
+        )
+        return
+    spec = policy.spec
+    ceil = spec.get("ceil_bps")
+    ceil = min(int(ceil), link_rate_bps) if ceil else None
+    rate = int(spec.get("rate_bps") or MIN_RATE_BPS)
+    rate = min(rate, ceil or link_rate_bps)
+    plan.shaping.append(
+        ShapeClass(
+            minor=minor,
+            address=address,
+            direction="up" if spec.get("direction") == "up" else "down",
+            rate_bps=rate,
+            ceil_bps=ceil,
+            prio=int(spec.get("prio", 4)),
+            burst_bytes=spec.get("burst_bytes"),
+            leaf=str(spec.get("leaf") or "fq_codel"),
+        )
+    )
+    plan.owners["shape", minor] = policy.id
+
+
+def _plan_firewall(plan: KernelPlan, policy: PolicyView) -> None:
+    action = policy.spec.get("action")
+    if action == "unblock":
+        return  # an unblock ends blocks when it is submitted; nothing to hold
+    if action not in FIREWALL_ACTIONS:
+        plan.waiting[policy.id] = f"unknown firewall action {action!r}"
+        return
+    if policy.address is None:
+        plan.waiting[policy.id] = "waiting for the device's IP address (learned from DHCP)"
+        return
+    if ("firewall", policy.address) in plan.owners:
+        plan.waiting[policy.id] = (
+            f"{policy.address} already has a firewall rule from policy "
+            f"{plan.owners['firewall', policy.address]}"
+        )
+        return
+    destinations = tuple(
+        (str(d["ip"]), d.get("port"), d.get("proto")) for d in policy.spec.get("destinations") or []
+    )
+    plan.firewall.append(FirewallRule(policy.address, action, destinations))
+    plan.owners["firewall", policy.address] = policy.id

@@ -1,0 +1,289 @@
+"""The reconciler: make the kernel hold what the live policies say, and keep it so.
+
+Desired state is planned from the live network policies (``core.enforcement_plan``);
+actual state is read back from the backends (``TrafficShaper``, ``Firewall``). A pass
+diffs them and applies the difference; it runs on start-up (so policies survive a reboot
+or a flushed interface), after intent changes and on a timer. State that changed under an
+applied policy (a class deleted by hand) is repaired and reported as an
+``enforcement.drift`` finding.
+
+A failed apply is undone per intent: the pass is retried without the intents that were
+not active yet, which are marked ``failed`` with the kernel's reason, so one bad new
+intent cannot take the others down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from core.clock import Clock, to_ms
+from core.db import Database
+from core.enforcement_plan import KernelPlan, PolicyView, plan_kernel
+from core.errors import EnforcementError
+from core.models import Actor, Device, IntentRecord, IntentStatus, PolicyRecord, PolicyStatus
+from core.ports import Firewall, ShapeClass, TrafficShaper
+from core.services import findings, runtime
+from core.services.changes import record_change
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "enforcement"
+NETWORK_KINDS = ("shape", "firewall")
+LIVE = (IntentStatus.PLANNED, IntentStatus.APPLYING, IntentStatus.ACTIVE)
+RATE_TOLERANCE = 0.01
+"""Kernel rates are stored in bytes per second and rounded; 1 % covers it."""
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    mode: dict[str, str]
+    applied: int = 0
+    repaired: list[str] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    waiting: dict[int, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def same_class(desired: ShapeClass, actual: ShapeClass, link_rate_bps: int) -> bool:
+    """Whether the kernel's class enforces ``desired`` (rates within rounding; a burst or
+    leaf left to the backend is not compared)."""
+
+    def close(a: int, b: int) -> bool:
+        return abs(a - b) <= max(a, b) * RATE_TOLERANCE
+
+    return (
+        (desired.minor, desired.address, desired.direction, desired.prio)
+        == (actual.minor, actual.address, actual.direction, actual.prio)
+        and close(desired.rate_bps, actual.rate_bps)
+        and close(desired.ceil_bps or link_rate_bps, actual.ceil_bps or link_rate_bps)
+    )
+
+
+class Reconciler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        shaper: TrafficShaper,
+        firewall: Firewall,
+        link_rate_bps: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self.shaper = shaper
+        self.firewall = firewall
+        self._link = link_rate_bps
+        self.last: ReconcileReport | None = None
+        self._restoring = True
+        """The first pass after start restores state (a reboot flushes the kernel): that
+        is not drift and raises no finding."""
+
+    def reconcile(self) -> ReconcileReport:
+        """One pass; never raises for a kernel refusal (it is recorded instead)."""
+        report = ReconcileReport(mode={"tc": self.shaper.mode, "nft": self.firewall.mode})
+        with self._db.reader() as session:
+            views, intent_of, status_of = self._live_policies(session)
+        plan = plan_kernel(views, link_rate_bps=self._link)
+        report.waiting = dict(plan.waiting)
+        drift = self._drift(plan)
+        try:
+            self._apply(plan)
+        except EnforcementError as exc:
+            fresh = {i for i, s in status_of.items() if s != IntentStatus.ACTIVE}
+            report.failed = {pid: str(exc) for pid, i in intent_of.items() if i in fresh}
+            plan = plan_kernel(
+                [v for v in views if v.intent_id not in fresh], link_rate_bps=self._link
+            )
+            try:
+                self._apply(plan)
+            except EnforcementError as again:
+                report.error = str(again)
+                report.failed = {pid: str(again) for pid in intent_of}
+                log.error("enforcement failed: %s", again)
+        report.repaired = drift if not report.error else []
+        report.applied = self._record(plan, report, intent_of, drift_finding=not self._restoring)
+        if self._restoring and drift:
+            log.info("enforcement restored after start: %s", "; ".join(drift))
+        self._restoring = False
+        self.last = report
+        return report
+
+    def _live_policies(
+        self, session: Session
+    ) -> tuple[list[PolicyView], dict[int, int], dict[int, IntentStatus]]:
+        rows = session.exec(
+            select(PolicyRecord, IntentRecord.status)
+            .join(IntentRecord, col(IntentRecord.id) == col(PolicyRecord.intent_id))
+            .where(
+                col(IntentRecord.status).in_([str(s) for s in LIVE]),
+                col(PolicyRecord.kind).in_(NETWORK_KINDS),
+                col(PolicyRecord.status).in_(
+                    [str(PolicyStatus.PENDING), str(PolicyStatus.APPLIED)]
+                ),
+            )
+        ).all()
+        # A device's address is its current one (DHCP may have moved it since the intent
+        # was planned); a bare address target keeps the one it was given.
+        current_ip = {
+            d.id: d.ip
+            for d in session.exec(
+                select(Device).where(col(Device.id).in_({p.device_id for p, _ in rows}))
+            )
+        }
+        views = [
+            PolicyView(
+                p.id,  # type: ignore[arg-type]
+                p.intent_id,
+                p.kind,
+                current_ip.get(p.device_id) if p.device_id else p.address,
+                dict(p.spec),
+            )
+            for p, _ in rows
+        ]
+        intent_of = {p.id: p.intent_id for p, _ in rows}
+        status_of = {p.intent_id: IntentStatus(s) for p, s in rows}
+        return views, intent_of, status_of  # type: ignore[return-value]
+
+    def _drift(self, plan: KernelPlan) -> list[str]:
+        """What differs between the plan and the kernel right now (before applying)."""
+        try:
+            actual = {c.minor: c for c in self.shaper.read()}
+            actual_fw = set(self.firewall.read())
+        except EnforcementError as exc:
+            return [f"cannot read the kernel state: {exc}"]
+        out = []
+        for wanted in plan.shaping:
+            have = actual.pop(wanted.minor, None)
+            if have is None:
+                out.append(f"class {wanted.minor:#x} for {wanted.address} missing")
+            elif not same_class(wanted, have, self._link):
+                out.append(f"class {wanted.minor:#x} for {wanted.address} changed")
+        out += [f"class {m:#x} for {c.address} not wanted" for m, c in actual.items()]
+        wanted_fw = set(plan.firewall)
+        out += [f"firewall {r.action} {r.address} missing" for r in wanted_fw - actual_fw]
+        out += [f"firewall {r.action} {r.address} not wanted" for r in actual_fw - wanted_fw]
+        return out
+
+    def _apply(self, plan: KernelPlan) -> None:
+        self.shaper.apply(plan.shaping)
+        self.firewall.apply(plan.firewall)
+
+    def _record(
+        self,
+        plan: KernelPlan,
+        report: ReconcileReport,
+        intent_of: dict[int, int],
+        *,
+        drift_finding: bool,
+    ) -> int:
+        """Policies and intents as the pass left them; drift of applied policies → finding."""
+        now = self._clock.now()
+        held: dict[int, dict[str, Any]] = {}
+        if report.error is None:
+            for cls in plan.shaping:
+                held[plan.owners["shape", cls.minor]] = asdict(cls)
+            for rule in plan.firewall:
+                held[plan.owners["firewall", rule.address]] = asdict(rule)
+        actor = Actor.system("enforcement")
+        with self._db.writer() as session:
+            repaired_applied = False
+            for policy_id in intent_of:
+                policy = session.get(PolicyRecord, policy_id)
+                if policy is None:
+                    continue
+                if policy_id in held:
+                    repaired_applied |= policy.status == PolicyStatus.APPLIED
+                    self._set(policy, PolicyStatus.APPLIED, None, held[policy_id], now)
+                elif policy_id in report.failed:
+                    self._set(policy, PolicyStatus.FAILED, report.failed[policy_id], None, now)
+                else:
+                    self._set(
+                        policy, PolicyStatus.PENDING, report.waiting.get(policy_id), None, now
+                    )
+                session.add(policy)
+            for intent_id in sorted(set(intent_of.values())):
+                self._settle_intent(session, intent_id, actor, now)
+            if drift_finding and report.repaired and repaired_applied:
+                findings.raise_finding(
+                    session=session,
+                    firing=findings.FindingIn(
+                        rule_id="enforcement.drift",
+                        severity="medium",
+                        key="kernel",
+                        ts_ms=to_ms(now),
+                        count=len(report.repaired),
+                        summary="kernel state drifted and was repaired: "
+                        + "; ".join(report.repaired)[:400],
+                        details={"repaired": report.repaired},
+                    ),
+                    now=now,
+                )
+            runtime.put_state(session=session, key=STATE_KEY, value=self.state(report), now=now)
+            session.commit()
+        return len(held)
+
+    @staticmethod
+    def _set(
+        policy: PolicyRecord,
+        status: PolicyStatus,
+        error: str | None,
+        applied: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        if (policy.status, policy.last_error, policy.applied) != (status, error, applied):
+            policy.status, policy.last_error, policy.applied = status, error, applied
+            policy.updated_at = now
+
+    @staticmethod
+    def _settle_intent(session: Session, intent_id: int, actor: Actor, now: datetime) -> None:
+        """planned → active once every network policy holds; → failed when one failed."""
+        intent = session.get(IntentRecord, intent_id)
+        if intent is None or intent.status not in LIVE:
+            return
+        statuses = {
+            p.status
+            for p in session.exec(
+                select(PolicyRecord).where(
+                    PolicyRecord.intent_id == intent_id,
+                    col(PolicyRecord.kind).in_(NETWORK_KINDS),
+                )
+            )
+        }
+        if PolicyStatus.FAILED in statuses:
+            new, verb = IntentStatus.FAILED, "failed"
+        elif statuses == {PolicyStatus.APPLIED}:
+            new, verb = IntentStatus.ACTIVE, "activated"
+        else:
+            return
+        if intent.status == new:
+            return
+        intent.status = new
+        intent.updated_at = now
+        if new == IntentStatus.FAILED:
+            intent.ended_at = now
+        session.add(intent)
+        record_change(
+            session=session,
+            actor=actor,
+            kind=f"intent.{verb}",
+            entity="intent",
+            entity_id=str(intent_id),
+            summary=f"intent {intent_id} {verb}",
+        )
+
+    def state(self, report: ReconcileReport) -> dict[str, Any]:
+        return {
+            "mode": report.mode,
+            "applied": report.applied,
+            "repaired": report.repaired,
+            "failed": {str(k): v for k, v in report.failed.items()},
+            "waiting": {str(k): v for k, v in report.waiting.items()},
+            "error": report.error,
+            "at_ms": to_ms(self._clock.now()),
+        }

@@ -1,0 +1,156 @@
+"""The reconciler over recording backends: intents become kernel state, revokes remove it,
+drift is repaired and reported, and one bad intent fails alone. (The real tc and nft
+backends are tested in network namespaces under tests/enforcement.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.errors import EnforcementError
+from core.models import DeviceUpdate, FindingStatus, IntentStatus, PolicyStatus
+from core.ports import ShapeClass
+from core.reconciler import Reconciler
+from core.services import devices, findings, intents
+from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from tests.factories import FakeClock, actor, make_device
+
+LINK = 100_000_000
+
+
+def reconciler(core, clock, shaper=None):
+    return Reconciler(
+        core.db,
+        clock,
+        shaper=shaper or DryRunShaper("test"),
+        firewall=DryRunFirewall("test"),
+        link_rate_bps=LINK,
+    )
+
+
+def submit(core, clock, text):
+    with core.db.writer() as session:
+        stored, _ = intents.submit(session=session, text=text, actor=actor(), now=clock.now())
+    return stored
+
+
+def intent(core, intent_id):
+    with core.db.reader() as session:
+        return intents.get_intent(session=session, intent_id=intent_id)
+
+
+def register(core, clock, device_id="camera-2", ip="192.168.1.52"):
+    with core.db.writer() as session:
+        make_device(session, id=device_id, type="camera", seen_at=clock.now(), ip=ip)
+
+
+def test_a_limit_becomes_a_class_and_the_intent_goes_active(core):
+    clock = FakeClock()
+    register(core, clock)
+    (limit,) = submit(core, clock, "limit camera-2 to 2 mbit")
+    rec = reconciler(core, clock)
+    report = rec.reconcile()
+    assert [(c.address, c.direction, c.rate_bps, c.ceil_bps) for c in rec.shaper.read()] == [
+        ("192.168.1.52", "down", 2_000_000, 2_000_000),
+        ("192.168.1.52", "up", 2_000_000, 2_000_000),
+    ]
+    assert report.failed == {} and report.error is None
+    shown = intent(core, limit.id)
+    assert shown.status == IntentStatus.ACTIVE
+    assert {p.status for p in shown.policies if p.kind == "shape"} == {PolicyStatus.APPLIED}
+
+    with core.db.writer() as session:
+        intents.revoke(session=session, intent_id=limit.id, actor=actor(), now=clock.now())
+    rec.reconcile()
+    assert rec.shaper.read() == []
+
+
+def test_a_device_without_an_address_waits_and_is_applied_once_it_has_one(core):
+    clock = FakeClock()
+    register(core, clock, ip=None)
+    (limit,) = submit(core, clock, "limit camera-2 to 2 mbit")
+    rec = reconciler(core, clock)
+    report = rec.reconcile()
+    assert rec.shaper.read() == []
+    assert (
+        list(report.waiting.values())
+        == ["waiting for the device's IP address (learned from DHCP)"] * 2
+    )  # download and upload
+    assert intent(core, limit.id).status == IntentStatus.PLANNED
+
+    with core.db.writer() as session:
+        devices.update_device(
+            session=session,
+            device_id="camera-2",
+            update=DeviceUpdate(ip="192.168.1.52"),
+            actor=actor(),
+        )
+    rec.reconcile()
+    assert [c.address for c in rec.shaper.read()] == ["192.168.1.52"] * 2
+    assert intent(core, limit.id).status == IntentStatus.ACTIVE
+
+
+def test_drift_is_repaired_and_reported_but_not_on_the_restoring_first_pass(core):
+    clock = FakeClock()
+    register(core, clock)
+    submit(core, clock, "limit camera-2 to 2 mbit")
+    first = reconciler(core, clock)
+    first.reconcile()
+    applied = first.shaper.read()
+
+    restarted = reconciler(core, clock)  # an empty kernel after a reboot
+    report = restarted.reconcile()
+    assert restarted.shaper.read() == applied
+    assert report.repaired  # restored...
+    with core.db.reader() as session:
+        assert findings.list_findings(session=session) == []  # ...but that is no drift
+
+    restarted.shaper.clear()  # someone deletes the class by hand
+    report = restarted.reconcile()
+    assert restarted.shaper.read() == applied
+    assert report.repaired == [f"class {c.minor:#x} for 192.168.1.52 missing" for c in applied]
+    with core.db.reader() as session:
+        (drift,) = findings.list_findings(session=session)
+    assert (drift.rule_id, drift.status) == ("enforcement.drift", FindingStatus.OPEN)
+
+
+class RefusingShaper(DryRunShaper):
+    """Refuses any plan that shapes ``refused``, as a kernel refusing a class would."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__("test")
+        self.refused = refused
+
+    def apply(self, desired: Sequence[ShapeClass]) -> None:
+        if any(c.address == self.refused for c in desired):
+            raise EnforcementError(f"RTNETLINK answers: Invalid argument ({self.refused})")
+        super().apply(desired)
+
+
+def test_a_new_intent_the_kernel_refuses_fails_alone(core):
+    clock = FakeClock()
+    register(core, clock)
+    register(core, clock, device_id="camera-3", ip="192.168.1.53")
+    (old,) = submit(core, clock, "limit camera-2 to 2 mbit")
+    rec = reconciler(core, clock, RefusingShaper("192.168.1.53"))
+    rec.reconcile()
+    (new,) = submit(core, clock, "limit camera-3 to 1 mbit")
+    report = rec.reconcile()
+
+    assert [c.address for c in rec.shaper.read()] == ["192.168.1.52"] * 2
+    assert intent(core, old.id).status == IntentStatus.ACTIVE
+    failed = intent(core, new.id)
+    assert failed.status == IntentStatus.FAILED
+    assert {p.last_error for p in failed.policies if p.kind == "shape"} == {
+        "RTNETLINK answers: Invalid argument (192.168.1.53)"
+    }
+    assert report.error is None
+
+
+def test_a_block_becomes_a_firewall_rule(core):
+    clock = FakeClock()
+    register(core, clock)
+    (block,) = submit(core, clock, "block camera-2")
+    rec = reconciler(core, clock)
+    rec.reconcile()
+    assert [(r.address, r.action) for r in rec.firewall.read()] == [("192.168.1.52", "block")]
+    assert intent(core, block.id).status == IntentStatus.ACTIVE

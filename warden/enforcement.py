@@ -1,0 +1,95 @@
+"""Choosing the enforcement backends: the kernel when Warden can change it, otherwise a
+dry run that records the same plans, and says so (doctor, logs, every front end)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config import Settings
+from core.errors import ConfigError
+from core.ports import Firewall, TrafficShaper
+from enforcement.dryrun import DryRunFirewall, DryRunShaper
+
+log = logging.getLogger(__name__)
+
+CAP_NET_ADMIN = 12
+
+
+def has_net_admin(status: Path = Path("/proc/self/status")) -> bool:
+    """Whether this process holds CAP_NET_ADMIN in its effective set."""
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_NET_ADMIN & 1)
+    except OSError:
+        pass
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    shaper: TrafficShaper
+    firewall: Firewall
+    reasons: list[str]
+    """Why a backend is a dry run; empty when both change the kernel."""
+
+
+def dry_run_reasons(settings: Settings) -> tuple[list[str], list[str]]:
+    """(why tc cannot be used, why nft cannot be used); empty lists when they can."""
+    common = []
+    if settings.enforcement == "dry-run":
+        common.append("WARDEN_ENFORCEMENT=dry-run")
+    if not has_net_admin():
+        common.append("this process lacks CAP_NET_ADMIN")
+    if not settings.lan_interfaces:
+        # Without a LAN to act on, Warden leaves the host's tc and nftables alone (a
+        # laptop running the demo as root is not a gateway).
+        common.append("no LAN interface is set (WARDEN_LAN_IFACES)")
+    tc = [*common]
+    nft = [*common]
+    if shutil.which("nft") is None:
+        nft.append("nft is not installed")
+    return tc, nft
+
+
+def build_backends(settings: Settings) -> Backends:
+    tc_reasons, nft_reasons = dry_run_reasons(settings)
+    if settings.enforcement == "kernel" and (tc_reasons or nft_reasons):
+        raise ConfigError(
+            "WARDEN_ENFORCEMENT=kernel, but " + "; ".join(dict.fromkeys(tc_reasons + nft_reasons))
+        )
+    shaper: TrafficShaper
+    firewall: Firewall
+    if tc_reasons:
+        shaper = DryRunShaper("; ".join(tc_reasons))
+    else:
+        from enforcement.probe import probe_features
+        from enforcement.tc import NetlinkShaper
+
+        netns = settings.enforcement_netns
+        shaper = NetlinkShaper(
+            settings.lan_interfaces[0],
+            link_rate_bps=settings.lan_rate_bps,
+            netns=netns,
+            features=probe_features(netns),
+        )
+    if nft_reasons:
+        firewall = DryRunFirewall("; ".join(nft_reasons))
+    else:
+        from enforcement.nft import NftFirewall
+
+        firewall = NftFirewall(
+            lan_interfaces=settings.lan_interfaces,
+            wan_interface=settings.wan_iface,
+            management=settings.management,
+            netns=settings.enforcement_netns,
+        )
+    reasons = [f"tc: {'; '.join(tc_reasons)}"] * bool(tc_reasons) + [
+        f"nftables: {'; '.join(nft_reasons)}"
+    ] * bool(nft_reasons)
+    for reason in reasons:
+        log.warning("DRY RUN, the kernel is not changed: %s", reason)
+    return Backends(shaper, firewall, reasons)
