@@ -21,6 +21,7 @@ MINOR_SPAN = 0xFFE0
 """Class minors run from 0x10 to 0xffef; 1 is Warden's parent class, 0xfffe its default."""
 MIN_RATE_BPS = 8_000
 """HTB needs a rate; a class that only sets a priority gets this guaranteed minimum."""
+NO_ADDRESS_YET = "waiting for the device's IP address (learned from DHCP)"
 FIREWALL_ACTIONS = frozenset({"block", "internet_block", "quarantine", "allow_only"})
 
 
@@ -70,7 +71,7 @@ def plan_kernel(policies: Iterable[PolicyView], *, link_rate_bps: int) -> Kernel
 
 def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> None:
     if policy.address is None:
-        plan.waiting[policy.id] = "waiting for the device's IP address (learned from DHCP)"
+        plan.waiting[policy.id] = NO_ADDRESS_YET
         return
     address = _single_ipv4(policy.address)
     if address is None:
@@ -110,7 +111,7 @@ def _plan_firewall(plan: KernelPlan, policy: PolicyView) -> None:
         plan.waiting[policy.id] = f"unknown firewall action {action!r}"
         return
     if policy.address is None:
-        plan.waiting[policy.id] = "waiting for the device's IP address (learned from DHCP)"
+        plan.waiting[policy.id] = NO_ADDRESS_YET
         return
     if ("firewall", policy.address) in plan.owners:
         plan.waiting[policy.id] = (

@@ -33,6 +33,8 @@ from core.services.changes import record_change
 log = logging.getLogger(__name__)
 
 STATE_KEY = "enforcement"
+RECONCILER_ACTOR = "enforcement"
+"""Who the reconciler's own changes (intent activated or failed) are recorded as."""
 NETWORK_KINDS = ("shape", "firewall")
 LIVE = (IntentStatus.PLANNED, IntentStatus.APPLYING, IntentStatus.ACTIVE)
 RATE_TOLERANCE = 0.01
@@ -190,7 +192,7 @@ class Reconciler:
                 held[plan.owners["shape", cls.minor]] = asdict(cls)
             for rule in plan.firewall:
                 held[plan.owners["firewall", rule.address]] = asdict(rule)
-        actor = Actor.system("enforcement")
+        actor = Actor.system(RECONCILER_ACTOR)
         with self._db.writer() as session:
             repaired_applied = False
             for policy_id in intent_of:

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from core.clock import Clock, to_ms
 from core.db import Database
-from core.models import DeadLetter, Device, DeviceSeq
+from core.models import DeadLetter, Device, DeviceSeq, LogPublic
 from core.rules import (
     AbsenceRule,
     AnomalyRule,
@@ -78,6 +78,20 @@ class MissingHistory:
                 break
             baseline = total
         return max(0, samples[-1][1] - baseline)
+
+
+def log_event(line: LogPublic) -> LogEvent:
+    """A stored log line as the rules see it."""
+    return LogEvent(
+        ts_ms=line.ts,
+        id=line.id,
+        host=line.host,
+        app=line.app,
+        log_class=line.log_class,
+        message=line.message,
+        device_id=line.device_id,
+        source_ip=line.source_ip,
+    )
 
 
 def finding_in(firing: Firing) -> findings.FindingIn:
@@ -246,18 +260,7 @@ class RuleRunner:
             with self._db.reader() as session:
                 lines = logs.logs_after(session=session, after_id=self.last_log_id, limit=BATCH)
             for line in lines:
-                fired += self._engine.feed(
-                    LogEvent(
-                        ts_ms=line.ts,
-                        id=line.id,
-                        host=line.host,
-                        app=line.app,
-                        log_class=line.log_class,
-                        message=line.message,
-                        device_id=line.device_id,
-                        source_ip=line.source_ip,
-                    )
-                )
+                fired += self._engine.feed(log_event(line))
             if lines:
                 self.last_log_id = lines[-1].id
             if len(lines) < BATCH:

@@ -25,7 +25,7 @@ from core.clock import to_ms
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
-from core.reconciler import Reconciler
+from core.reconciler import RECONCILER_ACTOR, Reconciler
 from core.rule_runner import RuleRunner
 from core.runtime import Core
 from core.services import actions, runtime
@@ -40,7 +40,9 @@ CHECKS_S = 30
 RECONCILE_POLL_S = 1
 RECONCILE_EVERY_S = 30
 """A full pass at least this often (drift); sooner when an intent or a device changes."""
-ENFORCEMENT_CHANGES = ("intent.", "device.")
+ENFORCEMENT_TRIGGERS = frozenset({"device.registered", "device.updated", "device.identity_learned"})
+"""Device changes that can move an address; a device coming and going changes nothing the
+kernel holds (and happens all the time)."""
 ACTIONS_S = 2
 
 
@@ -130,7 +132,11 @@ class Agent:
     def reconcile_if_due(self) -> None:
         """Reconcile when an intent or a device changed (from any front end), or on the
         timer, which is what finds drift."""
-        changed = any(c.kind.startswith(ENFORCEMENT_CHANGES) for c in self._enforcement_feed.poll())
+        changed = any(
+            c.kind in ENFORCEMENT_TRIGGERS
+            or (c.kind.startswith("intent.") and c.actor != RECONCILER_ACTOR)
+            for c in self._enforcement_feed.poll()
+        )
         now = self.core.clock.monotonic()
         if changed or now - self._last_reconcile >= RECONCILE_EVERY_S:
             self._last_reconcile = now

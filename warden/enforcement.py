@@ -87,9 +87,11 @@ def build_backends(settings: Settings) -> Backends:
             management=settings.management,
             netns=settings.enforcement_netns,
         )
-    reasons = [f"tc: {'; '.join(tc_reasons)}"] * bool(tc_reasons) + [
-        f"nftables: {'; '.join(nft_reasons)}"
-    ] * bool(nft_reasons)
+    reasons = [
+        f"{backend}: {'; '.join(why)}"
+        for backend, why in (("tc", tc_reasons), ("nftables", nft_reasons))
+        if why
+    ]
     for reason in reasons:
         log.warning("DRY RUN, the kernel is not changed: %s", reason)
     return Backends(shaper, firewall, reasons)

@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from core.errors import InvalidInput
 from core.playbooks.models import Playbook
+from core.rules.packs import explain
 
 PLAYBOOK_ADAPTER: TypeAdapter[Playbook] = TypeAdapter(Playbook)
 
@@ -43,15 +44,6 @@ def parse_playbook(data: dict[Any, Any]) -> Playbook:
     if True in data:
         data = {("on" if key is True else key): value for key, value in data.items()}
     return PLAYBOOK_ADAPTER.validate_python(data)
-
-
-def _explain(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts)
 
 
 def _load_file(path: Path) -> list[Playbook]:
@@ -76,7 +68,7 @@ def _load_file(path: Path) -> list[Playbook]:
         try:
             playbooks.append(parse_playbook({**raw, "pack": pack}))
         except ValidationError as exc:
-            raise PlaybookPackError(f"{path}: {label}: {_explain(exc)}") from None
+            raise PlaybookPackError(f"{path}: {label}: {explain(exc)}") from None
     return playbooks
 
 

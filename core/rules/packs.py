@@ -37,7 +37,9 @@ def parse_rule(data: dict[str, Any]) -> Rule:
     return RULE_ADAPTER.validate_python(data)
 
 
-def _explain(exc: ValidationError, kind: object) -> str:
+def explain(exc: ValidationError, kind: object = None) -> str:
+    """A validation error as one line, ``field.path: message; …``. ``kind`` is the value of
+    a discriminated union's tag: pydantic puts it first in every location; it is left out."""
     parts = []
     for err in exc.errors(include_url=False):
         path = list(err["loc"])
@@ -67,7 +69,7 @@ def _load_file(path: Path) -> list[Rule]:
         try:
             rules.append(parse_rule({**raw, "pack": pack}))
         except ValidationError as exc:
-            raise RulePackError(f"{path}: {label}: {_explain(exc, raw.get('kind'))}") from None
+            raise RulePackError(f"{path}: {label}: {explain(exc, raw.get('kind'))}") from None
     return rules
 
 

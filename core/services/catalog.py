@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Actor, CatalogPublic, PlaybookRecord, RuleRecord
+from core.rules.packs import explain
 from core.services.changes import record_change
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,6 @@ Record = RuleRecord | PlaybookRecord
 
 FIXED_FIELDS = frozenset({"id", "kind", "pack"})
 """What an edit may not change: the identity of the entry."""
-
-
-def explain(exc: ValidationError) -> str:
-    """A pydantic error as one line: ``field: message; …``."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"][1:] or err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts)
 
 
 class Catalog(Generic[Entry]):
@@ -140,7 +131,9 @@ class Catalog(Generic[Entry]):
         try:
             entry = self.parse(definition)
         except ValidationError as exc:
-            raise InvalidInput(f"{self.noun} {entry_id}: {explain(exc)}") from None
+            raise InvalidInput(
+                f"{self.noun} {entry_id}: {explain(exc, definition.get('kind'))}"
+            ) from None
         record.definition = entry.model_dump(mode="json")
         record.enabled = record.definition.get("enabled", True)
         record.edited = True

@@ -273,3 +273,14 @@ def test_a_disabled_playbook_proposes_nothing(warden, data_dir):
         after = raise_overheat(core, "boiler-2")
     assert warden.json("actions", "list", "--finding", str(after.id)) == []
     assert len(warden.json("actions", "list")) == 1
+
+
+def test_a_refused_playbook_edit_names_the_whole_path_of_the_field(warden):
+    bad = warden(
+        "playbooks", "set", "iot.overheat-status", "steps=[{kind: diagnostic, argv: [rm, x]}]"
+    )
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith(
+        "warden: playbook iot.overheat-status: steps.0.diagnostic.argv: argv[0]: 'rm' is not "
+        "an allowed program"
+    )

@@ -19,23 +19,12 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import _unavailable
-
-CAP_NET_ADMIN = 12
-
-
-def has_net_admin() -> bool:
-    """Root with CAP_NET_ADMIN in the effective set (what creating namespaces needs)."""
-    if os.geteuid() != 0:
-        return False
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> CAP_NET_ADMIN & 1)
-    return False
+from warden.enforcement import has_net_admin
 
 
 def require_net_admin() -> None:
-    if not has_net_admin():
+    """Root with CAP_NET_ADMIN in the effective set is what creating namespaces needs."""
+    if os.geteuid() != 0 or not has_net_admin():
         _unavailable("needs root and CAP_NET_ADMIN to create network namespaces")
 
 
@@ -55,6 +44,20 @@ def in_ns(ns: str, *argv: str, timeout: float = 10) -> subprocess.CompletedProce
         timeout=timeout,
         check=False,
     )
+
+
+def add_netns(name: str) -> None:
+    ip("netns", "add", name)
+    ip("-n", name, "link", "set", "lo", "up")
+
+
+def veth(gw: str, gw_side: str, gw_cidr: str, peer: str, peer_cidr: str) -> None:
+    """A veth pair from namespace ``gw`` (``gw_side``) to ``peer`` (``eth0``), addressed
+    and up."""
+    ip("-n", gw, "link", "add", gw_side, "type", "veth", "peer", "name", "eth0", "netns", peer)
+    for ns, link, cidr in ((gw, gw_side, gw_cidr), (peer, "eth0", peer_cidr)):
+        ip("-n", ns, "addr", "add", cidr, "dev", link)
+        ip("-n", ns, "link", "set", link, "up")
 
 
 @dataclass(frozen=True)
@@ -92,31 +95,13 @@ def lan() -> Iterator[Lan]:
     made: list[str] = []
     try:
         for ns in (topo.gw, topo.dev, topo.dev2):
-            ip("netns", "add", ns)
+            add_netns(ns)
             made.append(ns)
-            ip("-n", ns, "link", "set", "lo", "up")
         for gw_side, device_ns, prefix in (
             ("lan0", topo.dev, "10.77"),
             ("lan1", topo.dev2, "10.78"),
         ):
-            ip(
-                "-n",
-                topo.gw,
-                "link",
-                "add",
-                gw_side,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth0",
-                "netns",
-                device_ns,
-            )
-            ip("-n", topo.gw, "addr", "add", f"{prefix}.{subnet}.1/24", "dev", gw_side)
-            ip("-n", device_ns, "addr", "add", f"{prefix}.{subnet}.2/24", "dev", "eth0")
-            ip("-n", topo.gw, "link", "set", gw_side, "up")
-            ip("-n", device_ns, "link", "set", "eth0", "up")
+            veth(topo.gw, gw_side, f"{prefix}.{subnet}.1/24", device_ns, f"{prefix}.{subnet}.2/24")
         yield topo
     finally:
         for ns in made:

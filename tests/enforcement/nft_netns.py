@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from tests.enforcement.conftest import add_netns, in_ns, ip, veth
+
 CONNECT_TIMEOUT_S = 0.5
 
 _SERVER = """
@@ -51,13 +53,6 @@ with ThreadPoolExecutor(len(targets)) as pool:
 """
 
 
-def run(*argv: str) -> str:
-    done = subprocess.run(list(argv), check=False, capture_output=True, text=True, timeout=10)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()}")
-    return done.stdout
-
-
 @dataclass(frozen=True)
 class Topology:
     gw: str
@@ -78,7 +73,10 @@ class Topology:
         return f"10.80.{self.subnet}.2"
 
     def exec(self, ns: str, *argv: str) -> str:
-        return run("ip", "netns", "exec", ns, *argv)
+        done = in_ns(ns, *argv)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} in {ns} failed: {done.stderr.strip()}")
+        return done.stdout
 
     def reachable(self, *targets: tuple[str, int]) -> dict[tuple[str, int], bool]:
         """Whether a TCP connection from the device to each (host, port) succeeds (all
@@ -92,55 +90,18 @@ class Topology:
 def _build(topology: Topology) -> None:
     t, x = topology, topology.subnet
     for ns in (t.gw, t.dev, t.wan):
-        run("ip", "netns", "add", ns)
-        run("ip", "-n", ns, "link", "set", "lo", "up")
-    run(
-        "ip",
-        "-n",
-        t.gw,
-        "link",
-        "add",
-        "lan0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        t.dev,
-    )
-    run(
-        "ip",
-        "-n",
-        t.gw,
-        "link",
-        "add",
-        "wan0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        t.wan,
-    )
-    for ns, link, address in (
-        (t.gw, "lan0", f"10.79.{x}.1/24"),
-        (t.gw, "wan0", f"10.80.{x}.1/24"),
-        (t.dev, "eth0", f"10.79.{x}.2/24"),
-        (t.wan, "eth0", f"10.80.{x}.2/24"),
-    ):
-        run("ip", "-n", ns, "addr", "add", address, "dev", link)
-        run("ip", "-n", ns, "link", "set", link, "up")
-    run("ip", "-n", t.dev, "route", "add", "default", "via", f"10.79.{x}.1")
-    run("ip", "-n", t.wan, "route", "add", f"10.79.{x}.0/24", "via", f"10.80.{x}.1")
+        add_netns(ns)
+    veth(t.gw, "lan0", f"10.79.{x}.1/24", t.dev, f"10.79.{x}.2/24")
+    veth(t.gw, "wan0", f"10.80.{x}.1/24", t.wan, f"10.80.{x}.2/24")
+    ip("-n", t.dev, "route", "add", "default", "via", f"10.79.{x}.1")
+    ip("-n", t.wan, "route", "add", f"10.79.{x}.0/24", "via", f"10.80.{x}.1")
     t.exec(t.gw, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 
 
 def _delete(topology: Topology) -> None:
     for ns in (topology.gw, topology.dev, topology.wan):
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-            run("ip", "netns", "delete", ns)
+            ip("netns", "delete", ns)
 
 
 @contextlib.contextmanager

@@ -34,14 +34,19 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
     return changes
 
 
+def _cell(value: Any) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value or "")
+
+
 def add_catalog_commands(
     group: click.Group,
     catalog: Catalog[Any],
     shipped: Callable[[], Sequence[BaseModel]],
-    columns: Callable[[dict[str, Any]], tuple[str, str]],
+    extra_column: tuple[str, str],
 ) -> None:
-    """Add the shared commands to ``group``. ``columns`` gives two extra columns (a
-    header-less pair: what it reacts to, its name) from a stored definition."""
+    """Add the shared commands to ``group``. ``extra_column`` is (header, definition
+    field) of the column ``list`` shows before the name: a rule's severity, the rules a
+    playbook answers."""
     noun = catalog.noun
 
     @group.command("list")
@@ -56,14 +61,15 @@ def add_catalog_commands(
             print_json(found)
             return
         print_table(
-            ["id", "kind", "enabled", "edited", "on" if noun == "playbook" else "severity", "name"],
+            ["id", "kind", "enabled", "edited", extra_column[0], "name"],
             [
                 (
                     e.id,
                     e.kind,
                     "yes" if e.enabled else "no",
                     "yes" if e.edited else "",
-                    *columns(e.definition),
+                    _cell(e.definition.get(extra_column[1])),
+                    e.definition.get("name", ""),
                 )
                 for e in found
             ],

@@ -19,5 +19,5 @@ add_catalog_commands(
     playbooks,
     PLAYBOOKS,
     lambda: load_playbooks(playbook_packs()),
-    lambda d: (",".join(d.get("on", [])), d.get("name", "")),
+    ("on", "on"),
 )

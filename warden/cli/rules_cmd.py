@@ -11,11 +11,11 @@ import click
 
 from core.clock import from_ms, to_ms
 from core.errors import InvalidInput
+from core.rule_runner import log_event
 from core.rules import (
     AnomalyRule,
     AverageRule,
     Firing,
-    LogEvent,
     PatternRule,
     ThresholdRule,
     load_packs,
@@ -48,7 +48,7 @@ add_catalog_commands(
     rules,
     RULES,
     lambda: load_packs(rule_packs()),
-    lambda d: (d.get("severity", ""), d.get("name", "")),
+    ("severity", "severity"),
 )
 
 
@@ -97,19 +97,7 @@ def _replay_logs(
         lines = log_service.query_logs(
             session=session, since_ms=since_ms, until_ms=until_ms, limit=REPLAY_LIMIT
         )
-    events = [
-        LogEvent(
-            ts_ms=r.ts,
-            id=r.id,
-            host=r.host,
-            app=r.app,
-            log_class=r.log_class,
-            message=r.message,
-            device_id=r.device_id,
-            source_ip=r.source_ip,
-        )
-        for r in reversed(lines)
-    ]
+    events = [log_event(r) for r in reversed(lines)]
     selected = [e for e in events if rule.selects(e)]
     pattern = re.compile(rule.regex)
     matched = sum(1 for e in selected if pattern.search(e.message))
