@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from core.clock import Clock
 
@@ -15,6 +15,7 @@ __all__ = [
     "Firewall",
     "FirewallRule",
     "KernelFeatures",
+    "Netem",
     "ShapeClass",
     "TrafficShaper",
 ]
@@ -26,6 +27,15 @@ class ConfigPublisher(Protocol):
     def publish(self, topic: str, payload: bytes, qos: int = 1) -> bool:
         """True once a broker has accepted the message; False when none could."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Netem:
+    """What a netem leaf adds to the traffic of a class (``impair`` intents)."""
+
+    delay_ms: float = 0
+    jitter_ms: float = 0
+    loss_pct: float = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,11 @@ class ShapeClass:
     burst_bytes: int | None
     """None: the kernel's default for the rate."""
     leaf: str
-    """``fq_codel`` or ``pfifo`` (the fallback where fq_codel is missing), as read back."""
+    """``fq_codel`` or ``pfifo`` (the fallback where fq_codel is missing), or ``netem``
+    when ``netem`` is set; as read back."""
+    netem: Netem | None = None
+    """Delay, jitter and loss added by a netem leaf instead of the queueing leaf; only
+    where the kernel has netem (``KernelFeatures.qdiscs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,11 @@ class TrafficShaper(Protocol):
     def apply(self, desired: Sequence[ShapeClass]) -> None:
         """Make Warden's classes exactly ``desired`` (creating its qdiscs on first use);
         idempotent; raises ``EnforcementError``."""
+        ...
+
+    def stats(self) -> dict[int, dict[str, Any]]:
+        """Counters per class minor (``bytes``, ``packets``, ``drops``, ``overlimits``,
+        ``direction``), for verification; empty in a dry run."""
         ...
 
     def clear(self) -> None:

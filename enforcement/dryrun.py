@@ -5,6 +5,7 @@ the setting says so; every front end shows the mode."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from core.ports import FirewallRule, KernelFeatures, ShapeClass
 
@@ -31,6 +32,9 @@ class DryRunShaper:
 
     def apply(self, desired: Sequence[ShapeClass]) -> None:
         self._classes = sorted(desired, key=lambda c: c.minor)
+
+    def stats(self) -> dict[int, dict[str, Any]]:
+        return {}
 
     def clear(self) -> None:
         self._classes = []
