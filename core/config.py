@@ -164,6 +164,23 @@ class Settings(BaseSettings):
         description="Network namespace to enforce in (multi-namespace gateways, tests). "
         "Default: Warden's own.",
     )
+    verify_interval_s: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How often the verification loop measures every active intent.",
+    )
+    violations_for_finding: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Consecutive violated checks of one intent before a finding is raised.",
+    )
+    schedule_timezone: str | None = Field(
+        default=None,
+        description="Time zone of intent schedules ('22:00 to 07:00'), e.g. Europe/Berlin. "
+        "Default: the gateway's local time.",
+    )
     management_addresses: str = Field(
         default="",
         description="Addresses or networks (comma-separated) firewall intents may never "

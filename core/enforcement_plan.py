@@ -2,26 +2,33 @@
 
 Each live ``shape`` policy becomes one HTB class (``ShapeClass``) whose minor number comes
 from the policy id, so the same policy always owns the same class across restarts; each
-``firewall`` policy becomes one ``FirewallRule``. A policy that cannot be enforced yet
-(its device has no known address) or here (an IPv6 target where only IPv4 filters are
-built) is reported with the reason instead, and left out.
+``firewall`` policy becomes one ``FirewallRule``. An ``impair`` policy puts a netem leaf on
+the device's download class: the class of a shape policy for the same address when there is
+one (so a limit and an impairment hold together), else a class of its own at the link rate.
+
+A policy that cannot be enforced yet (its device has no known address) or here (an IPv6
+target where only IPv4 filters are built, no netem in this kernel) is reported with the
+reason instead, and left out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.ports import FirewallRule, ShapeClass
+from core.ports import FirewallRule, Netem, ShapeClass
 
 MINOR_BASE = 0x10
 MINOR_SPAN = 0xFFE0
 """Class minors run from 0x10 to 0xffef; 1 is Warden's parent class, 0xfffe its default."""
 MIN_RATE_BPS = 8_000
 """HTB needs a rate; a class that only sets a priority gets this guaranteed minimum."""
+DEFAULT_PRIO = 4
 NO_ADDRESS_YET = "waiting for the device's IP address (learned from DHCP)"
+NO_NETEM = "this kernel has no netem (sch_netem), so impairments cannot be applied"
 FIREWALL_ACTIONS = frozenset({"block", "internet_block", "quarantine", "allow_only"})
 
 
@@ -41,7 +48,8 @@ class KernelPlan:
     shaping: list[ShapeClass] = field(default_factory=list)
     firewall: list[FirewallRule] = field(default_factory=list)
     owners: dict[tuple[str, int | str], int] = field(default_factory=dict)
-    """(``"shape"``, minor) or (``"firewall"``, address) → the policy id that wants it."""
+    """(``"shape"``, minor), (``"firewall"``, address) or (``"impair"``, minor) → the
+    policy id that wants it."""
     waiting: dict[int, str] = field(default_factory=dict)
     """Policy id → why it is not in the plan."""
 
@@ -59,14 +67,70 @@ def _single_ipv4(address: str) -> str | None:
     return str(ip) if ip.version == 4 else None
 
 
-def plan_kernel(policies: Iterable[PolicyView], *, link_rate_bps: int) -> KernelPlan:
+def plan_kernel(
+    policies: Iterable[PolicyView], *, link_rate_bps: int, netem: bool = True
+) -> KernelPlan:
+    """``netem``: whether the kernel has netem; impairments wait with the reason if not."""
     plan = KernelPlan()
-    for policy in sorted(policies, key=lambda p: p.id):
+    ordered = sorted(policies, key=lambda p: p.id)
+    for policy in ordered:
         if policy.kind == "shape":
             _plan_shape(plan, policy, link_rate_bps)
         elif policy.kind == "firewall":
             _plan_firewall(plan, policy)
+    for policy in ordered:
+        if policy.kind == "impair":
+            _plan_impair(plan, policy, link_rate_bps, netem)
     return plan
+
+
+def _plan_impair(plan: KernelPlan, policy: PolicyView, link_rate_bps: int, netem: bool) -> None:
+    if not netem:
+        plan.waiting[policy.id] = NO_NETEM
+        return
+    if policy.address is None:
+        plan.waiting[policy.id] = NO_ADDRESS_YET
+        return
+    address = _single_ipv4(policy.address)
+    if address is None:
+        plan.waiting[policy.id] = f"{policy.address}: only single IPv4 addresses are shaped so far"
+        return
+    spec = policy.spec
+    leaf = Netem(
+        delay_ms=float(spec.get("delay_ms") or 0),
+        jitter_ms=float(spec.get("jitter_ms") or 0),
+        loss_pct=float(spec.get("loss_pct") or 0),
+    )
+    for position, cls in enumerate(plan.shaping):
+        if cls.address == address and cls.direction == "down":
+            if ("impair", cls.minor) in plan.owners:
+                plan.waiting[policy.id] = (
+                    f"{address} is already impaired by policy {plan.owners['impair', cls.minor]}"
+                )
+                return
+            plan.shaping[position] = dataclasses.replace(cls, leaf="netem", netem=leaf)
+            plan.owners["impair", cls.minor] = policy.id
+            return
+    minor = minor_for(policy.id)
+    if ("shape", minor) in plan.owners:
+        plan.waiting[policy.id] = (
+            f"class minor {minor:#x} is taken by policy {plan.owners['shape', minor]}"
+        )
+        return
+    plan.shaping.append(
+        ShapeClass(
+            minor=minor,
+            address=address,
+            direction="down",
+            rate_bps=link_rate_bps,
+            ceil_bps=None,
+            prio=DEFAULT_PRIO,
+            burst_bytes=None,
+            leaf="netem",
+            netem=leaf,
+        )
+    )
+    plan.owners["shape", minor] = plan.owners["impair", minor] = policy.id
 
 
 def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> None:
@@ -95,7 +159,7 @@ def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> Non
             direction="up" if spec.get("direction") == "up" else "down",
             rate_bps=rate,
             ceil_bps=ceil,
-            prio=int(spec.get("prio", 4)),
+            prio=int(spec.get("prio", DEFAULT_PRIO)),
             burst_bytes=spec.get("burst_bytes"),
             leaf=str(spec.get("leaf") or "fq_codel"),
         )

@@ -1,11 +1,18 @@
-"""The reconciler: make the kernel hold what the live policies say, and keep it so.
+"""The reconciler: make the kernel and the devices hold what the live policies say, and
+keep it so.
 
 Desired state is planned from the live network policies (``core.enforcement_plan``);
 actual state is read back from the backends (``TrafficShaper``, ``Firewall``). A pass
 diffs them and applies the difference; it runs on start-up (so policies survive a reboot
 or a flushed interface), after intent changes and on a timer. State that changed under an
 applied policy (a class deleted by hand) is repaired and reported as an
-``enforcement.drift`` finding.
+``enforcement.drift`` finding. Device policies go through the command queue
+(``core.device_enforcement``).
+
+Time: a pass first ends intents whose ``duration_s`` ran out (``expired``); an intent with
+a schedule holds only inside its window and waits as ``scheduled`` outside it, with its
+network policies removed from the kernel. ``next_change()`` says when the next such edge
+is, so the agent can wake for it.
 
 A failed apply is undone per intent: the pass is retried without the intents that were
 not active yet, which are marked ``failed`` with the kernel's reason, so one bad new
@@ -15,14 +22,18 @@ intent cannot take the others down with it.
 from __future__ import annotations
 
 import logging
+import platform
+import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core import intent_timing
 from core.clock import Clock, to_ms
 from core.db import Database
+from core.device_enforcement import DEVICE_KINDS, sync_device_policy
 from core.enforcement_plan import KernelPlan, PolicyView, plan_kernel
 from core.errors import EnforcementError
 from core.models import Actor, Device, IntentRecord, IntentStatus, PolicyRecord, PolicyStatus
@@ -35,8 +46,9 @@ log = logging.getLogger(__name__)
 STATE_KEY = "enforcement"
 RECONCILER_ACTOR = "enforcement"
 """Who the reconciler's own changes (intent activated or failed) are recorded as."""
-NETWORK_KINDS = ("shape", "firewall")
-LIVE = (IntentStatus.PLANNED, IntentStatus.APPLYING, IntentStatus.ACTIVE)
+NETWORK_KINDS = ("shape", "firewall", "impair")
+LIVE = tuple(s for s in IntentStatus if s.live)
+HELD = (PolicyStatus.PENDING, PolicyStatus.APPLIED)
 RATE_TOLERANCE = 0.01
 """Kernel rates are stored in bytes per second and rounded; 1 % covers it."""
 
@@ -63,7 +75,16 @@ def same_class(desired: ShapeClass, actual: ShapeClass, link_rate_bps: int) -> b
         == (actual.minor, actual.address, actual.direction, actual.prio)
         and close(desired.rate_bps, actual.rate_bps)
         and close(desired.ceil_bps or link_rate_bps, actual.ceil_bps or link_rate_bps)
+        and _same_netem(desired, actual)
     )
+
+
+def _same_netem(desired: ShapeClass, actual: ShapeClass) -> bool:
+    """Netem times are kept in microseconds (or ticks) by the kernel: compare to 0.1 ms."""
+    if desired.netem is None or actual.netem is None:
+        return desired.netem is actual.netem
+    want, have = asdict(desired.netem), asdict(actual.netem)
+    return all(abs(want[k] - have[k]) < 0.1 for k in want)
 
 
 class Reconciler:
@@ -75,23 +96,37 @@ class Reconciler:
         shaper: TrafficShaper,
         firewall: Firewall,
         link_rate_bps: int,
+        tz: tzinfo | None = None,
     ) -> None:
+        """``tz``: the zone schedules are read in (None: the gateway's local time)."""
         self._db = db
         self._clock = clock
         self.shaper = shaper
         self.firewall = firewall
         self._link = link_rate_bps
+        self._tz = tz
+        self._netem = "netem" in shaper.features().qdiscs
         self.last: ReconcileReport | None = None
         self._restoring = True
+        self._waiting_outside: dict[int, str] = {}
+        self._lock = threading.Lock()
+        """Passes come from the change feed and from timing edges: one at a time."""
         """The first pass after start restores state (a reboot flushes the kernel): that
         is not drift and raises no finding."""
 
     def reconcile(self) -> ReconcileReport:
         """One pass; never raises for a kernel refusal (it is recorded instead)."""
+        with self._lock:
+            return self._pass()
+
+    def _pass(self) -> ReconcileReport:
         report = ReconcileReport(mode={"tc": self.shaper.mode, "nft": self.firewall.mode})
+        now = self._clock.now()
+        with self._db.writer() as session:
+            self._expire(session, now)
         with self._db.reader() as session:
-            views, intent_of, status_of = self._live_policies(session)
-        plan = plan_kernel(views, link_rate_bps=self._link)
+            views, intent_of, status_of = self._live_policies(session, self._closed(session, now))
+        plan = self._plan(views)
         report.waiting = dict(plan.waiting)
         drift = self._drift(plan)
         try:
@@ -99,9 +134,7 @@ class Reconciler:
         except EnforcementError as exc:
             fresh = {i for i, s in status_of.items() if s != IntentStatus.ACTIVE}
             report.failed = {pid: str(exc) for pid, i in intent_of.items() if i in fresh}
-            plan = plan_kernel(
-                [v for v in views if v.intent_id not in fresh], link_rate_bps=self._link
-            )
+            plan = self._plan([v for v in views if v.intent_id not in fresh])
             try:
                 self._apply(plan)
             except EnforcementError as again:
@@ -116,18 +149,84 @@ class Reconciler:
         self.last = report
         return report
 
+    def _plan(self, views: list[PolicyView]) -> KernelPlan:
+        return plan_kernel(views, link_rate_bps=self._link, netem=self._netem)
+
+    def _local(self, now: datetime) -> datetime:
+        return now.astimezone(self._tz)
+
+    def _expire(self, session: Session, now: datetime) -> None:
+        """Live intents whose duration ran out end as ``expired``."""
+        due = session.exec(
+            select(IntentRecord).where(
+                col(IntentRecord.status).in_([str(s) for s in LIVE]),
+                col(IntentRecord.expires_at).is_not(None),
+                col(IntentRecord.expires_at) <= now,
+            )
+        ).all()
+        for intent in due:
+            intent.status = IntentStatus.EXPIRED
+            intent.ended_at = intent.updated_at = now
+            intent.note = "its duration ran out"
+            session.add(intent)
+            for policy in session.exec(
+                select(PolicyRecord).where(PolicyRecord.intent_id == intent.id)
+            ):
+                policy.status, policy.updated_at = PolicyStatus.REMOVED, now
+                session.add(policy)
+            record_change(
+                session=session,
+                actor=Actor.system(RECONCILER_ACTOR),
+                kind="intent.expired",
+                entity="intent",
+                entity_id=str(intent.id),
+                summary=f"intent {intent.id} expired",
+            )
+        session.commit()
+
+    def _closed(self, session: Session, now: datetime) -> dict[int, str]:
+        """Live intents outside their schedule's window → why they wait."""
+        local = self._local(now)
+        closed = {}
+        for intent in session.exec(
+            select(IntentRecord).where(col(IntentRecord.status).in_([str(s) for s in LIVE]))
+        ):
+            schedule = intent.parsed.get("schedule")
+            if not intent_timing.in_window(schedule, local):
+                opens = intent_timing.next_change(schedule, local)
+                closed[intent.id] = (  # type: ignore[index]
+                    f"outside its schedule ({intent_timing.describe(schedule)})"
+                    + (f"; holds again from {opens:%a %H:%M}" if opens else "")
+                )
+        return closed
+
+    def next_change(self) -> datetime | None:
+        """The next time an intent expires or a schedule opens or closes (UTC)."""
+        now = self._clock.now()
+        local = self._local(now)
+        edges: list[datetime] = []
+        with self._db.reader() as session:
+            for intent in session.exec(
+                select(IntentRecord).where(col(IntentRecord.status).in_([str(s) for s in LIVE]))
+            ):
+                if intent.expires_at is not None:
+                    edges.append(intent.expires_at)
+                edge = intent_timing.next_change(intent.parsed.get("schedule"), local)
+                if edge is not None:
+                    edges.append(edge)
+        return min(edges, default=None)
+
     def _live_policies(
-        self, session: Session
+        self, session: Session, closed: dict[int, str]
     ) -> tuple[list[PolicyView], dict[int, int], dict[int, IntentStatus]]:
         rows = session.exec(
             select(PolicyRecord, IntentRecord.status)
             .join(IntentRecord, col(IntentRecord.id) == col(PolicyRecord.intent_id))
             .where(
                 col(IntentRecord.status).in_([str(s) for s in LIVE]),
+                col(IntentRecord.id).not_in(list(closed)),
                 col(PolicyRecord.kind).in_(NETWORK_KINDS),
-                col(PolicyRecord.status).in_(
-                    [str(PolicyStatus.PENDING), str(PolicyStatus.APPLIED)]
-                ),
+                col(PolicyRecord.status).in_([str(s) for s in HELD]),
             )
         ).all()
         # A device's address is its current one (DHCP may have moved it since the intent
@@ -150,6 +249,7 @@ class Reconciler:
         ]
         intent_of = {p.id: p.intent_id for p, _ in rows}
         status_of = {p.intent_id: IntentStatus(s) for p, s in rows}
+        self._waiting_outside = closed
         return views, intent_of, status_of  # type: ignore[return-value]
 
     def _drift(self, plan: KernelPlan) -> list[str]:
@@ -190,9 +290,12 @@ class Reconciler:
         if report.error is None:
             for cls in plan.shaping:
                 held[plan.owners["shape", cls.minor]] = asdict(cls)
+                if ("impair", cls.minor) in plan.owners:
+                    held[plan.owners["impair", cls.minor]] = asdict(cls)
             for rule in plan.firewall:
                 held[plan.owners["firewall", rule.address]] = asdict(rule)
         actor = Actor.system(RECONCILER_ACTOR)
+        closed = self._waiting_outside
         with self._db.writer() as session:
             repaired_applied = False
             for policy_id in intent_of:
@@ -209,8 +312,7 @@ class Reconciler:
                         policy, PolicyStatus.PENDING, report.waiting.get(policy_id), None, now
                     )
                 session.add(policy)
-            for intent_id in sorted(set(intent_of.values())):
-                self._settle_intent(session, intent_id, actor, now)
+            self._sync_live(session, closed, actor, now)
             if drift_finding and report.repaired and repaired_applied:
                 findings.raise_finding(
                     session=session,
@@ -230,6 +332,30 @@ class Reconciler:
             session.commit()
         return len(held)
 
+    def _sync_live(
+        self, session: Session, closed: dict[int, str], actor: Actor, now: datetime
+    ) -> None:
+        """Device policies of the intents in their window move on; intents outside it wait
+        with their policies pending; then every live intent's status is settled."""
+        live = session.exec(
+            select(IntentRecord).where(col(IntentRecord.status).in_([str(s) for s in LIVE]))
+        ).all()
+        for intent in live:
+            policies = session.exec(
+                select(PolicyRecord).where(PolicyRecord.intent_id == intent.id)
+            ).all()
+            if intent.id in closed:
+                for policy in policies:
+                    if policy.kind in NETWORK_KINDS and policy.status in HELD:
+                        self._set(policy, PolicyStatus.PENDING, closed[intent.id], None, now)  # type: ignore[index]
+                        session.add(policy)
+            else:
+                for policy in policies:
+                    if policy.kind in DEVICE_KINDS:
+                        sync_device_policy(session, policy, actor=actor, now=now)
+                        session.add(policy)
+            self._settle_intent(session, intent, policies, intent.id in closed, actor, now)
+
     @staticmethod
     def _set(
         policy: PolicyRecord,
@@ -243,23 +369,25 @@ class Reconciler:
             policy.updated_at = now
 
     @staticmethod
-    def _settle_intent(session: Session, intent_id: int, actor: Actor, now: datetime) -> None:
-        """planned → active once every network policy holds; → failed when one failed."""
-        intent = session.get(IntentRecord, intent_id)
-        if intent is None or intent.status not in LIVE:
-            return
-        statuses = {
-            p.status
-            for p in session.exec(
-                select(PolicyRecord).where(
-                    PolicyRecord.intent_id == intent_id,
-                    col(PolicyRecord.kind).in_(NETWORK_KINDS),
-                )
-            )
-        }
-        if PolicyStatus.FAILED in statuses:
+    def _settle_intent(
+        session: Session,
+        intent: IntentRecord,
+        policies: list[PolicyRecord],
+        outside: bool,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """Outside its window → scheduled; a network policy failed → failed; every network
+        policy held and every device policy answered (or given up on) → active. A device
+        that refuses fails its policy but not the intent: the verification loop reports it
+        as violated, with the device's reason."""
+        network = {p.status for p in policies if p.kind in NETWORK_KINDS}
+        device = {p.status for p in policies if p.kind in DEVICE_KINDS}
+        if outside:
+            new, verb = IntentStatus.SCHEDULED, "scheduled"
+        elif PolicyStatus.FAILED in network:
             new, verb = IntentStatus.FAILED, "failed"
-        elif statuses == {PolicyStatus.APPLIED}:
+        elif network <= {PolicyStatus.APPLIED} and PolicyStatus.PENDING not in device:
             new, verb = IntentStatus.ACTIVE, "activated"
         else:
             return
@@ -269,17 +397,19 @@ class Reconciler:
         intent.updated_at = now
         if new == IntentStatus.FAILED:
             intent.ended_at = now
+            intent.note = next((p.last_error for p in policies if p.last_error), None)
         session.add(intent)
         record_change(
             session=session,
             actor=actor,
             kind=f"intent.{verb}",
             entity="intent",
-            entity_id=str(intent_id),
-            summary=f"intent {intent_id} {verb}",
+            entity_id=str(intent.id),
+            summary=f"intent {intent.id} {verb}",
         )
 
     def state(self, report: ReconcileReport) -> dict[str, Any]:
+        features = self.shaper.features()
         return {
             "mode": report.mode,
             "applied": report.applied,
@@ -287,5 +417,11 @@ class Reconciler:
             "failed": {str(k): v for k, v in report.failed.items()},
             "waiting": {str(k): v for k, v in report.waiting.items()},
             "error": report.error,
+            "features": {
+                "kernel": platform.release(),
+                "qdiscs": sorted(features.qdiscs),
+                "classifiers": sorted(features.classifiers),
+                "actions": sorted(features.actions),
+            },
             "at_ms": to_ms(self._clock.now()),
         }

@@ -29,8 +29,9 @@ from core.reconciler import RECONCILER_ACTOR, Reconciler
 from core.rule_runner import RuleRunner
 from core.runtime import Core
 from core.services import actions, runtime
+from core.verifier import Verifier
 from warden.catalog import sync_catalog
-from warden.enforcement import build_backends
+from warden.enforcement import build_backends, schedule_zone
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,21 @@ CHECKS_S = 30
 RECONCILE_POLL_S = 1
 RECONCILE_EVERY_S = 30
 """A full pass at least this often (drift); sooner when an intent or a device changes."""
-ENFORCEMENT_TRIGGERS = frozenset({"device.registered", "device.updated", "device.identity_learned"})
-"""Device changes that can move an address; a device coming and going changes nothing the
-kernel holds (and happens all the time)."""
+ENFORCEMENT_TRIGGERS = frozenset(
+    {
+        "device.registered",
+        "device.updated",
+        "device.identity_learned",
+        "command.accepted",
+        "command.rejected",
+        "command.error",
+        "command.unsupported",
+        "command.timed_out",
+    }
+)
+"""Device changes that can move an address, and the answers device policies wait for; a
+device coming and going changes nothing the kernel holds (and happens all the time)."""
+TIMING_JOB = "intent-timing"
 ACTIONS_S = 2
 
 
@@ -96,7 +109,20 @@ class Agent:
             shaper=backends.shaper,
             firewall=backends.firewall,
             link_rate_bps=settings.lan_rate_bps,
+            tz=schedule_zone(settings),
         )
+        self.verifier = Verifier(
+            db,
+            clock,
+            shaper=backends.shaper,
+            firewall=backends.firewall,
+            link_rate_bps=settings.lan_rate_bps,
+            violations_for_finding=settings.violations_for_finding,
+        )
+        self.scheduler.add_job(
+            self.verifier.verify, "interval", seconds=settings.verify_interval_s, id="verify"
+        )
+        self._next_timing: Any = None
         self._enforcement_feed = ChangeFeed(db)
         self._last_reconcile = float("-inf")
         self.scheduler.add_job(
@@ -141,6 +167,29 @@ class Agent:
         if changed or now - self._last_reconcile >= RECONCILE_EVERY_S:
             self._last_reconcile = now
             self.reconciler.reconcile()
+            self._schedule_timing()
+
+    def _schedule_timing(self) -> None:
+        """One date job at the next edge of an intent's time (expiry, a schedule opening or
+        closing). It is rebuilt from the database after every pass, so it survives restarts
+        without a job store of its own."""
+        edge = self.reconciler.next_change()
+        if edge == self._next_timing:
+            return
+        self._next_timing = edge
+        if edge is None:
+            if self.scheduler.get_job(TIMING_JOB):
+                self.scheduler.remove_job(TIMING_JOB)
+            return
+        self.scheduler.add_job(
+            self._on_timing_edge, "date", run_date=edge, id=TIMING_JOB, replace_existing=True
+        )
+
+    def _on_timing_edge(self) -> None:
+        self._next_timing = None
+        self._last_reconcile = self.core.clock.monotonic()
+        self.reconciler.reconcile()
+        self._schedule_timing()
 
     def measures(self) -> dict[str, float]:
         """What the system rules need from this process."""

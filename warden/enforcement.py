@@ -4,13 +4,19 @@ dry run that records the same plans, and says so (doctor, logs, every front end)
 from __future__ import annotations
 
 import logging
+import platform
 import shutil
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.config import Settings
-from core.errors import ConfigError
-from core.ports import Firewall, TrafficShaper
+from core.errors import ConfigError, EnforcementError
+from core.ports import Firewall, KernelFeatures, TrafficShaper
+from core.reconciler import STATE_KEY
+from core.runtime import Core
+from core.services import runtime
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
 
 log = logging.getLogger(__name__)
@@ -95,3 +101,40 @@ def build_backends(settings: Settings) -> Backends:
     for reason in reasons:
         log.warning("DRY RUN, the kernel is not changed: %s", reason)
     return Backends(shaper, firewall, reasons)
+
+
+def planning_features(core: Core) -> KernelFeatures | None:
+    """What the kernel offers, for refusing at plan time what it cannot do: as the agent
+    last probed it on this kernel, else probed now; None in a dry run (which plans as for a
+    full kernel) or when it cannot be probed."""
+    tc_reasons, _ = dry_run_reasons(core.settings)
+    if tc_reasons:
+        return None
+    with core.db.reader() as session:
+        state = runtime.get_state(session=session, key=STATE_KEY, now=core.clock.now())
+    known = (state or {}).get("features") or {}
+    if known.get("kernel") == platform.release() and known.get("qdiscs"):
+        return KernelFeatures(
+            qdiscs=frozenset(known["qdiscs"]),
+            classifiers=frozenset(known.get("classifiers") or ()),
+            actions=frozenset(known.get("actions") or ()),
+        )
+    from enforcement.probe import probe_features
+
+    try:
+        return probe_features(core.settings.enforcement_netns)
+    except EnforcementError as exc:
+        log.warning("cannot probe the kernel's traffic control: %s", exc)
+        return None
+
+
+def schedule_zone(settings: Settings) -> tzinfo | None:
+    """The zone intent schedules are read in (None: the gateway's local time)."""
+    if settings.schedule_timezone is None:
+        return None
+    try:
+        return ZoneInfo(settings.schedule_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"WARDEN_SCHEDULE_TIMEZONE={settings.schedule_timezone!r} is not a time zone"
+        ) from exc

@@ -23,12 +23,15 @@ from core.models.finding import (
 )
 from core.models.ingest import DeviceSeq, SeqPublic
 from core.models.intent import (
+    IntentCheck,
+    IntentCheckPublic,
     IntentPublic,
     IntentRecord,
     IntentStatus,
     PolicyPublic,
     PolicyRecord,
     PolicyStatus,
+    Verdict,
 )
 from core.models.log import LogEntry, LogPublic
 from core.models.maintenance import MaintenancePublic, MaintenanceWindow
@@ -66,6 +69,8 @@ __all__ = [
     "FindingNotePublic",
     "FindingPublic",
     "FindingStatus",
+    "IntentCheck",
+    "IntentCheckPublic",
     "IntentPublic",
     "IntentRecord",
     "IntentStatus",
@@ -89,6 +94,7 @@ __all__ = [
     "SeriesPublic",
     "SeriesWindow",
     "Setting",
+    "Verdict",
     "WebhookTarget",
     "WebhookTargetPublic",
 ]

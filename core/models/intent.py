@@ -20,6 +20,8 @@ class IntentStatus(StrEnum):
     DRAFT = "draft"
     PLANNED = "planned"
     APPLYING = "applying"
+    SCHEDULED = "scheduled"
+    """Live, outside its schedule's window: nothing is enforced until the window opens."""
     ACTIVE = "active"
     FAILED = "failed"
     REVOKED = "revoked"
@@ -28,7 +30,36 @@ class IntentStatus(StrEnum):
     @property
     def live(self) -> bool:
         """Still meant to hold (and so still able to conflict with a new intent)."""
-        return self in (IntentStatus.PLANNED, IntentStatus.APPLYING, IntentStatus.ACTIVE)
+        return self in (
+            IntentStatus.PLANNED,
+            IntentStatus.APPLYING,
+            IntentStatus.SCHEDULED,
+            IntentStatus.ACTIVE,
+        )
+
+
+class Verdict(StrEnum):
+    """What the verification loop found the last time it measured an intent or a policy."""
+
+    SATISFIED = "satisfied"
+    DEGRADED = "degraded"
+    """Held, but only just: measured within the tolerance band beyond the target."""
+    VIOLATED = "violated"
+    UNVERIFIABLE = "unverifiable"
+    """Nothing could be measured (dry run, no reports yet, no probe for it)."""
+
+    @property
+    def rank(self) -> int:
+        """Worse verdicts rank higher; an intent takes its worst policy's verdict."""
+        return _VERDICT_RANK[self]
+
+
+_VERDICT_RANK = {
+    Verdict.SATISFIED: 0,
+    Verdict.UNVERIFIABLE: 1,
+    Verdict.DEGRADED: 2,
+    Verdict.VIOLATED: 3,
+}
 
 
 class IntentRecord(SQLModel, table=True):
@@ -51,11 +82,20 @@ class IntentRecord(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     note: str | None = Field(default=None, max_length=500)
+    verdict: Verdict | None = Field(default=None, sa_type=String(16))
+    verdict_reason: str | None = Field(default=None, max_length=500)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checks: int = 0
+    checks_satisfied: int = 0
+    violated_streak: int = 0
+    """Consecutive violated checks; a finding is raised when it reaches the setting."""
 
 
 class PolicyStatus(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
+    UNVERIFIED = "unverified"
+    """Sent to the device, which never acknowledged it (even after one resend)."""
     FAILED = "failed"
     REMOVED = "removed"
 
@@ -79,6 +119,21 @@ class PolicyRecord(SQLModel, table=True):
     status: PolicyStatus = Field(default=PolicyStatus.PENDING, sa_type=String(16))
     last_error: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    verdict: Verdict | None = Field(default=None, sa_type=String(16))
+    measured: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What the last check measured (rates, counters, cadence, the device's answer)."""
+
+
+class IntentCheck(SQLModel, table=True):
+    """One verification of one intent: the history behind its satisfaction over time."""
+
+    __tablename__ = "intent_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    intent_id: int = Field(foreign_key="intent.id", ondelete="CASCADE", index=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    verdict: Verdict = Field(sa_type=String(16))
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class PolicyPublic(SQLModel):
@@ -91,6 +146,15 @@ class PolicyPublic(SQLModel):
     summary: str
     status: PolicyStatus
     last_error: str | None
+    applied: dict[str, Any] | None = None
+    verdict: Verdict | None = None
+    measured: dict[str, Any] | None = None
+
+
+class IntentCheckPublic(SQLModel):
+    at: datetime
+    verdict: Verdict
+    reason: str | None
 
 
 class IntentPublic(SQLModel):
@@ -109,4 +173,10 @@ class IntentPublic(SQLModel):
     updated_at: datetime
     ended_at: datetime | None
     note: str | None
+    verdict: Verdict | None = None
+    verdict_reason: str | None = None
+    checked_at: datetime | None = None
+    checks: int = 0
+    satisfaction: float | None = None
+    """Share of checks that found the intent satisfied (None before the first check)."""
     policies: list[PolicyPublic] = []

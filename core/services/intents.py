@@ -17,11 +17,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.intents import Intent, ParseResult, parse_intent
-from core.intents.compiler import compile_intents
+from core.intents.compiler import NETWORK_KINDS, compile_intents
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, TargetDevice
 from core.models import (
     Actor,
+    IntentCheck,
+    IntentCheckPublic,
     IntentPublic,
     IntentRecord,
     IntentStatus,
@@ -29,6 +31,7 @@ from core.models import (
     PolicyRecord,
     PolicyStatus,
 )
+from core.ports import KernelFeatures
 from core.services.changes import record_change
 from core.services.resolve import Resolution, resolve_targets
 
@@ -52,6 +55,41 @@ class IntentConflict(Conflict):
         self.messages = messages
 
 
+class IntentRefused(InvalidInput):
+    title = "Intent cannot be enforced here"
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+NO_NETEM = (
+    "this kernel has no netem (sch_netem), so delay, jitter and loss cannot be added here; "
+    "`warden doctor` lists what the kernel offers"
+)
+DEVICE_TIMING = (
+    "a device setting cannot be given a schedule or a duration: Warden cannot undo it when "
+    "the time is up (it does not know the value the device had before)"
+)
+
+
+def refusals(intents: Sequence[Intent], features: KernelFeatures | None) -> list[str]:
+    """What this gateway cannot do of ``intents``: impairments without netem (``features``
+    None: unknown, e.g. in a dry run, which plans as for a full kernel), and timing on a
+    device setting."""
+    out = []
+    for number, intent in enumerate(intents, start=1):
+        label = (
+            f"intent {number} ({intent.explanation})" if len(intents) > 1 else intent.explanation
+        )
+        if intent.kind == "impair" and features is not None and "netem" not in features.qdiscs:
+            out.append(f"{label}: {NO_NETEM}")
+        timed = intent.schedule is not None or intent.duration_s is not None
+        if timed and intent.kind not in NETWORK_KINDS and intent.kind != "revoke":
+            out.append(f"{label}: {DEVICE_TIMING}")
+    return out
+
+
 class PlannedIntent(SQLModel):
     position: int
     intent: dict[str, Any]
@@ -66,10 +104,12 @@ class PlannedIntent(SQLModel):
 class PlanPublic(SQLModel):
     text: str
     ok: bool
-    """False when there are conflicts: submitting would be refused."""
+    """False when there are conflicts or refusals: submitting would be refused."""
     intents: list[PlannedIntent]
     policies: list[dict[str, Any]]
     conflicts: list[dict[str, Any]]
+    refusals: list[str] = []
+    """What this gateway cannot enforce (no netem in the kernel, say)."""
     warnings: list[str]
     notes: list[str]
     rendered: str
@@ -128,10 +168,17 @@ def _parse(text: str) -> ParseResult:
     return result
 
 
-def plan(*, session: Session, text: str, replaces: Sequence[int] = ()) -> PlanPublic:
+def plan(
+    *,
+    session: Session,
+    text: str,
+    replaces: Sequence[int] = (),
+    features: KernelFeatures | None = None,
+) -> PlanPublic:
     """What submitting ``text`` would change, and whether anything stands in the way.
-    Reads only; nothing is stored."""
+    ``features``: what the kernel offers, when known. Reads only; nothing is stored."""
     result = _parse(text)
+    refused = refusals(result.intents, features)
     live_inputs, live = _live_inputs(session)
     planned: list[PlannedIntent] = []
     new: list[CompileInput] = []
@@ -169,15 +216,19 @@ def plan(*, session: Session, text: str, replaces: Sequence[int] = ()) -> PlanPu
     warnings = [*result.warnings, *(w for p in planned for w in p.warnings), *compiled.warnings]
     notes = list(compiled.notes)
     notes += [f"revokes intent {i}" for i in sorted(ending)]
+    rendered = render_plan(compiled, intents=result.intents)
+    if refused:
+        rendered += "".join(f"\nRefused: {r}" for r in refused)
     return PlanPublic(
         text=text,
-        ok=not compiled.conflicts,
+        ok=not compiled.conflicts and not refused,
         intents=planned,
         policies=[p.model_dump(mode="json") for p in compiled.policies],
         conflicts=[c.model_dump(mode="json") for c in compiled.conflicts],
+        refusals=refused,
         warnings=warnings,
         notes=notes,
-        rendered=render_plan(compiled, intents=result.intents),
+        rendered=rendered,
     )
 
 
@@ -189,7 +240,22 @@ def _public(session: Session, record: IntentRecord) -> IntentPublic:
     )
     public = IntentPublic.model_validate(record, from_attributes=True)
     public.policies = [PolicyPublic.model_validate(p, from_attributes=True) for p in policies]
+    if record.checks:
+        public.satisfaction = round(record.checks_satisfied / record.checks, 4)
     return public
+
+
+def history(*, session: Session, intent_id: int, limit: int = 500) -> list[IntentCheckPublic]:
+    """The intent's verification checks, newest first (kept 7 days)."""
+    if session.get(IntentRecord, intent_id) is None:
+        raise NotFound(f"no intent {intent_id}")
+    rows = session.exec(
+        select(IntentCheck)
+        .where(IntentCheck.intent_id == intent_id)
+        .order_by(col(IntentCheck.at).desc())
+        .limit(limit)
+    )
+    return [IntentCheckPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 def submit(
@@ -199,11 +265,15 @@ def submit(
     actor: Actor,
     now: datetime,
     replaces: Sequence[int] = (),
+    features: KernelFeatures | None = None,
 ) -> tuple[list[IntentPublic], list[int]]:
     """Plan ``text`` and store it: its intents as ``planned`` with their policies pending,
-    the intents it revokes or replaces ended. Refuses (``IntentConflict``) while the plan has
-    conflicts. Returns (the stored intents, the ids of the intents ended)."""
-    planned = plan(session=session, text=text, replaces=replaces)
+    the intents it revokes or replaces ended. Refuses (``IntentRefused``) what this gateway
+    cannot enforce and (``IntentConflict``) while the plan has conflicts. Returns (the
+    stored intents, the ids of the intents ended)."""
+    planned = plan(session=session, text=text, replaces=replaces, features=features)
+    if planned.refusals:
+        raise IntentRefused(planned.refusals)
     if not planned.ok:
         raise IntentConflict([c["message"] for c in planned.conflicts])
     for intent_id in replaces:

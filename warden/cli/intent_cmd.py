@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from core.intents import parse_intent
-from core.models import IntentStatus
+from core.models import IntentPublic, IntentStatus
 from core.services import intents as intent_service
+from core.services import runtime
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table, safe
+from warden.enforcement import planning_features
+
+SETTLED = (IntentStatus.ACTIVE, IntentStatus.SCHEDULED, IntentStatus.FAILED)
+POLL_S = 0.2
+HISTORY_SHOWN = 20
 
 
 @click.group()
@@ -61,7 +69,12 @@ def plan(
     """What TEXT would change (kernel classes, firewall rules, device commands) and what
     conflicts with the live intents. Applies nothing."""
     with state.core.db.reader() as session:
-        planned = intent_service.plan(session=session, text=" ".join(text), replaces=replaces)
+        planned = intent_service.plan(
+            session=session,
+            text=" ".join(text),
+            replaces=replaces,
+            features=planning_features(state.core),
+        )
     if as_json:
         print_json(planned)
         return
@@ -90,16 +103,32 @@ def plan(
     help="An intent this one replaces (it is ended when this one is stored).",
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--wait",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(0, 600),
+    help="Seconds to wait for the running agent to apply it (0: do not wait).",
+)
 @json_option
 @pass_ctx
 def submit(
-    state: CliContext, text: tuple[str, ...], replaces: tuple[int, ...], yes: bool, as_json: bool
+    state: CliContext,
+    text: tuple[str, ...],
+    replaces: tuple[int, ...],
+    yes: bool,
+    wait: float,
+    as_json: bool,
 ) -> None:
-    """Plan TEXT, show the plan, and store it (as planned; enforcement applies it)."""
+    """Plan TEXT, show the plan, store it, and wait for the agent to apply it (active,
+    scheduled or failed, with the reason)."""
     sentence = " ".join(text)
+    features = planning_features(state.core)
     if not yes:
         with state.core.db.reader() as session:
-            planned = intent_service.plan(session=session, text=sentence, replaces=replaces)
+            planned = intent_service.plan(
+                session=session, text=sentence, replaces=replaces, features=features
+            )
         click.echo(planned.rendered.rstrip(), err=True)
         if not planned.ok:
             raise SystemExit(EXIT_BAD_INPUT)
@@ -111,14 +140,49 @@ def submit(
             actor=state.actor,
             now=state.core.clock.now(),
             replaces=replaces,
+            features=features,
         )
+    waited = _wait_applied(state, stored, wait)
     if as_json:
-        print_json({"intents": stored, "ended": ended})
+        print_json({"intents": waited, "ended": ended})
         return
-    for record in stored:
-        click.echo(f"intent {record.id}: {safe(record.explanation)} ({record.status.value})")
     for intent_id in ended:
         click.echo(f"intent {intent_id} ended")
+    for record in waited:
+        line = f"intent {record.id}: {safe(record.explanation)} ({record.status.value})"
+        if record.status == IntentStatus.FAILED and record.note:
+            line += f": {safe(record.note)}"
+        click.echo(line)
+        for policy in record.policies:
+            if policy.last_error:
+                click.echo(f"  {safe(policy.summary)}: {safe(policy.last_error)}")
+
+
+def _wait_applied(state: CliContext, stored: list[IntentPublic], wait: float) -> list[IntentPublic]:
+    """The stored intents once the running agent has settled them, or as they are when it
+    is not running or ``wait`` runs out (said on stderr)."""
+    core = state.core
+    with core.db.reader() as session:
+        agent = runtime.get_state(session=session, key=runtime.AGENT_KEY, now=core.clock.now())
+    if not stored or wait <= 0:
+        return stored
+    if not (agent or {}).get("running"):
+        click.echo("the agent is not running: it applies the intent when it starts", err=True)
+        return stored
+    deadline = time.monotonic() + wait
+    while True:
+        with core.db.reader() as session:
+            current = [intent_service.get_intent(session=session, intent_id=i.id) for i in stored]
+        if all(i.status in SETTLED for i in current):
+            return current
+        if time.monotonic() >= deadline:
+            click.echo(
+                f"not applied within {wait:g} s (a device that has not acked yet?); "
+                "`warden intent show ID` follows it",
+                err=True,
+            )
+            return current
+        time.sleep(POLL_S)
 
 
 @intent.command("list")
@@ -139,9 +203,18 @@ def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> N
         click.echo("no intents")
         return
     print_table(
-        ["id", "status", "kind", "policies", "owner", "created", "explanation"],
+        ["id", "status", "verdict", "kind", "policies", "owner", "created", "explanation"],
         [
-            (i.id, i.status.value, i.kind, len(i.policies), i.owner, i.created_at, i.explanation)
+            (
+                i.id,
+                i.status.value,
+                i.verdict.value if i.verdict else "-",
+                i.kind,
+                len(i.policies),
+                i.owner,
+                i.created_at,
+                i.explanation,
+            )
             for i in found
         ],
     )
@@ -152,11 +225,13 @@ def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> N
 @json_option
 @pass_ctx
 def show(state: CliContext, intent_id: int, as_json: bool) -> None:
-    """One intent and its policies."""
+    """One intent: its policies with what was applied, the verification verdict with what
+    was measured, the satisfaction ratio and the last checks."""
     with state.core.db.reader() as session:
         found = intent_service.get_intent(session=session, intent_id=intent_id)
+        checks = intent_service.history(session=session, intent_id=intent_id, limit=HISTORY_SHOWN)
     if as_json:
-        print_json(found)
+        print_json({**found.model_dump(mode="json"), "history": checks})
         return
     print_fields(
         [
@@ -167,11 +242,24 @@ def show(state: CliContext, intent_id: int, as_json: bool) -> None:
             ("owner", f"{found.owner} ({found.origin})"),
             ("created", found.created_at),
             ("expires", found.expires_at),
+            ("schedule", found.parsed.get("schedule")),
             ("note", found.note),
+            ("verdict", found.verdict.value if found.verdict else "not checked yet"),
+            ("why", found.verdict_reason),
+            ("last check", found.checked_at),
+            (
+                "satisfaction",
+                f"{found.satisfaction:.0%} of {found.checks} checks"
+                if found.satisfaction is not None
+                else None,
+            ),
         ]
     )
     for policy in found.policies:
-        click.echo(f"  [{policy.status.value}] {safe(policy.summary)}")
+        verdict = f" {policy.verdict.value}" if policy.verdict else ""
+        click.echo(f"  [{policy.status.value}{verdict}] {safe(policy.summary)}")
+        if policy.last_error:
+            click.echo(f"      {safe(policy.last_error)}")
 
 
 @intent.command("revoke")
