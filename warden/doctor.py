@@ -12,16 +12,28 @@ import socket
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from pydantic import BaseModel
 
 from core.config import Settings
 from core.db import Database, head_revision
-from core.errors import WardenError
+from core.errors import EnforcementError, WardenError
+from core.ports import KernelFeatures
+from warden.enforcement import dry_run_reasons, has_net_admin
 
-CAP_NET_ADMIN = 12
 BROKER_TIMEOUT_S = 1.0
+
+MISSING_MEANS: dict[str, str] = {
+    "htb": "nothing can be shaped (rate limits are refused)",
+    "u32": "nothing can be shaped (classes cannot match addresses)",
+    "fq_codel": "pfifo leaves instead of fq_codel",
+    "netem": "impair intents are refused",
+    "ingress": "upload shaping is refused (no ingress qdisc to redirect from)",
+    "ifb": "upload shaping is refused (no IFB devices)",
+    "mirred": "upload shaping is refused (no redirect into the IFB device)",
+}
+"""What a missing traffic-control kind costs Warden; kinds not listed are not used."""
+NEEDED_FOR_SHAPING = ("htb", "u32", "ingress", "ifb", "mirred")
 
 
 class Check(BaseModel):
@@ -31,30 +43,33 @@ class Check(BaseModel):
     detail: str
 
 
+class FeatureKinds(BaseModel):
+    available: list[str]
+    missing: list[str]
+
+
+class TcFeatures(BaseModel):
+    """The kernel's traffic-control kinds, as ``enforcement.probe`` found them by trying."""
+
+    qdiscs: FeatureKinds
+    """Includes ``ifb`` when the kernel can create IFB devices."""
+    classifiers: FeatureKinds
+    actions: FeatureKinds
+    consequences: list[str]
+    """What each missing kind Warden uses means, in words."""
+
+
 class DoctorReport(BaseModel):
     ok: bool
     """Every required check passed."""
     checks: list[Check]
-
-
-def effective_capabilities(status_text: str) -> int:
-    """The CapEff bit mask from the text of /proc/self/status."""
-    for line in status_text.splitlines():
-        if line.startswith("CapEff:"):
-            return int(line.split()[1], 16)
-    return 0
+    tc_features: TcFeatures | None = None
+    """None when the kernel was not probed (no CAP_NET_ADMIN, or the probe failed)."""
 
 
 def check_privileges() -> Check:
-    try:
-        caps = effective_capabilities(Path("/proc/self/status").read_text())
-    except OSError as exc:
-        return Check(
-            name="net_admin", ok=False, required=False, detail=f"cannot read capabilities: {exc}"
-        )
-    has_net_admin = bool(caps & (1 << CAP_NET_ADMIN))
     who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
-    if has_net_admin:
+    if has_net_admin():
         return Check(
             name="net_admin",
             ok=True,
@@ -66,6 +81,95 @@ def check_privileges() -> Check:
         ok=False,
         required=False,
         detail=f"{who} without CAP_NET_ADMIN: enforcement runs as dry run",
+    )
+
+
+def describe_features(features: KernelFeatures) -> TcFeatures:
+    """Available and missing kinds (of those ``enforcement.probe`` tries), and what the
+    missing ones mean for Warden."""
+    from enforcement.probe import ACTIONS, CLASSIFIERS, IFB, QDISCS
+
+    def kinds(tried: tuple[str, ...], found: frozenset[str]) -> FeatureKinds:
+        return FeatureKinds(
+            available=[k for k in tried if k in found], missing=[k for k in tried if k not in found]
+        )
+
+    described = TcFeatures(
+        qdiscs=kinds((*QDISCS, IFB), features.qdiscs),
+        classifiers=kinds(CLASSIFIERS, features.classifiers),
+        actions=kinds(ACTIONS, features.actions),
+        consequences=[],
+    )
+    missing = [
+        *described.qdiscs.missing,
+        *described.classifiers.missing,
+        *described.actions.missing,
+    ]
+    described.consequences = [f"no {k}: {MISSING_MEANS[k]}" for k in missing if k in MISSING_MEANS]
+    return described
+
+
+def check_tc_features(settings: Settings) -> tuple[Check, TcFeatures | None]:
+    """Probe the kernel's qdiscs, classifiers and actions (needs CAP_NET_ADMIN: the probe
+    runs in a throwaway network namespace)."""
+    if not has_net_admin():
+        return Check(
+            name="tc_features",
+            ok=False,
+            required=False,
+            detail="not probed: listing the kernel's tc features needs CAP_NET_ADMIN",
+        ), None
+    from enforcement.probe import probe_features
+
+    try:
+        features = describe_features(probe_features(settings.enforcement_netns))
+    except EnforcementError as exc:
+        return Check(name="tc_features", ok=False, required=False, detail=str(exc)), None
+    missing = [
+        *features.qdiscs.missing,
+        *features.classifiers.missing,
+        *features.actions.missing,
+    ]
+    parts = [
+        f"qdiscs {', '.join(features.qdiscs.available) or 'none'}",
+        f"classifiers {', '.join(features.classifiers.available) or 'none'}",
+        f"actions {', '.join(features.actions.available) or 'none'}",
+        f"missing {', '.join(missing) or 'nothing'}",
+        *features.consequences,
+    ]
+    return Check(
+        name="tc_features",
+        ok=not any(kind in missing for kind in NEEDED_FOR_SHAPING),
+        required=False,
+        detail="; ".join(parts),
+    ), features
+
+
+def check_enforcement(settings: Settings) -> Check:
+    """Loud about a dry run: whether plans reach the kernel, and if not, why."""
+    tc_reasons, nft_reasons = dry_run_reasons(settings)
+    reasons = [
+        f"{backend}: {'; '.join(why)}"
+        for backend, why in (("tc", tc_reasons), ("nftables", nft_reasons))
+        if why
+    ]
+    if reasons:
+        refused = (
+            " (WARDEN_ENFORCEMENT=kernel: Warden refuses to start like this)"
+            if settings.enforcement == "kernel"
+            else ""
+        )
+        return Check(
+            name="enforcement",
+            ok=False,
+            required=False,
+            detail=f"DRY RUN: the kernel is not changed: {' | '.join(reasons)}{refused}",
+        )
+    return Check(
+        name="enforcement",
+        ok=True,
+        required=False,
+        detail=f"kernel: tc on {', '.join(settings.lan_interfaces)}, nftables table inet warden",
     )
 
 
@@ -162,12 +266,16 @@ def run_checks(settings: Settings) -> DoctorReport:
             detail=sys.version.split()[0],
         ),
         check_privileges(),
+        check_enforcement(settings),
         check_tool("tc", ["-V"], "traffic shaping"),
         check_tool("nft", ["--version"], "firewall enforcement"),
-        *check_brokers(settings),
     ]
+    features_check, features = check_tc_features(settings)
+    checks += [features_check, *check_brokers(settings)]
     data_dir = check_data_dir(settings)
     checks.append(data_dir)
     if data_dir.ok or settings.database_url:
         checks.append(check_database(settings))
-    return DoctorReport(ok=all(c.ok for c in checks if c.required), checks=checks)
+    return DoctorReport(
+        ok=all(c.ok for c in checks if c.required), checks=checks, tc_features=features
+    )

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from warden.doctor import effective_capabilities
+from warden.enforcement import has_net_admin
 
 
 @pytest.fixture
@@ -50,7 +50,11 @@ def test_doctor_fails_when_the_data_dir_cannot_be_made(warden, tmp_path):
     assert _by_name(report)["data_dir"]["ok"] is False
 
 
-def test_capability_mask_is_read_from_proc_status():
-    status = "Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t0000000000001000\n"
-    assert effective_capabilities(status) == 1 << 12
-    assert effective_capabilities("Name:\tx\n") == 0
+def test_net_admin_is_read_from_the_effective_set_in_proc_status(tmp_path):
+    status = tmp_path / "status"
+    status.write_text("Name:\tx\nCapInh:\t0000000000001000\nCapEff:\t0000000000001000\n")
+    assert has_net_admin(status) is True
+    status.write_text("Name:\tx\nCapInh:\t0000000000001000\nCapEff:\t0000000000000000\n")
+    assert has_net_admin(status) is False
+    status.write_text("Name:\tx\n")
+    assert has_net_admin(status) is False

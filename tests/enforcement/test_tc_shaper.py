@@ -264,11 +264,17 @@ sys.addaudithook(_audit)
 @pytest.mark.root
 @pytest.mark.parametrize("name", ["x;id", "nosuch0", "$(id)", "a" * 16])
 def test_bad_interface_names_are_refused_without_a_shell(lan: Lan, name: str) -> None:
-    shaper = NetlinkShaper(name, link_rate_bps=LINK, netns=lan.gw)
+    # A name no interface can have is refused when the shaper is made; a missing one on use.
+    def shaper() -> NetlinkShaper:
+        return NetlinkShaper(name, link_rate_bps=LINK, netns=lan.gw)
+
     _seen.clear()
     _watching.append(True)
     try:
-        for call in (shaper.read, lambda: shaper.apply([_down(lan.dev_ip, 2_000_000)])):
+        for call in (
+            lambda: shaper().read(),
+            lambda: shaper().apply([_down(lan.dev_ip, 2_000_000)]),
+        ):
             with pytest.raises(EnforcementError, match="interface"):
                 call()
     finally:

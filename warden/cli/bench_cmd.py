@@ -244,3 +244,28 @@ def logs(
     except RuntimeError as exc:  # a sender that failed
         raise click.ClickException(str(exc)) from exc
     _report(result, as_json)
+
+
+@bench.command("enforce")
+@click.option(
+    "--runs",
+    default=200,
+    show_default=True,
+    type=click.IntRange(20, 100_000),
+    help="Timed changes of the rate on each path (after one warm-up each).",
+)
+@json_option
+@pass_ctx
+def enforce(state: CliContext, runs: int, as_json: bool) -> None:
+    """Intent to kernel class read back, in a throwaway namespace: Warden vs spawning tc."""
+    from benchmarks import enforce_bench
+
+    workdir = _workdir(state)
+    if not as_json:
+        click.echo(
+            f"throwaway network namespaces; {runs} rate changes through Warden "
+            f"(submit, reconcile, read back) and {runs} through tc processes ...",
+            err=True,
+        )
+    # Without root, run() raises EnforcementError (a WardenError): a clean exit with its message.
+    _report(enforce_bench.run(workdir, runs=runs), as_json)

@@ -14,9 +14,13 @@ from warden.doctor import run_checks
 @json_option
 @pass_ctx
 def doctor(state: CliContext, as_json: bool) -> None:
-    """Check privileges, tc, nft, the brokers, the data dir and the database.
+    """Check privileges, enforcement mode, tc, nft, the kernel's tc features, the brokers,
+    the data dir and the database.
 
-    Exits 1 when something Warden cannot run without is missing.
+    Says DRY RUN when plans do not reach the kernel, and why. With CAP_NET_ADMIN, lists the
+    qdiscs, classifiers and actions the kernel offers and what a missing one means (in
+    --json under ``tc_features``). Exits 1 when something Warden cannot run without is
+    missing.
     """
     report = run_checks(state.settings)
     if as_json:

@@ -1,0 +1,336 @@
+"""``warden bench enforce``: latency from a submitted intent to the kernel holding it (read
+back), for one device, against the same change made by spawning ``tc`` as a shell script
+would.
+
+Everything runs in two throwaway network namespaces (``wdbench-<hex>`` the gateway,
+``wdbench-<hex>-d`` the device), made with ``ip`` argument vectors and deleted afterwards,
+so the host's interfaces are never touched::
+
+    device ns  eth0 10.99.0.2 ═ lan0 10.99.0.1   gateway ns   (Warden's interface)
+               eth1 10.98.0.2 ═ lan1 10.98.0.1                (the tc peer's interface)
+
+Each path has its own interface, so neither sees the other's qdiscs, classes or filters.
+
+- Warden (``p50_ms``, ``p99_ms``): a fresh SQLite database under the work directory with
+  device ``bench-dev`` (10.99.0.2), a ``NetlinkShaper`` on ``lan0`` in the gateway namespace
+  (features probed once), a dry-run firewall (this is about tc) and the ``Reconciler``. A
+  run is ``intents.submit("limit download of bench-dev to R mbit", replaces=[the previous
+  intent])`` with R alternating 2 and 3, then ``reconcile()``, then ``shaper.read()``; it
+  counts as failed unless the read-back holds a "down" class for 10.99.0.2 at R Mbit/s.
+  The download direction only, so both paths make the same kernel change (one HTB class and
+  one u32 filter on the LAN interface); "limit bench-dev to R mbit" would also shape the
+  upload on an IFB. Each intent's policy owns a new class minor, so a Warden run deletes
+  the previous class and filter and adds new ones (class, its leaf qdisc, filter).
+  ``submit_p50_ms`` and ``reconcile_p50_ms`` are the medians of the first two steps.
+- tc subprocess (``tc_subprocess_p50_ms``, ``tc_subprocess_p99_ms``): on ``lan1``, whose
+  root HTB (``1:``) is made before the clock starts, a run is three processes, as a script
+  would spawn them (argument vectors, no shell): ``ip netns exec GW tc class replace ...
+  classid 1:10 htb rate R ceil R``, ``... tc filter replace ... prio 10 handle 800::800 u32
+  match ip dst 10.98.0.2/32 flowid 1:10`` and ``... tc -j class show dev lan1``, whose
+  output must show class 1:10 at R Mbit/s. The filter's handle is given: without one,
+  ``tc filter replace`` adds a new u32 key on every run instead of replacing it.
+
+The two paths take turns (a Warden run, then a tc run), so both see the same machine; each
+gets one untimed warm-up run (Warden's creates its root qdisc), then ``runs`` timed ones,
+every one a real change of the rate. Percentiles are nearest rank over the sorted times
+(p99 of 200 runs is the 198th); ``target_p99_ms`` is the p99 Warden aims at, and
+``faster_than_subprocess`` compares the medians. ``failures`` counts Warden runs whose
+read-back lacked the new rate (``failed_runs`` says why, first ten). Needs root with
+CAP_NET_ADMIN; without it, or without ``ip``/``tc``, ``run`` raises ``EnforcementError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from core.clock import SystemClock
+from core.db import Database
+from core.errors import EnforcementError
+from core.models import Actor, DeviceCreate
+from core.reconciler import Reconciler
+from core.services import devices, intents
+from enforcement.dryrun import DryRunFirewall
+from enforcement.probe import probe_features
+from enforcement.tc import NetlinkShaper
+
+DEVICE = "bench-dev"
+WARDEN_LINK, WARDEN_GW, WARDEN_DEV = "lan0", "10.99.0.1", "10.99.0.2"
+PEER_LINK, PEER_GW, PEER_DEV = "lan1", "10.98.0.1", "10.98.0.2"
+LINK_RATE_BPS = 1_000_000_000
+RATES_MBIT = (2, 3)
+TARGET_P99_MS = 50
+CAP_NET_ADMIN = 12
+NEEDS_ROOT = "warden bench enforce needs root (CAP_NET_ADMIN) to create a network namespace"
+_TC_UNITS = {"bit": 1, "kbit": 10**3, "mbit": 10**6, "gbit": 10**9, "tbit": 10**12}
+
+
+def _has_net_admin() -> bool:
+    """CAP_NET_ADMIN in this process's effective set (``/proc/self/status``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_NET_ADMIN & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise EnforcementError(f"warden bench enforce needs {name} (iproute2) installed")
+    return found
+
+
+def _ip(*argv: str) -> None:
+    done = subprocess.run(
+        [_tool("ip"), *argv], capture_output=True, text=True, timeout=10, check=False
+    )
+    if done.returncode != 0:
+        raise EnforcementError(f"ip {' '.join(argv)} failed: {done.stderr.strip()}")
+
+
+def _in_ns(ip: str, ns: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``argv`` run inside ``ns`` (``ip`` is the resolved path of ``ip``)."""
+    return subprocess.run(
+        [ip, "netns", "exec", ns, *argv], capture_output=True, text=True, timeout=10, check=False
+    )
+
+
+@contextmanager
+def _namespaces() -> Iterator[str]:
+    """The gateway namespace's name, with both links up; both namespaces deleted after."""
+    gw = f"wdbench-{secrets.token_hex(4)}"
+    dev = f"{gw}-d"
+    made: list[str] = []
+    try:
+        for ns in (gw, dev):
+            _ip("netns", "add", ns)
+            made.append(ns)
+            _ip("-n", ns, "link", "set", "lo", "up")
+        for gw_side, gw_ip, dev_side, dev_ip in (
+            (WARDEN_LINK, WARDEN_GW, "eth0", WARDEN_DEV),
+            (PEER_LINK, PEER_GW, "eth1", PEER_DEV),
+        ):
+            _ip("-n", gw, "link", "add", gw_side, "type", "veth", "peer", "name", dev_side,
+                "netns", dev)  # fmt: skip
+            for ns, link, cidr in ((gw, gw_side, f"{gw_ip}/24"), (dev, dev_side, f"{dev_ip}/24")):
+                _ip("-n", ns, "addr", "add", cidr, "dev", link)
+                _ip("-n", ns, "link", "set", link, "up")
+        yield gw
+    finally:
+        for ns in reversed(made):
+            subprocess.run(
+                [_tool("ip"), "netns", "del", ns], capture_output=True, timeout=10, check=False
+            )
+
+
+def _percentile(sorted_ms: list[float], q: float) -> float:
+    """Nearest rank: the smallest value with at least ``q`` of the values at or below it."""
+    return sorted_ms[max(math.ceil(q * len(sorted_ms)) - 1, 0)]
+
+
+def _figures(times_ms: list[float]) -> tuple[float, float]:
+    ordered = sorted(times_ms)
+    return round(_percentile(ordered, 0.50), 3), round(_percentile(ordered, 0.99), 3)
+
+
+# ------------------------------------------------------------------------- Warden's path
+
+
+class _WardenPath:
+    """Device, reconciler and shaper on ``lan0``; ``step`` is one timed run."""
+
+    def __init__(self, gw: str, db: Database) -> None:
+        self.db = db
+        self.clock = SystemClock()
+        self.actor = Actor.system("bench")
+        self.shaper = NetlinkShaper(
+            WARDEN_LINK, link_rate_bps=LINK_RATE_BPS, netns=gw, features=probe_features(gw)
+        )
+        self.reconciler = Reconciler(
+            db,
+            self.clock,
+            shaper=self.shaper,
+            firewall=DryRunFirewall("bench"),
+            link_rate_bps=LINK_RATE_BPS,
+        )
+        self.previous: int | None = None
+        db.migrate()
+        with db.writer() as session:
+            devices.register_device(
+                session=session,
+                create=DeviceCreate(id=DEVICE, type="camera", ip=WARDEN_DEV),
+                actor=self.actor,
+            )
+
+    def step(self, rate_mbit: int) -> tuple[float, float, float, str | None]:
+        """(total, submit, reconcile) ms, and why the run failed (None when it held)."""
+        t0 = time.perf_counter()
+        with self.db.writer() as session:
+            stored, _ = intents.submit(
+                session=session,
+                text=f"limit download of {DEVICE} to {rate_mbit} mbit",
+                actor=self.actor,
+                now=self.clock.now(),
+                replaces=[self.previous] if self.previous is not None else [],
+            )
+        t1 = time.perf_counter()
+        report = self.reconciler.reconcile()
+        t2 = time.perf_counter()
+        held = any(
+            c.address == WARDEN_DEV and c.direction == "down" and c.rate_bps == rate_mbit * 10**6
+            for c in self.shaper.read()
+        )
+        t3 = time.perf_counter()
+        self.previous = stored[0].id
+        why = None if held else f"{rate_mbit} Mbit/s not read back ({report.error or 'no error'})"
+        return (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, why
+
+
+# ------------------------------------------------------------------ the tc subprocess peer
+
+
+def _tc_rate_bps(text: str) -> int | None:
+    """``2Mbit`` (tc's text output, SI multipliers) as bit/s."""
+    found = re.fullmatch(r"([0-9.]+)([a-zA-Z]*bit)", text)
+    if not found or found.group(2).lower() not in _TC_UNITS:
+        return None
+    return round(float(found.group(1)) * _TC_UNITS[found.group(2).lower()])
+
+
+def _class_rate_bps(output: str, classid: str) -> int | None:
+    """The rate of ``classid`` in ``tc -j class show`` output. iproute2 6.1 prints htb
+    classes as text even with ``-j``; newer ones print JSON (rates in bytes/s)."""
+    if output.lstrip().startswith("["):
+        for entry in json.loads(output):
+            if entry.get("handle") == classid:
+                rate = entry.get("rate", (entry.get("options") or {}).get("rate"))
+                return int(rate) * 8 if isinstance(rate, int) else _tc_rate_bps(str(rate))
+        return None
+    for line in output.splitlines():
+        words = line.split()
+        if words[:3] == ["class", "htb", classid] and "rate" in words:
+            return _tc_rate_bps(words[words.index("rate") + 1])
+    return None
+
+
+class _SubprocessPath:
+    """``tc`` spawned per step on ``lan1`` (root HTB made here, untimed)."""
+
+    def __init__(self, gw: str) -> None:
+        self.gw = gw
+        self.ip, self.tc = _tool("ip"), _tool("tc")
+        self.dev = ("dev", PEER_LINK)
+        done = _in_ns(
+            self.ip, gw, self.tc, "qdisc", "replace", *self.dev, "root", "handle", "1:", "htb"
+        )
+        if done.returncode != 0:
+            raise EnforcementError(f"tc qdisc replace on {PEER_LINK} failed: {done.stderr.strip()}")
+
+    def step(self, rate_mbit: int) -> tuple[float, str | None]:
+        """Milliseconds, and why the run failed (None when the rate was read back)."""
+        rate = f"{rate_mbit}mbit"
+        t0 = time.perf_counter()
+        steps = [
+            _in_ns(self.ip, self.gw, self.tc, "class", "replace", *self.dev, "parent", "1:",
+                   "classid", "1:10", "htb", "rate", rate, "ceil", rate),
+            _in_ns(self.ip, self.gw, self.tc, "filter", "replace", *self.dev, "parent", "1:",
+                   "protocol", "ip", "prio", "10", "handle", "800::800", "u32",
+                   "match", "ip", "dst", f"{PEER_DEV}/32", "flowid", "1:10"),
+            _in_ns(self.ip, self.gw, self.tc, "-j", "class", "show", *self.dev),
+        ]  # fmt: skip
+        read_back = _class_rate_bps(steps[-1].stdout, "1:10")
+        t1 = time.perf_counter()
+        refused = "; ".join(s.stderr.strip() for s in steps if s.returncode != 0)
+        held = not refused and read_back == rate_mbit * 10**6
+        return (t1 - t0) * 1000, None if held else f"{rate} not read back ({refused or read_back})"
+
+    def filters(self) -> int:
+        """u32 keys on ``lan1`` (1 when every run replaced the same filter)."""
+        return _in_ns(self.ip, self.gw, self.tc, "filter", "show", *self.dev).stdout.count("flowid")
+
+
+# ------------------------------------------------------------------------------- the run
+
+
+def run(workdir: Path, *, runs: int = 200) -> dict[str, Any]:
+    if not _has_net_admin():
+        raise EnforcementError(NEEDS_ROOT, title="Needs root")
+    for tool in ("ip", "tc"):
+        _tool(tool)
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"enforce-{secrets.token_hex(4)}.db"
+    db = Database(f"sqlite:///{path}")
+    total: list[float] = []
+    submit: list[float] = []
+    reconcile: list[float] = []
+    failures: list[str] = []
+    tc_total: list[float] = []
+    tc_failures: list[str] = []
+    try:
+        with _namespaces() as gw:
+            warden = _WardenPath(gw, db)
+            peer = _SubprocessPath(gw)
+            # Interleaved, so both paths see the same machine; run 0 of each warms up
+            # (Warden's makes its root qdisc).
+            for i in range(runs + 1):
+                rate = RATES_MBIT[i % 2]
+                ms, submit_ms, reconcile_ms, why = warden.step(rate)
+                tc_ms, tc_why = peer.step(rate)
+                if i == 0:
+                    continue
+                total.append(ms)
+                submit.append(submit_ms)
+                reconcile.append(reconcile_ms)
+                tc_total.append(tc_ms)
+                failures += [f"run {i}: {why}"] if why else []
+                tc_failures += [f"run {i}: {tc_why}"] if tc_why else []
+            leaf = "fq_codel" if "fq_codel" in warden.shaper.features().qdiscs else "pfifo"
+            filters_left = peer.filters()
+    finally:
+        db.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    p50, p99 = _figures(total)
+    tc_p50, tc_p99 = _figures(tc_total)
+    return {
+        "benchmark": "enforce",
+        "runs": len(total),
+        "failures": len(failures),
+        "failed_runs": failures[:10],
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "max_ms": round(max(total), 3),
+        "submit_p50_ms": round(statistics.median(submit), 3),
+        "reconcile_p50_ms": round(statistics.median(reconcile), 3),
+        "leaf": leaf,
+        "tc_subprocess_runs": len(tc_total),
+        "tc_subprocess_failures": len(tc_failures),
+        "tc_subprocess_failed_runs": tc_failures[:10],
+        "tc_subprocess_p50_ms": tc_p50,
+        "tc_subprocess_p99_ms": tc_p99,
+        "tc_subprocess_filters_left": filters_left,
+        "target_p99_ms": TARGET_P99_MS,
+        "meets_target": p99 < TARGET_P99_MS,
+        "faster_than_subprocess": p50 < tc_p50,
+        "percentiles": "nearest rank over the sorted run times",
+        "method": (
+            "one device in a throwaway gateway namespace; Warden: intents.submit + "
+            "Reconciler.reconcile (netlink via pyroute2) + NetlinkShaper.read, which must "
+            "hold the new download rate; peer: ip netns exec tc class replace + filter "
+            "replace + tc -j class show on a second veth; rate alternating 2/3 Mbit, runs "
+            "interleaved after one warm-up each"
+        ),
+    }
