@@ -130,7 +130,8 @@ class Reconciler:
         report.waiting = dict(plan.waiting)
         drift = self._drift(plan)
         try:
-            self._apply(plan)
+            if drift or self._restoring:  # a steady kernel is left alone
+                self._apply(plan)
         except EnforcementError as exc:
             fresh = {i for i, s in status_of.items() if s != IntentStatus.ACTIVE}
             report.failed = {pid: str(exc) for pid, i in intent_of.items() if i in fresh}

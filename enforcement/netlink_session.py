@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from pyroute2 import IPRoute
@@ -14,7 +13,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 from core.config import INTERFACE_NAME
 from core.errors import EnforcementError
 
-__all__ = ["call", "checked_interface", "interface_index", "open_netlink"]
+__all__ = ["call", "checked_interface", "interface_index", "open_socket"]
 
 
 def checked_interface(name: object) -> str:
@@ -26,18 +25,14 @@ def checked_interface(name: object) -> str:
     return name
 
 
-@contextmanager
-def open_netlink(netns: str | None) -> Iterator[IPRoute]:
+def open_socket(netns: str | None) -> IPRoute:
+    """A netlink socket in ``netns`` (None: this process's namespace); the caller closes it."""
     try:
         # flags=0: a missing namespace is an error, never silently created.
-        ipr = IPRoute(netns=netns, flags=0) if netns else IPRoute()
+        return IPRoute(netns=netns, flags=0) if netns else IPRoute()
     except (OSError, NetlinkError) as exc:
         where = f"network namespace {netns}" if netns else "the host"
         raise EnforcementError(f"cannot open netlink in {where}: {exc}") from exc
-    try:
-        yield ipr
-    finally:
-        ipr.close()
 
 
 def call(what: str, device: str, request: Callable[[], Any]) -> Any:

@@ -2,6 +2,15 @@
 
 import json
 
+import pytest
+
+from core.reconciler import Reconciler
+from core.runtime import open_core
+from core.verifier import Verifier
+from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.probe import probe_features
+from tests.enforcement.conftest import require_net_admin
+
 
 def test_parse_prints_the_intents_md_json(warden):
     result = warden("intent", "parse", "throttle cameras to 400 kbps", "--json")
@@ -96,3 +105,72 @@ def test_submit_asks_before_it_stores(warden):
     accepted = warden("intent", "submit", "limit camera-1 to 1 mbit", input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert len(warden.json("intent", "list")) == 1
+
+
+def test_submit_says_when_nothing_will_apply_it_yet_and_when_it_is_a_dry_run(warden):
+    warden("devices", "add", "camera-1", "--type", "camera", "--ip", "10.0.0.21")
+    result = warden(
+        "intent",
+        "submit",
+        "--yes",
+        "limit camera-1 to 1 mbit",
+        env={"WARDEN_ENFORCEMENT": "dry-run"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "DRY RUN: the kernel is not changed (WARDEN_ENFORCEMENT=dry-run" in result.stderr
+    assert "the agent is not running: it applies the intent when it starts" in result.stderr
+    assert "(planned)" in result.stdout
+
+
+def test_show_json_carries_the_verdict_satisfaction_and_history(warden, settings):
+
+    warden("devices", "add", "meter-1", "--type", "ac_meter")
+    intent_id = warden.json("intent", "submit", "--yes", "--wait", "0", "disable meter-1")[
+        "intents"
+    ][0]["id"]
+    core = open_core(settings)
+    backends = {"shaper": DryRunShaper("t"), "firewall": DryRunFirewall("t")}
+    Reconciler(core.db, core.clock, link_rate_bps=10**8, **backends).reconcile()
+    verifier = Verifier(core.db, core.clock, link_rate_bps=10**8, **backends)
+    verifier.verify()
+    verifier.verify()
+
+    shown = warden.json("intent", "show", str(intent_id))
+    assert shown["status"] == "active"
+    assert shown["verdict"] == "satisfied"
+    assert shown["checks"] == 2
+    assert shown["satisfaction"] == 1.0
+    assert [c["verdict"] for c in shown["history"]] == ["satisfied", "satisfied"]
+    assert shown["policies"][0]["verdict"] == "satisfied"
+    assert shown["policies"][0]["measured"] == {"device_enabled": False}
+    text = warden("intent", "show", str(intent_id)).output
+    assert "100% of 2 checks" in text
+    assert "[applied satisfied] meter-1: disabled" in text
+
+
+@pytest.mark.root
+def test_an_impairment_is_refused_at_plan_time_on_a_kernel_without_netem(warden):
+    require_net_admin()
+    has_netem = "netem" in probe_features().qdiscs
+    warden("devices", "add", "camera-1", "--type", "camera", "--ip", "10.0.0.21")
+    # A LAN interface makes this a kernel (not dry-run) gateway; planning touches nothing.
+    env = {"WARDEN_LAN_IFACES": "lo"}
+    planned = warden("intent", "plan", "add 100 ms delay to camera-1", env=env)
+    submitted = warden("intent", "submit", "--yes", "add 100 ms delay to camera-1", env=env)
+    if has_netem:
+        assert planned.exit_code == 0, planned.output
+        return
+    assert planned.exit_code == 2
+    assert "Refused: Add 100 ms of delay to the traffic of camera-1: this kernel has no netem" in (
+        planned.output
+    )
+    assert submitted.exit_code == 2
+    assert "this kernel has no netem" in submitted.output
+    assert warden.json("intent", "list") == []
+    dry = warden(
+        "intent",
+        "plan",
+        "add 100 ms delay to camera-1",
+        env={**env, "WARDEN_ENFORCEMENT": "dry-run"},
+    )
+    assert dry.exit_code == 0  # a dry run plans as for a full kernel

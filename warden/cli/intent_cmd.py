@@ -13,7 +13,7 @@ from core.services import runtime
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table, safe
-from warden.enforcement import planning_features
+from warden.enforcement import dry_run_reasons, planning_features
 
 SETTLED = (IntentStatus.ACTIVE, IntentStatus.SCHEDULED, IntentStatus.FAILED)
 POLL_S = 0.2
@@ -142,6 +142,7 @@ def submit(
             replaces=replaces,
             features=features,
         )
+    _warn_dry_run(state)
     waited = _wait_applied(state, stored, wait)
     if as_json:
         print_json({"intents": waited, "ended": ended})
@@ -156,6 +157,17 @@ def submit(
         for policy in record.policies:
             if policy.last_error:
                 click.echo(f"  {safe(policy.summary)}: {safe(policy.last_error)}")
+
+
+def _warn_dry_run(state: CliContext) -> None:
+    tc_reasons, nft_reasons = dry_run_reasons(state.settings)
+    reasons = list(dict.fromkeys(tc_reasons + nft_reasons))
+    if reasons:
+        click.echo(
+            f"DRY RUN: the kernel is not changed ({'; '.join(reasons)}); "
+            "plans are recorded and device settings are still sent",
+            err=True,
+        )
 
 
 def _wait_applied(state: CliContext, stored: list[IntentPublic], wait: float) -> list[IntentPublic]:
