@@ -79,7 +79,9 @@ def _all(parts: list[Outcome], check: Mapping[str, Any], measures: Mapping[str, 
     for part in parts:
         measured.update({k: v for k, v in part.measured.items() if k != "unobservable"})
     unobservable = [
-        p for p in check["all"] if isinstance(measures.get(p["measure"]), Unobservable | None)
+        p
+        for p in check["all"]
+        if p["measure"] not in measures or isinstance(measures[p["measure"]], Unobservable)
     ]
     counted = [o for o, p in zip(parts, check["all"], strict=True) if p not in unobservable]
     if not counted:
