@@ -3,7 +3,7 @@
 
 from core.models.action import Action, ActionPublic, ActionState
 from core.models.catalog import CatalogPublic, PlaybookRecord, RuleRecord
-from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin
+from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin, Outcome, Role
 from core.models.command import Command, CommandPublic, CommandState
 from core.models.deadletter import DeadLetter, DeadLetterPublic
 from core.models.device import (
@@ -43,12 +43,22 @@ from core.models.notify import (
 )
 from core.models.setting import Setting
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
+from core.models.user import (
+    ApiKey,
+    ApiKeyPublic,
+    LoginThrottle,
+    RefreshToken,
+    User,
+    UserPublic,
+)
 
 __all__ = [
     "Action",
     "ActionPublic",
     "ActionState",
     "Actor",
+    "ApiKey",
+    "ApiKeyPublic",
     "CatalogPublic",
     "ChangeLog",
     "ChangePublic",
@@ -76,11 +86,13 @@ __all__ = [
     "IntentStatus",
     "LogEntry",
     "LogPublic",
+    "LoginThrottle",
     "MaintenancePublic",
     "MaintenanceWindow",
     "Notification",
     "NotificationPublic",
     "Origin",
+    "Outcome",
     "PlaybookRecord",
     "Point",
     "PolicyPublic",
@@ -88,12 +100,16 @@ __all__ = [
     "PolicyStatus",
     "Reading",
     "ReadingIn",
+    "RefreshToken",
+    "Role",
     "RuleRecord",
     "SeqPublic",
     "Series",
     "SeriesPublic",
     "SeriesWindow",
     "Setting",
+    "User",
+    "UserPublic",
     "Verdict",
     "WebhookTarget",
     "WebhookTargetPublic",

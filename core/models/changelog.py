@@ -23,11 +23,31 @@ class Origin(StrEnum):
     SYSTEM = "system"
 
 
+class Role(StrEnum):
+    """What a user may do (``core.permissions`` decides each action)."""
+
+    VIEWER = "viewer"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+
+class Outcome(StrEnum):
+    """How an audited attempt ended."""
+
+    OK = "ok"
+    DENIED = "denied"
+    """Refused by the permission table (or a failed login)."""
+
+
 class Actor(SQLModel):
-    """Who acts: a user name (or ``system``/a collector name) and the front end used."""
+    """Who acts: a user name (or ``system``/a collector name), the front end used, the
+    user's role (None: Warden itself, or a local operator with no login on this host) and,
+    over the network, the client's address."""
 
     name: str
     origin: Origin
+    role: Role | None = None
+    address: str | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
@@ -46,6 +66,10 @@ class ChangeLog(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: str = Field(max_length=64)
     summary: str = Field(max_length=500)
+    outcome: Outcome = Field(default=Outcome.OK, sa_type=String(8), index=True)
+    """Every mutation is audited here; refused attempts too, as ``denied``."""
+    address: str | None = Field(default=None, max_length=64)
+    """The client's address, for changes made over the network."""
 
 
 class ChangePublic(SQLModel):
@@ -57,3 +81,5 @@ class ChangePublic(SQLModel):
     entity: str
     entity_id: str
     summary: str
+    outcome: Outcome = Outcome.OK
+    address: str | None = None

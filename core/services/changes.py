@@ -34,6 +34,7 @@ def record_change(
             entity=entity,
             entity_id=entity_id,
             summary=summary[:500],
+            address=actor.address,
         )
     )
 
