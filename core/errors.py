@@ -57,3 +57,25 @@ class EnforcementError(WardenError):
     """The kernel (netlink, nftables) refused or failed a change; the message says which."""
 
     title = "Enforcement failed"
+
+
+class Unauthenticated(WardenError):
+    """No valid credentials: a wrong password, a bad or expired token, an unknown key."""
+
+    title = "Not authenticated"
+
+
+class PermissionDenied(WardenError):
+    """The acting user's role does not allow the action (``core.permissions``)."""
+
+    title = "Permission denied"
+
+
+class Throttled(WardenError):
+    """Too many attempts (logins, device requests); retry after ``retry_after_s``."""
+
+    title = "Too many attempts"
+
+    def __init__(self, msg: str, *, retry_after_s: int) -> None:
+        super().__init__(msg)
+        self.retry_after_s = retry_after_s
