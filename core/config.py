@@ -187,6 +187,32 @@ class Settings(BaseSettings):
         "cut off: the operator's own management access.",
     )
 
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (at least 32 bytes) signing the API's access tokens (HS256). "
+        "Default: a random 256-bit secret generated into DATA_DIR/jwt-secret (mode 0600) "
+        "on first start.",
+    )
+    access_ttl_s: int = Field(
+        default=900,
+        ge=60,
+        le=3600,
+        description="Lifetime of an access token (JWT) in seconds.",
+    )
+    refresh_ttl_s: int = Field(
+        default=14 * 86_400,
+        ge=3600,
+        le=90 * 86_400,
+        description="Lifetime of a refresh token in seconds; each use replaces it with a new one.",
+    )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
+            raise ValueError("needs at least 32 bytes (256 bits)")
+        return value
+
     @field_validator("lan_ifaces", "wan_iface")
     @classmethod
     def _interface_names(cls, value: str | None) -> str | None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 
 import click
 
 from core.config import Settings, load_settings
-from core.runtime import open_core
+from core.errors import InvalidInput
+from core.models import Actor, Role
+from core.passwords import check_policy
+from core.runtime import Core, open_core
+from core.services import users
 from simulator import Fleet, FleetConfig
 from warden.agent import Agent, wait_for_signal
 from warden.embedded_broker import EmbeddedBroker
@@ -31,6 +36,40 @@ def demo_settings(settings: Settings, config_file: Path | None) -> tuple[Setting
     return load_settings(config_file, **overrides), embedded
 
 
+def ensure_admin(core: Core) -> str | None:
+    """On a database without users, create ``admin`` with a random password and return it
+    (to be shown once); None when users exist. There is never a default password."""
+    with core.db.writer() as session:
+        if users.has_users(session=session):
+            return None
+        while True:
+            password = secrets.token_urlsafe(12)
+            try:
+                check_policy(password, name="admin")
+                break
+            except InvalidInput:  # astronomically unlikely: a common password
+                continue
+        users.add_user(
+            session=session,
+            name="admin",
+            password=password,
+            role=Role.ADMIN,
+            actor=Actor.system("demo"),
+            now=core.clock.now(),
+        )
+    return password
+
+
+def _admin_lines(password: str | None) -> str:
+    if password is None:
+        return "  admin      users exist already; `warden users list` shows them\n"
+    return (
+        "  admin      user admin was created; its password is shown this once:\n"
+        f"  admin password: {password}\n"
+        "             (change it with `warden users passwd admin`)\n"
+    )
+
+
 def run_demo(settings: Settings, config_file: Path | None) -> None:
     settings, embedded = demo_settings(settings, config_file)
     broker = None
@@ -41,6 +80,7 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
             config_file, data_dir=settings.data_dir, mqtt_url=broker.url, mqtt_protocol="3.1.1"
         )
     core = open_core(settings)
+    admin_password = ensure_admin(core)
     agent = Agent(core)
     fleet = Fleet(
         FleetConfig(
@@ -61,8 +101,8 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
             f"             WARDEN_DATA_DIR={data_dir} warden stats\n"
             f"  web        http://{settings.http_host}:{settings.http_port} arrives with the "
             "web console issue; until then the demo runs headless.\n"
-            "  admin      users and the printed admin password arrive with the users issue.\n"
-            "Ctrl-C stops it."
+            + _admin_lines(admin_password)
+            + "Ctrl-C stops it."
         )
         wait_for_signal()
     finally:

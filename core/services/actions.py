@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from core.errors import InvalidInput, NotFound
 from core.models import Action, ActionPublic, ActionState, Actor, Device, Finding
 from core.models.action import FINAL_STATES
+from core.permissions import Permission, authorize
 from core.playbooks import Mode, Playbook, render_steps
 from core.services.changes import record_change
 
@@ -166,6 +167,7 @@ def _decide(
 
 
 def approve(*, session: Session, action_id: int, actor: Actor, now: datetime) -> ActionPublic:
+    authorize(actor, Permission.ACTIONS_DECIDE)
     action = _decide(session, action_id, actor, now, ActionState.APPROVED)
     session.add(action)
     _change(
@@ -178,6 +180,7 @@ def approve(*, session: Session, action_id: int, actor: Actor, now: datetime) ->
 def reject(
     *, session: Session, action_id: int, actor: Actor, now: datetime, reason: str = ""
 ) -> ActionPublic:
+    authorize(actor, Permission.ACTIONS_DECIDE)
     action = _decide(session, action_id, actor, now, ActionState.REJECTED)
     action.reason = (reason.strip() or "rejected")[:MAX_REASON]
     action.finished_at = now

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Actor, CatalogPublic, PlaybookRecord, RuleRecord
+from core.permissions import Permission, authorize
 from core.rules.packs import explain
 from core.services.changes import record_change
 
@@ -106,6 +107,7 @@ class Catalog(Generic[Entry]):
     def set_enabled(
         self, *, session: Session, entry_id: str, enabled: bool, actor: Actor, now: datetime
     ) -> CatalogPublic:
+        authorize(actor, Permission.CATALOG_WRITE)
         record = self._record(session, entry_id)
         record.enabled = enabled
         record.definition = {**record.definition, "enabled": enabled}
@@ -121,6 +123,7 @@ class Catalog(Generic[Entry]):
         now: datetime,
     ) -> CatalogPublic:
         """Change fields of an entry; the result must validate as a whole."""
+        authorize(actor, Permission.CATALOG_WRITE)
         if not changes:
             raise InvalidInput("nothing to change: give FIELD=VALUE pairs")
         fixed = sorted(set(changes) & FIXED_FIELDS)
@@ -144,6 +147,7 @@ class Catalog(Generic[Entry]):
         self, *, session: Session, shipped: Entry, actor: Actor, now: datetime
     ) -> CatalogPublic:
         """Back to the shipped definition (keeping the enabled flag)."""
+        authorize(actor, Permission.CATALOG_WRITE)
         definition = shipped.model_dump(mode="json")
         record = self._record(session, definition["id"])
         record.definition = {**definition, "enabled": record.enabled}

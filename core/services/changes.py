@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from core.models import Actor, ChangeLog, ChangePublic
+from core.models import Actor, ChangeLog, ChangePublic, Outcome
 
 CHANGE_LOG_LOCK = 0x57415244  # "WARD"
 
@@ -18,8 +18,10 @@ def record_change(
     entity: str,
     entity_id: str,
     summary: str,
+    outcome: Outcome = Outcome.OK,
 ) -> None:
-    """Add a change_log row to the session's transaction (the caller commits)."""
+    """Add a change_log row to the session's transaction (the caller commits).
+    ``outcome`` is ``denied`` for refused attempts (the change log is the audit log)."""
     if session.get_bind().dialect.name == "postgresql":
         # Ids come from a sequence at insert time, not at commit: without this lock a feed
         # reading "ids after the last one seen" could pass over a slower transaction's row.
@@ -35,6 +37,7 @@ def record_change(
             entity_id=entity_id,
             summary=summary[:500],
             address=actor.address,
+            outcome=outcome,
         )
     )
 

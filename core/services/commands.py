@@ -17,6 +17,7 @@ from core.models import (
     Device,
     DeviceStatus,
 )
+from core.permissions import Permission, authorize
 from core.protocol import ProtocolError, validate_command
 from core.services.changes import record_change
 from core.services.devices import find_device
@@ -38,6 +39,7 @@ def queue_command(
     timeout_s: int = DEFAULT_TIMEOUT_S,
 ) -> CommandPublic:
     """Validate a command against the protocol and queue it for the device."""
+    authorize(actor, Permission.COMMANDS_SEND)
     device = find_device(session, device_ref)
     try:
         normalised = validate_command(cmd, dict(params or {}))

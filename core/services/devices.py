@@ -21,6 +21,7 @@ from core.models import (
 from core.models.device import DEVICE_ID_PATTERN
 from core.models.ingest import DeviceSeq
 from core.models.types import utcnow
+from core.permissions import Permission, authorize
 from core.services.changes import record_device_change
 
 
@@ -30,6 +31,7 @@ def _public(device: Device) -> DevicePublic:
 
 def register_device(*, session: Session, create: DeviceCreate, actor: Actor) -> DevicePublic:
     """Register a device by hand. Refuses an id that is already registered."""
+    authorize(actor, Permission.DEVICES_WRITE)
     if session.get(Device, create.id) is not None:
         raise InvalidInput(f"device {create.id} is already registered")
     device = Device.model_validate(create, update={"name": create.name or create.id})
@@ -184,6 +186,7 @@ def list_devices(
 def update_device(
     *, session: Session, device_id: str, update: DeviceUpdate, actor: Actor
 ) -> DevicePublic:
+    authorize(actor, Permission.DEVICES_WRITE)
     device = find_device(session, device_id)
     changes = update.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
@@ -204,6 +207,7 @@ def update_device(
 
 
 def set_enabled(*, session: Session, device_id: str, enabled: bool, actor: Actor) -> DevicePublic:
+    authorize(actor, Permission.DEVICES_WRITE)
     device = find_device(session, device_id)
     if device.enabled != enabled:
         device.enabled = enabled

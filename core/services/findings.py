@@ -24,6 +24,7 @@ from core.models import (
     FindingStatus,
 )
 from core.models.finding import EVIDENCE_KEPT, SEVERITIES
+from core.permissions import Permission, authorize
 from core.services import actions, notify
 from core.services.changes import record_change
 from core.services.playbooks import PLAYBOOKS
@@ -146,6 +147,7 @@ def _get(session: Session, finding_id: int) -> Finding:
 
 
 def acknowledge(*, session: Session, finding_id: int, actor: Actor, now: datetime) -> FindingPublic:
+    authorize(actor, Permission.FINDINGS_WRITE)
     finding = _get(session, finding_id)
     if finding.status != FindingStatus.OPEN:
         raise InvalidInput(f"finding {finding_id} is {finding.status}, not open")
@@ -160,6 +162,7 @@ def acknowledge(*, session: Session, finding_id: int, actor: Actor, now: datetim
 def resolve(
     *, session: Session, finding_id: int, actor: Actor, now: datetime, why: str = "by hand"
 ) -> FindingPublic:
+    authorize(actor, Permission.FINDINGS_WRITE)
     finding = _get(session, finding_id)
     if finding.status == FindingStatus.RESOLVED:
         raise InvalidInput(f"finding {finding_id} is already resolved")
@@ -192,6 +195,7 @@ def resolve_cleared(
 def add_note(
     *, session: Session, finding_id: int, actor: Actor, text: str, now: datetime
 ) -> FindingPublic:
+    authorize(actor, Permission.FINDINGS_WRITE)
     finding = _get(session, finding_id)
     text = text.strip()
     if not text:

@@ -31,6 +31,7 @@ from core.models import (
     PolicyRecord,
     PolicyStatus,
 )
+from core.permissions import Permission, authorize
 from core.ports import KernelFeatures
 from core.services.changes import record_change
 from core.services.resolve import Resolution, resolve_targets
@@ -271,6 +272,7 @@ def submit(
     the intents it revokes or replaces ended. Refuses (``IntentRefused``) what this gateway
     cannot enforce and (``IntentConflict``) while the plan has conflicts. Returns (the
     stored intents, the ids of the intents ended)."""
+    authorize(actor, Permission.INTENTS_WRITE)
     planned = plan(session=session, text=text, replaces=replaces, features=features)
     if planned.refusals:
         raise IntentRefused(planned.refusals)
@@ -364,6 +366,7 @@ def _end(session: Session, intent_id: int, *, actor: Actor, now: datetime, why: 
 
 def revoke(*, session: Session, intent_id: int, actor: Actor, now: datetime) -> IntentPublic:
     """End a live intent; its policies are to be removed by enforcement."""
+    authorize(actor, Permission.INTENTS_WRITE)
     record = session.get(IntentRecord, intent_id)
     if record is None:
         raise NotFound(f"no intent {intent_id}")

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Actor, Device, MaintenancePublic, MaintenanceWindow
+from core.permissions import Permission, authorize
 from core.services.changes import record_change
 from core.services.resolve import matches_selector, validate_selector
 
@@ -114,6 +115,7 @@ def add_window(
 ) -> MaintenancePublic:
     """A window over ``selector`` from ``starts_at`` to ``ends_at``; with ``every`` that is
     its first occurrence, repeated each day or week until ``repeat_until`` (or forever)."""
+    authorize(actor, Permission.MAINTENANCE_WRITE)
     validate_selector(selector)
     if ends_at <= starts_at:
         raise InvalidInput("a maintenance window must end after it starts")
@@ -158,6 +160,7 @@ def end_window(
     *, session: Session, window_id: int, actor: Actor, now: datetime
 ) -> MaintenancePublic:
     """End a window now; a recurring one has no further occurrences."""
+    authorize(actor, Permission.MAINTENANCE_WRITE)
     window = session.get(MaintenanceWindow, window_id)
     if window is None:
         raise NotFound(f"no maintenance window {window_id}")

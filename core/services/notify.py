@@ -24,6 +24,7 @@ from core.models import (
     WebhookTargetPublic,
 )
 from core.models.finding import SEVERITIES
+from core.permissions import Permission, authorize
 from core.services.changes import record_change
 
 MAX_ATTEMPTS = 10
@@ -37,6 +38,7 @@ Poster = Callable[[str, dict[str, Any]], None]
 def add_target(
     *, session: Session, url: str, min_severity: str, actor: Actor
 ) -> WebhookTargetPublic:
+    authorize(actor, Permission.WEBHOOKS_WRITE)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(f"{url!r} is not an http:// or https:// URL")
@@ -58,6 +60,7 @@ def add_target(
 
 
 def remove_target(*, session: Session, target_id: int, actor: Actor) -> None:
+    authorize(actor, Permission.WEBHOOKS_WRITE)
     target = session.get(WebhookTarget, target_id)
     if target is None:
         raise NotFound(f"no webhook {target_id}")

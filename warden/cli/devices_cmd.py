@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import click
 
+from core.errors import Conflict
 from core.models import DeviceCreate, DeviceFilter, DeviceStatus
+from core.services import apikeys as apikey_service
 from core.services import devices as device_service
 from core.services import telemetry as telemetry_service
 from warden.cli.context import CliContext, json_option, pass_ctx
+from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table
 
 
@@ -142,3 +145,61 @@ def add(
         print_json(created)
     else:
         click.echo(f"registered {created.id}")
+
+
+@devices.command("key")
+@click.argument("device")
+@click.option("--rotate", is_flag=True, help="Revoke the device's key(s) and make a new one.")
+@click.option("--revoke", is_flag=True, help="Revoke the device's key(s); make none.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(list(apikey_service.SCOPES)),
+    help="What the key may do (repeat for several; default: telemetry).",
+)
+@json_option
+@pass_ctx
+def key(
+    state: CliContext,
+    device: str,
+    rotate: bool,
+    revoke: bool,
+    scopes: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Make the device's HTTP API key (X-API-Key), shown once; --rotate replaces it."""
+    if rotate and revoke:
+        raise click.UsageError("--rotate and --revoke exclude each other")
+    core = state.core
+    with core.db.writer() as session:
+        if revoke:
+            revoked = apikey_service.revoke_keys(
+                session=session, device_id=device, actor=state.actor, now=core.clock.now()
+            )
+            if as_json:
+                print_json({"revoked": revoked})
+            else:
+                click.echo(f"revoked {revoked} key(s) of {device}")
+            return
+        make = apikey_service.rotate_key if rotate else apikey_service.create_key
+        try:
+            public, secret = make(
+                session=session,
+                device_id=device,
+                actor=state.actor,
+                now=core.clock.now(),
+                scopes=scopes or ("telemetry",),
+            )
+        except Conflict as exc:
+            click.echo(f"warden: {exc}: warden devices key {device} --rotate", err=True)
+            raise SystemExit(EXIT_BAD_INPUT) from exc
+    if as_json:
+        print_json({"key": secret, "prefix": public.prefix, "scopes": public.scopes.split(",")})
+        return
+    click.echo(secret)
+    click.echo(
+        f"API key {public.prefix}… of {public.device_id} (scopes {public.scopes}). "
+        "Store it now: it is not shown again.",
+        err=True,
+    )

@@ -17,6 +17,7 @@ from core.errors import DatabaseError, WardenError
 from warden import __version__
 from warden.cli import (
     actions_cmd,
+    audit_cmd,
     bench_cmd,
     config_cmd,
     devices_cmd,
@@ -32,6 +33,7 @@ from warden.cli import (
     rules_cmd,
     stats_cmd,
     telemetry_cmd,
+    users_cmd,
     webhooks_cmd,
 )
 from warden.cli.context import CliContext
@@ -103,6 +105,8 @@ for command in (
     actions_cmd.actions,
     maintenance_cmd.maintenance,
     webhooks_cmd.webhooks,
+    users_cmd.users,
+    audit_cmd.audit,
     enforcement_cmd.enforcement,
     doctor_cmd.doctor,
     bench_cmd.bench,

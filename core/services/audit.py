@@ -1,0 +1,70 @@
+"""The audit log: who did what, when, from where, and whether it was allowed.
+
+It is the change log (``core.models.ChangeLog``): every mutation writes its row in its own
+transaction, and refused attempts are added here as ``denied``.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from core.db import Database
+from core.models import Actor, ChangeLog, ChangePublic, Origin, Outcome
+from core.permissions import Permission, authorize
+from core.services.changes import record_change
+
+AuditEntry = ChangePublic
+MAX_LIMIT = 1000
+
+
+def list_audit(
+    *,
+    session: Session,
+    actor: Actor,
+    actor_name: str | None = None,
+    origin: Origin | None = None,
+    outcome: Outcome | None = None,
+    kind_prefix: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[ChangePublic]:
+    """Entries newest first; page back with ``before_id`` = the last id seen."""
+    authorize(actor, Permission.AUDIT_READ)
+    query = select(ChangeLog)
+    if actor_name is not None:
+        query = query.where(ChangeLog.actor == actor_name)
+    if origin is not None:
+        query = query.where(ChangeLog.origin == Origin(origin))
+    if outcome is not None:
+        query = query.where(ChangeLog.outcome == Outcome(outcome))
+    if kind_prefix:
+        query = query.where(col(ChangeLog.kind).startswith(kind_prefix, autoescape=True))
+    if before_id is not None:
+        query = query.where(col(ChangeLog.id) < before_id)
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = session.exec(query.order_by(col(ChangeLog.id).desc()).limit(limit))
+    return [ChangePublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+def record_denied(
+    *,
+    db: Database,
+    actor: Actor,
+    action: str,
+    entity: str = "",
+    entity_id: str = "",
+    summary: str,
+) -> None:
+    """Audit a refused attempt, in a transaction of its own: the service that refused it
+    rolled its own back. Front ends call this when they catch ``PermissionDenied``."""
+    with db.writer() as session:
+        record_change(
+            session=session,
+            actor=actor,
+            kind=f"denied.{action}"[:64],
+            entity=entity[:32],
+            entity_id=entity_id[:64],
+            summary=summary,
+            outcome=Outcome.DENIED,
+        )
+        session.commit()

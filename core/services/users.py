@@ -1,0 +1,233 @@
+"""Users, their roles and logging in (ASVS 5.0 V6).
+
+There is no default account: the first admin comes from ``warden users add`` or the demo.
+Logins answer the same for an unknown name, a wrong password and a disabled account, and
+take as long (an unknown name is checked against ``DUMMY_HASH``). Failures are throttled
+per account name and per client address: from the fifth failure on, each failure blocks
+that key for 2**(failures - 5) s (1, 2, 4, ... s, at most ``MAX_BLOCK``, 15 min), and while
+blocked a login is refused without looking at the password. Guessing is slow (under 20
+tries an hour, ASVS asks for at most 100) but an account is never locked for good, and the
+count is forgotten after an hour without failures. Every attempt is audited.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from core.errors import Conflict, InvalidInput, NotFound, Throttled, Unauthenticated
+from core.models import Actor, LoginThrottle, Origin, Outcome, Role, User, UserPublic
+from core.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
+from core.permissions import Permission, authorize
+from core.services.changes import record_change
+from core.services.sessions import revoke_user_tokens_uncommitted
+
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
+THROTTLE_AFTER = 5
+MAX_BLOCK = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=1)
+"""A key's failures are forgotten after this long without a new one."""
+LOGIN_FAILED = "invalid name or password"
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def _get(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound(f"no user {name!r}; `warden users list` shows them")
+    return user
+
+
+def _change(session: Session, actor: Actor, user: User, verb: str, summary: str) -> None:
+    record_change(
+        session=session,
+        actor=actor,
+        kind=f"user.{verb}",
+        entity="user",
+        entity_id=user.name,
+        summary=summary,
+    )
+
+
+def _refuse_losing_last_admin(session: Session, user: User) -> None:
+    """Conflict when ``user`` is the only enabled admin (nobody could manage users)."""
+    if user.role != Role.ADMIN or user.disabled:
+        return
+    others = session.exec(
+        select(User.id).where(
+            User.role == Role.ADMIN, col(User.disabled).is_(False), User.id != user.id
+        )
+    ).first()
+    if others is None:
+        raise Conflict(f"{user.name} is the last enabled admin; make another admin first")
+
+
+def add_user(
+    *, session: Session, name: str, password: str, role: Role, actor: Actor, now: datetime
+) -> UserPublic:
+    authorize(actor, Permission.USERS_MANAGE)
+    if not NAME_PATTERN.fullmatch(name):
+        raise InvalidInput(
+            f"{name!r} is not a user name: 2-32 of a-z 0-9 _ . -, starting with a letter"
+        )
+    check_policy(password, name=name)
+    if session.exec(select(User.id).where(User.name == name)).first() is not None:
+        raise Conflict(f"user {name} exists already")
+    user = User(
+        name=name,
+        password_hash=hash_password(password),
+        role=Role(role),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    session.flush()
+    _change(session, actor, user, "added", f"user {name} added as {user.role}")
+    session.commit()
+    return _public(user)
+
+
+def set_password(
+    *, session: Session, name: str, password: str, actor: Actor, now: datetime
+) -> UserPublic:
+    """Users may change their own password; other people's need ``USERS_MANAGE``. Every
+    session of the user ends (their refresh tokens are revoked)."""
+    if actor.name != name:
+        authorize(actor, Permission.USERS_MANAGE)
+    user = _get(session, name)
+    check_policy(password, name=name)
+    user.password_hash = hash_password(password)
+    user.updated_at = now
+    session.add(user)
+    revoke_user_tokens_uncommitted(session, user.id, now)  # type: ignore[arg-type]
+    _change(session, actor, user, "password_changed", f"password of {name} changed")
+    session.commit()
+    return _public(user)
+
+
+def set_role(*, session: Session, name: str, role: Role, actor: Actor, now: datetime) -> UserPublic:
+    authorize(actor, Permission.USERS_MANAGE)
+    user = _get(session, name)
+    role = Role(role)
+    if user.role == role:
+        return _public(user)
+    if role != Role.ADMIN:
+        _refuse_losing_last_admin(session, user)
+    old = user.role
+    user.role, user.updated_at = role, now
+    session.add(user)
+    revoke_user_tokens_uncommitted(session, user.id, now)  # type: ignore[arg-type]
+    _change(session, actor, user, "role_changed", f"{name}: role {old} -> {role}")
+    session.commit()
+    return _public(user)
+
+
+def set_disabled(
+    *, session: Session, name: str, disabled: bool, actor: Actor, now: datetime
+) -> UserPublic:
+    authorize(actor, Permission.USERS_MANAGE)
+    user = _get(session, name)
+    if disabled:
+        _refuse_losing_last_admin(session, user)
+        revoke_user_tokens_uncommitted(session, user.id, now)  # type: ignore[arg-type]
+    if user.disabled != disabled:
+        user.disabled, user.updated_at = disabled, now
+        session.add(user)
+        verb = "disabled" if disabled else "enabled"
+        _change(session, actor, user, verb, f"user {name} {verb}")
+    session.commit()
+    return _public(user)
+
+
+def list_users(*, session: Session, actor: Actor) -> list[UserPublic]:
+    authorize(actor, Permission.USERS_MANAGE)
+    return [_public(u) for u in session.exec(select(User).order_by(col(User.name)))]
+
+
+def get_user(*, session: Session, name: str) -> UserPublic:
+    return _public(_get(session, name))
+
+
+def has_users(*, session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
+def login(
+    *,
+    session: Session,
+    name: str,
+    password: str,
+    address: str | None,
+    now: datetime,
+    origin: Origin = Origin.API,
+) -> UserPublic:
+    """Check a name and password. ``Throttled`` while the name or the address is blocked
+    (the password is not even checked), else ``Unauthenticated`` with one message for
+    every kind of failure. Commits the throttle state and the audit row either way."""
+    name = name.strip().lower()[:64]
+    actor = Actor(name=name or "-", origin=origin, address=address)
+    keys = [f"user:{name}"] + ([f"addr:{address[:100]}"] if address else [])
+    throttles = [_throttle(session, key) for key in keys]
+    blocked = [t.blocked_until for t in throttles if t.blocked_until and t.blocked_until > now]
+    if blocked:
+        retry = max(1, math.ceil((max(blocked) - now).total_seconds()))
+        _audit_login(session, actor, Outcome.DENIED, f"login as {name} throttled ({retry} s)")
+        session.commit()
+        raise Throttled(f"too many failed logins; try again in {retry} s", retry_after_s=retry)
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        verify_password(password, DUMMY_HASH)  # as slow as a real check
+        why = "unknown user"
+    elif not verify_password(password, user.password_hash):
+        why = "wrong password"
+    elif user.disabled:
+        why = "user disabled"
+    else:
+        user.last_login_at = now
+        session.add(user)
+        if throttles[0].id is not None:  # the name's failures are forgiven, not the address's
+            throttles[0].failures, throttles[0].blocked_until = 0, None
+            session.add(throttles[0])
+        _audit_login(session, actor, Outcome.OK, f"{name} logged in")
+        session.commit()
+        return _public(user)
+    for throttle in throttles:
+        _count_failure(throttle, now)
+        session.add(throttle)
+    _audit_login(session, actor, Outcome.DENIED, f"login as {name} failed: {why}")
+    session.commit()
+    raise Unauthenticated(LOGIN_FAILED)
+
+
+def _throttle(session: Session, key: str) -> LoginThrottle:
+    found = session.exec(select(LoginThrottle).where(LoginThrottle.key == key)).first()
+    return found or LoginThrottle(key=key)
+
+
+def _count_failure(throttle: LoginThrottle, now: datetime) -> None:
+    last = throttle.last_failure_at
+    if last is not None and now - last > FORGET_AFTER:
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= THROTTLE_AFTER:
+        block = timedelta(seconds=2 ** min(throttle.failures - THROTTLE_AFTER, 20))
+        throttle.blocked_until = now + min(block, MAX_BLOCK)
+
+
+def _audit_login(session: Session, actor: Actor, outcome: Outcome, summary: str) -> None:
+    record_change(
+        session=session,
+        actor=actor,
+        kind="auth.login" if outcome == Outcome.OK else "auth.login_failed",
+        entity="user",
+        entity_id=actor.name,
+        summary=summary,
+        outcome=outcome,
+    )
