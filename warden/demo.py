@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -15,7 +16,8 @@ from core.passwords import check_policy
 from core.runtime import Core, open_core
 from core.services import users
 from simulator import Fleet, FleetConfig
-from warden.agent import Agent, wait_for_signal
+from warden.agent import Agent
+from warden.api_server import serve_api
 from warden.embedded_broker import EmbeddedBroker
 
 log = logging.getLogger(__name__)
@@ -99,12 +101,13 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
             f"  database   {core.db.url}\n"
             f"  watch it   WARDEN_DATA_DIR={data_dir} warden devices list\n"
             f"             WARDEN_DATA_DIR={data_dir} warden stats\n"
-            f"  web        http://{settings.http_host}:{settings.http_port} arrives with the "
-            "web console issue; until then the demo runs headless.\n"
+            f"  api        http://{settings.http_host}:{settings.http_port}/api/v1 "
+            "(docs: /api/v1/docs); the web console arrives with its issue\n"
             + _admin_lines(admin_password)
-            + "Ctrl-C stops it."
+            + "Ctrl-C stops it.",
         )
-        wait_for_signal()
+        sys.stdout.flush()  # the password must reach a pipe now, not at exit
+        serve_api(core, agent=agent)
     finally:
         fleet.stop()
         agent.stop()

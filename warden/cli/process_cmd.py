@@ -1,12 +1,21 @@
-"""The long-running processes of DESIGN.md. Those whose issues have not landed say so
-plainly and exit with status 2, so a script never mistakes a stub for a running service."""
+"""The long-running processes of DESIGN.md. The console, whose issue has not landed, says
+so plainly and exits with status 2, so a script never mistakes a stub for a running service.
+
+``warden web`` serves the REST API; ``warden serve`` runs the agent and the API in one
+process (uvicorn in the main thread, so it handles SIGINT/SIGTERM and the agent is
+stopped after it returns)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import not_built
+
+if TYPE_CHECKING:
+    from warden.agent import Agent
 
 
 @click.command()
@@ -15,9 +24,9 @@ from warden.cli.exits import not_built
 )
 @pass_ctx
 def serve(state: CliContext, demo: bool) -> None:
-    """Everything in one process. Until the web console lands this is the agent (collector,
-    writer, scheduled jobs). Runs until SIGINT/SIGTERM."""
-    from warden.agent import configure_logging
+    """Everything in one process: the agent (collectors, writer, scheduled jobs) and the
+    REST API on http_host:http_port. Runs until SIGINT/SIGTERM."""
+    from warden.agent import Agent, configure_logging
 
     configure_logging(state.settings.log_level)
     if demo:
@@ -25,14 +34,19 @@ def serve(state: CliContext, demo: bool) -> None:
 
         run_demo(state.settings, state.config_file)
         return
-    _run_agent(state)
+    running = Agent(state.core)
+    running.start()
+    try:
+        _run_api(state, agent=running)
+    finally:
+        running.stop()
 
 
 @click.command()
 @pass_ctx
 def agent(state: CliContext) -> None:
-    """Collector, writer and scheduled jobs, without the web front end. Runs until
-    SIGINT/SIGTERM; enforcement arrives with its issue."""
+    """Collectors, writer, enforcement and scheduled jobs, without the web front end. Runs
+    until SIGINT/SIGTERM."""
     from warden.agent import configure_logging
 
     configure_logging(state.settings.log_level)
@@ -51,9 +65,20 @@ def _run_agent(state: CliContext) -> None:
 
 
 @click.command()
-def web() -> None:
-    """The web console and REST API alone."""
-    not_built("warden web", "the web console issue")
+@pass_ctx
+def web(state: CliContext) -> None:
+    """The REST API alone (on http_host:http_port), on the same database as the agent.
+    Runs until SIGINT/SIGTERM."""
+    from warden.agent import configure_logging
+
+    configure_logging(state.settings.log_level)
+    _run_api(state)
+
+
+def _run_api(state: CliContext, *, agent: Agent | None = None) -> None:
+    from warden.api_server import serve_api
+
+    serve_api(state.core, agent=agent)
 
 
 @click.command()

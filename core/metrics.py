@@ -1,0 +1,235 @@
+"""Prometheus metrics, read from the database at scrape time.
+
+``WardenCollector`` answers each scrape with a few cheap queries (grouped counts over
+indexed columns, a handful of settings rows), so the values are fresh and the same from
+every process (``warden web`` has no agent of its own). ``AppMetrics`` is one registry per
+app, never the global default, with the few measurements only a process can make (the
+HTTP ingest commit time).
+
+Cumulative ingest counts come from what the pipeline persists with every committed batch:
+``ingest.counters`` (the MQTT writer) and ``HTTP_COUNTERS_KEY`` (the HTTP routes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, func, select
+
+from core.clock import Clock
+from core.db import Database
+from core.models import (
+    ChangeLog,
+    Device,
+    Finding,
+    FindingStatus,
+    IntentRecord,
+    IntentStatus,
+    Setting,
+)
+from core.services import runtime
+from core.services.ingest import load_counters
+
+log = logging.getLogger(__name__)
+
+HTTP_COUNTERS_KEY = "ingest.http.counters"
+"""The HTTP routes' cumulative counts (same shape as ``ingest.counters``)."""
+ENFORCEMENT_KEY = "enforcement"
+"""Where the reconciler publishes its last pass (``core.reconciler.STATE_KEY``)."""
+LOGIN_FAILED = "auth.login_failed"
+LIVE_INTENTS = [str(s) for s in IntentStatus if s.live]
+COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+AgentState = Callable[[], dict[str, Any] | None]
+"""The in-process agent's state (``Agent.state``), or None: then its heartbeat is read."""
+
+
+class WardenCollector:
+    """A custom collector: every value is read when Prometheus scrapes."""
+
+    def __init__(self, db: Database, clock: Clock, *, agent_state: AgentState | None = None):
+        self._db = db
+        self._clock = clock
+        self._agent_state = agent_state
+
+    def describe(self) -> list[Metric]:
+        return []  # nothing to check at registration: families are known at scrape time
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("warden_database_up", "1 when the database answered this scrape.")
+        try:
+            with self._db.reader() as session:
+                families = list(self._families(session))
+        except SQLAlchemyError as exc:
+            log.warning("metrics: database unreachable: %s", exc)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+    def _families(self, session: Session) -> Iterator[Metric]:
+        yield from _ingest(
+            {"mqtt": load_counters(session=session), "http": _setting(session, HTTP_COUNTERS_KEY)}
+        )
+        yield from self._agent(session)
+        yield _grouped(
+            session,
+            "warden_devices",
+            "Devices by status.",
+            "status",
+            select(Device.status, func.count()).group_by(col(Device.status)),
+        )
+        yield _grouped(
+            session,
+            "warden_findings_open",
+            "Open findings by severity.",
+            "severity",
+            select(Finding.severity, func.count())
+            .where(Finding.status == FindingStatus.OPEN)
+            .group_by(col(Finding.severity)),
+        )
+        ratio = GaugeMetricFamily(
+            "warden_intent_satisfaction_ratio",
+            "Share of a live intent's verification checks that found it satisfied.",
+            labels=["intent", "kind"],
+        )
+        live = session.exec(
+            select(
+                IntentRecord.id,
+                IntentRecord.kind,
+                IntentRecord.checks_satisfied,
+                IntentRecord.checks,
+            ).where(col(IntentRecord.status).in_(LIVE_INTENTS), col(IntentRecord.checks) > 0)
+        )
+        for intent_id, kind, satisfied, checks in live:
+            ratio.add_metric([str(intent_id), kind], satisfied / checks)
+        yield ratio
+        yield from _enforcement(
+            runtime.get_state(session=session, key=ENFORCEMENT_KEY, now=self._clock.now())
+        )
+        failures = session.exec(
+            select(func.count()).select_from(ChangeLog).where(ChangeLog.kind == LOGIN_FAILED)
+        ).one()
+        login = CounterMetricFamily(
+            "warden_login_failures", "Failed logins recorded in the audit log."
+        )
+        login.add_metric([], failures)
+        yield login
+
+    def _agent(self, session: Session) -> Iterator[Metric]:
+        state = self._agent_state() if self._agent_state is not None else None
+        if state is None:
+            state = runtime.get_state(session=session, key=runtime.AGENT_KEY, now=self._clock.now())
+            running = bool(state and state.get("running"))
+        else:
+            running = True
+        agent = GaugeMetricFamily(
+            "warden_agent_running", "1 when the agent is running (fresh heartbeat)."
+        )
+        agent.add_metric([], int(running))
+        yield agent
+        if not state:
+            return
+        queue = GaugeMetricFamily(
+            "warden_ingest_queue_depth",
+            "Messages waiting for the writer, by queue.",
+            labels=["queue"],
+        )
+        queue.add_metric(["telemetry"], state.get("queue_depth") or 0)
+        queue.add_metric(["logs"], state.get("log_queue_depth") or 0)
+        yield queue
+        brokers = GaugeMetricFamily(
+            "warden_broker_connected",
+            "1 when the collector is connected to the broker.",
+            labels=["url"],
+        )
+        for broker in state.get("brokers") or []:
+            brokers.add_metric([str(broker.get("url"))], int(bool(broker.get("connected"))))
+        yield brokers
+
+
+def _setting(session: Session, key: str) -> dict[str, Any]:
+    row = session.get(Setting, key)
+    return dict(row.value) if row is not None and row.value else {}
+
+
+def _ingest(by_source: dict[str, dict[str, Any]]) -> Iterator[Metric]:
+    messages = CounterMetricFamily(
+        "warden_ingest_messages",
+        "Device messages by source and result (stored, duplicate, dead_letter).",
+        labels=["source", "result"],
+    )
+    measurements = CounterMetricFamily(
+        "warden_ingest_measurements", "Measurements stored, by source.", labels=["source"]
+    )
+    dead = CounterMetricFamily(
+        "warden_dead_letters",
+        "Rejected messages by source and reason.",
+        labels=["source", "reason"],
+    )
+    batches = CounterMetricFamily(
+        "warden_ingest_batches", "Committed batches, by source.", labels=["source"]
+    )
+    failures = CounterMetricFamily(
+        "warden_ingest_commit_failures",
+        "Failed (and retried) commits, by source.",
+        labels=["source"],
+    )
+    for source, counts in by_source.items():
+        reasons = counts.get("dead_letters") or {}
+        messages.add_metric([source, "stored"], counts.get("stored_messages", 0))
+        messages.add_metric([source, "duplicate"], counts.get("duplicates", 0))
+        messages.add_metric([source, "dead_letter"], sum(reasons.values()))
+        measurements.add_metric([source], counts.get("stored_measurements", 0))
+        batches.add_metric([source], counts.get("batches", 0))
+        failures.add_metric([source], counts.get("commit_failures", 0))
+        for reason, count in sorted(reasons.items()):
+            dead.add_metric([source, reason], count)
+    yield from (messages, measurements, dead, batches, failures)
+
+
+def _grouped(session: Session, name: str, doc: str, label: str, query: Any) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=[label])
+    for key, count in session.exec(query):
+        family.add_metric([str(key)], count)
+    return family
+
+
+def _enforcement(state: dict[str, Any] | None) -> Iterator[Metric]:
+    repairs = GaugeMetricFamily(
+        "warden_enforcement_drift_repairs",
+        "Kernel objects the last reconcile pass found drifted and repaired.",
+    )
+    failed = GaugeMetricFamily(
+        "warden_enforcement_failed_policies", "Policies the last reconcile pass could not apply."
+    )
+    repairs.add_metric([], len((state or {}).get("repaired") or []))
+    failed.add_metric([], len((state or {}).get("failed") or {}))
+    yield repairs
+    yield failed
+
+
+class AppMetrics:
+    """One app's registry: the database collector plus what this process measures."""
+
+    def __init__(self, db: Database, clock: Clock, *, agent_state: AgentState | None = None):
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(WardenCollector(db, clock, agent_state=agent_state))
+        self.http_commit_seconds = Histogram(
+            "warden_ingest_commit_seconds",
+            "Time to judge and commit one HTTP ingest request, in seconds.",
+            labelnames=["source"],
+            buckets=COMMIT_BUCKETS,
+            registry=self.registry,
+        )

@@ -1,0 +1,31 @@
+"""Serving the REST API (and, with the web console issue, the pages) with uvicorn in the
+calling thread, which then handles SIGINT/SIGTERM and returns after a clean shutdown."""
+
+from __future__ import annotations
+
+import click
+
+from core.runtime import Core
+from warden.agent import Agent
+from warden.enforcement import planning_features
+
+
+def serve_api(core: Core, *, agent: Agent | None = None) -> None:
+    import uvicorn
+
+    from web.api.app import create_app
+
+    settings = core.settings
+    app = create_app(core, agent=agent, features_provider=planning_features)
+    click.echo(
+        f"Warden API on http://{settings.http_host}:{settings.http_port}/api/v1 "
+        "(docs: /api/v1/docs); Ctrl-C stops",
+        err=True,
+    )
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,  # keep the logging configure_logging set up
+        proxy_headers=False,  # client addresses are the peers'; see docs on proxies
+    )

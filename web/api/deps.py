@@ -1,0 +1,192 @@
+"""Typed dependencies of the REST API: the ``Core``, the acting user and the permission
+each route needs.
+
+Every route declares its permission with ``require(Permission.X)`` (through the ``Can*``
+aliases below). ``permission_of(route)`` finds it again in the route's dependency tree:
+the authorization-matrix test uses it to hold every route to the permission table, and
+the app factory writes it into the OpenAPI document as ``x-permission``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from core.errors import NotFound, PermissionDenied, Unauthenticated
+from core.models import Actor, Origin
+from core.permissions import Permission, authorize
+from core.runtime import Core
+from core.services import audit, users
+from core.tokens import TokenIssuer
+from web.api.schemas import Page
+
+T = TypeVar("T")
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+MAX_OFFSET = 100_000
+SIGN_IN = "sign in first: send Authorization: Bearer <access token>"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from POST /api/v1/auth/login (15 minutes).",
+)
+
+
+def get_core(request: Request) -> Core:
+    return request.app.state.core
+
+
+def get_tokens(request: Request) -> TokenIssuer:
+    return request.app.state.tokens
+
+
+CoreDep = Annotated[Core, Depends(get_core)]
+TokensDep = Annotated[TokenIssuer, Depends(get_tokens)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def current_actor(
+    request: Request,
+    core: CoreDep,
+    tokens: TokensDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """The signed-in user behind a valid access token. The role comes from the database,
+    so a role change applies at once; a token whose role claim no longer matches (stale,
+    or tampered) is refused, as is one for a user deleted or disabled since."""
+    if credentials is None:
+        raise Unauthenticated(SIGN_IN)
+    claims = tokens.verify(credentials.credentials)
+    with core.db.reader() as session:
+        try:
+            user = users.get_user(session=session, name=claims.sub)
+        except NotFound:
+            raise Unauthenticated("invalid or expired token") from None
+    if user.disabled:
+        raise Unauthenticated("this account is disabled")
+    if user.role != claims.role:
+        raise Unauthenticated("the token's role is out of date; sign in again")
+    actor = Actor(
+        name=user.name, origin=Origin.API, role=user.role, address=client_address(request)
+    )
+    request.state.actor = actor
+    return actor
+
+
+def record_refusal(request: Request, error: PermissionDenied, action: str) -> None:
+    """Audit a refused attempt once per request (the route's check or a service's)."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if actor is None or getattr(request.state, "refusal_recorded", False):
+        return
+    request.state.refusal_recorded = True
+    path = request.url.path
+    audit.record_denied(
+        db=get_core(request).db,
+        actor=actor,
+        action=action,
+        entity="api",
+        entity_id=path[:64],
+        summary=f"{request.method} {path} refused: {error.msg}"[:500],
+    )
+
+
+def on_service_refusal(request: Request, error: PermissionDenied) -> None:
+    """A service refused what the route allowed (defence in depth): audit it too."""
+    record_refusal(request, error, action=f"{request.method} {request.url.path}")
+
+
+_REQUIRES: dict[Permission, Callable[..., Actor]] = {}
+
+
+def require(permission: Permission) -> Callable[..., Actor]:
+    """A dependency giving the acting user if their role allows ``permission``; a refusal
+    is audited (outcome ``denied``) and answered 403."""
+    if permission in _REQUIRES:
+        return _REQUIRES[permission]
+
+    def dependency(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        try:
+            authorize(actor, permission)
+        except PermissionDenied as error:
+            record_refusal(request, error, action=permission.value)
+            raise
+        return actor
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    dependency.warden_permission = permission  # type: ignore[attr-defined]
+    _REQUIRES[permission] = dependency
+    return dependency
+
+
+def permission_of(route: APIRoute) -> Permission | None:
+    """The permission a route requires, found in its dependency tree (None: none)."""
+
+    def walk(dependants: Sequence[Dependant]) -> Permission | None:
+        for dependant in dependants:
+            found = getattr(dependant.call, "warden_permission", None)
+            if found is not None:
+                return found
+            found = walk(dependant.dependencies)
+            if found is not None:
+                return found
+        return None
+
+    return walk(route.dependant.dependencies)
+
+
+CanRead = Annotated[Actor, Depends(require(Permission.READ))]
+CanWriteFindings = Annotated[Actor, Depends(require(Permission.FINDINGS_WRITE))]
+CanWriteIntents = Annotated[Actor, Depends(require(Permission.INTENTS_WRITE))]
+CanDecideActions = Annotated[Actor, Depends(require(Permission.ACTIONS_DECIDE))]
+CanSendCommands = Annotated[Actor, Depends(require(Permission.COMMANDS_SEND))]
+CanWriteDevices = Annotated[Actor, Depends(require(Permission.DEVICES_WRITE))]
+CanManageKeys = Annotated[Actor, Depends(require(Permission.DEVICE_KEYS))]
+CanWriteCatalog = Annotated[Actor, Depends(require(Permission.CATALOG_WRITE))]
+CanWriteMaintenance = Annotated[Actor, Depends(require(Permission.MAINTENANCE_WRITE))]
+CanManageUsers = Annotated[Actor, Depends(require(Permission.USERS_MANAGE))]
+CanReadAudit = Annotated[Actor, Depends(require(Permission.AUDIT_READ))]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """``limit`` and ``offset`` of a list request. Services are asked for one row more
+    than the page, which tells whether a next page exists."""
+
+    limit: int
+    offset: int
+
+    @property
+    def fetch(self) -> int:
+        return self.offset + self.limit + 1
+
+    def page(self, rows: Sequence[T]) -> Page[T]:
+        items = list(rows[self.offset : self.offset + self.limit])
+        more = len(rows) > self.offset + self.limit
+        return Page(
+            items=items,
+            limit=self.limit,
+            offset=self.offset,
+            next_offset=self.offset + self.limit if more else None,
+        )
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = (
+        DEFAULT_LIMIT
+    ),
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+) -> Paging:
+    return Paging(limit=limit, offset=offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]

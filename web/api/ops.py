@@ -1,0 +1,110 @@
+"""Operations endpoints, mounted at the root: ``/healthz`` (the process answers),
+``/readyz`` (the database answers and the collectors are connected) and ``/metrics``
+(Prometheus text format, from ``core.metrics``). No authentication: they reveal counts,
+never device data; put them behind the reverse proxy's allow-list if that matters.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from core.metrics import AppMetrics
+from core.runtime import Core
+from core.services import runtime
+
+router = APIRouter(tags=["operations"])
+
+_metrics_lock = threading.Lock()
+
+
+def app_metrics(app: FastAPI) -> AppMetrics:
+    """The app's own metrics registry (built on first use, never the global default)."""
+    with _metrics_lock:
+        metrics = getattr(app.state, "metrics", None)
+        if metrics is None:
+            core: Core = app.state.core
+            agent = getattr(app.state, "agent", None)
+            metrics = app.state.metrics = AppMetrics(
+                core.db, core.clock, agent_state=agent.state if agent is not None else None
+            )
+        return metrics
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """200 when the database answers and the collectors are connected, else 503; each
+    check says what it found."""
+    core: Core = request.app.state.core
+    database = _database_check(core)
+    checks = {
+        "database": database,
+        "collectors": _collectors_check(core, getattr(request.app.state, "agent", None))
+        if database["ok"]
+        else {"ok": False, "detail": "not checked: the database is unreachable"},
+    }
+    ready = all(check["ok"] for check in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def _database_check(core: Core) -> dict[str, Any]:
+    try:
+        with core.db.reader() as session:
+            session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        return {"ok": False, "detail": f"database unreachable: {reason}"}
+    return {"ok": True, "detail": f"{core.db.dialect} answered"}
+
+
+def _collectors_check(core: Core, agent: Any) -> dict[str, Any]:
+    """From the agent in this process (``warden serve``) if any, else from the heartbeat
+    the agent of another process publishes (``warden web`` beside ``warden agent``)."""
+    if agent is not None:
+        source = "in-process agent"
+        brokers = agent.collector.broker_states()
+    else:
+        source = "agent heartbeat"
+        with core.db.reader() as session:
+            state = runtime.get_state(session=session, key=runtime.AGENT_KEY, now=core.clock.now())
+        if state is None:
+            return {"ok": False, "source": source, "detail": "no agent has ever run"}
+        if not state.get("running"):
+            return {
+                "ok": False,
+                "source": source,
+                "detail": f"the agent's last heartbeat is stale ({state.get('updated_at')})",
+            }
+        brokers = state.get("brokers") or []
+    connected = [b["url"] for b in brokers if b.get("connected")]
+    down = [b["url"] for b in brokers if not b.get("connected")]
+    # One connected broker is enough to receive: brokers are redundant paths.
+    ok = bool(connected)
+    detail = (f"connected to {', '.join(connected)}" if connected else "no broker connected") + (
+        f"; not connected to {', '.join(down)}" if down else ""
+    )
+    return {"ok": ok, "source": source, "detail": detail}
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition, read fresh from the database."""
+    registry = app_metrics(request.app).registry
+    body = await run_in_threadpool(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
