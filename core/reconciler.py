@@ -125,12 +125,14 @@ class Reconciler:
         with self._db.writer() as session:
             self._expire(session, now)
         with self._db.reader() as session:
-            views, intent_of, status_of = self._live_policies(session, self._closed(session, now))
+            views, intent_of, status_of, applied = self._live_policies(
+                session, self._closed(session, now)
+            )
         plan = self._plan(views)
         report.waiting = dict(plan.waiting)
-        drift = self._drift(plan)
+        differs, drift = self._diff(plan, applied)
         try:
-            if drift or self._restoring:  # a steady kernel is left alone
+            if differs or self._restoring:  # a steady kernel is left alone
                 self._apply(plan)
         except EnforcementError as exc:
             fresh = {i for i, s in status_of.items() if s != IntentStatus.ACTIVE}
@@ -219,7 +221,9 @@ class Reconciler:
 
     def _live_policies(
         self, session: Session, closed: dict[int, str]
-    ) -> tuple[list[PolicyView], dict[int, int], dict[int, IntentStatus]]:
+    ) -> tuple[list[PolicyView], dict[int, int], dict[int, IntentStatus], set[int]]:
+        """Views of the live network policies, their intents, the intents' statuses and
+        the policies already applied before this pass."""
         rows = session.exec(
             select(PolicyRecord, IntentRecord.status)
             .join(IntentRecord, col(IntentRecord.id) == col(PolicyRecord.intent_id))
@@ -250,28 +254,41 @@ class Reconciler:
         ]
         intent_of = {p.id: p.intent_id for p, _ in rows}
         status_of = {p.intent_id: IntentStatus(s) for p, s in rows}
+        applied = {p.id for p, _ in rows if p.status == PolicyStatus.APPLIED}
         self._waiting_outside = closed
-        return views, intent_of, status_of  # type: ignore[return-value]
+        return views, intent_of, status_of, applied  # type: ignore[return-value]
 
-    def _drift(self, plan: KernelPlan) -> list[str]:
-        """What differs between the plan and the kernel right now (before applying)."""
+    def _diff(self, plan: KernelPlan, applied: set[int]) -> tuple[bool, list[str]]:
+        """(whether the kernel differs from the plan at all, the drift): drift is what
+        changed under a policy Warden had already applied (a class deleted or edited by
+        hand, a rule gone); a new policy's class is not drift, nor is the leftover of a
+        revoked one, which the apply removes."""
         try:
             actual = {c.minor: c for c in self.shaper.read()}
             actual_fw = set(self.firewall.read())
         except EnforcementError as exc:
-            return [f"cannot read the kernel state: {exc}"]
-        out = []
+            return True, [f"cannot read the kernel state: {exc}"]
+
+        def held_before(*keys: tuple[str, int | str]) -> bool:
+            return any(plan.owners.get(key) in applied for key in keys)
+
+        differs = False
+        drift = []
         for wanted in plan.shaping:
             have = actual.pop(wanted.minor, None)
-            if have is None:
-                out.append(f"class {wanted.minor:#x} for {wanted.address} missing")
-            elif not same_class(wanted, have, self._link):
-                out.append(f"class {wanted.minor:#x} for {wanted.address} changed")
-        out += [f"class {m:#x} for {c.address} not wanted" for m, c in actual.items()]
+            if have is not None and same_class(wanted, have, self._link):
+                continue
+            differs = True
+            if held_before(("shape", wanted.minor), ("impair", wanted.minor)):
+                what = "missing" if have is None else "changed"
+                drift.append(f"class {wanted.minor:#x} for {wanted.address} {what}")
         wanted_fw = set(plan.firewall)
-        out += [f"firewall {r.action} {r.address} missing" for r in wanted_fw - actual_fw]
-        out += [f"firewall {r.action} {r.address} not wanted" for r in actual_fw - wanted_fw]
-        return out
+        for rule in wanted_fw - actual_fw:
+            differs = True
+            if held_before(("firewall", rule.address)):
+                drift.append(f"firewall {rule.action} {rule.address} missing")
+        differs |= bool(actual) or bool(actual_fw - wanted_fw)
+        return differs, drift
 
     def _apply(self, plan: KernelPlan) -> None:
         self.shaper.apply(plan.shaping)
@@ -298,13 +315,11 @@ class Reconciler:
         actor = Actor.system(RECONCILER_ACTOR)
         closed = self._waiting_outside
         with self._db.writer() as session:
-            repaired_applied = False
             for policy_id in intent_of:
                 policy = session.get(PolicyRecord, policy_id)
                 if policy is None:
                     continue
                 if policy_id in held:
-                    repaired_applied |= policy.status == PolicyStatus.APPLIED
                     self._set(policy, PolicyStatus.APPLIED, None, held[policy_id], now)
                 elif policy_id in report.failed:
                     self._set(policy, PolicyStatus.FAILED, report.failed[policy_id], None, now)
@@ -314,7 +329,7 @@ class Reconciler:
                     )
                 session.add(policy)
             self._sync_live(session, closed, actor, now)
-            if drift_finding and report.repaired and repaired_applied:
+            if drift_finding and report.repaired:
                 findings.raise_finding(
                     session=session,
                     firing=findings.FindingIn(
@@ -329,6 +344,7 @@ class Reconciler:
                     ),
                     now=now,
                 )
+            report.applied = len(held)
             runtime.put_state(session=session, key=STATE_KEY, value=self.state(report), now=now)
             session.commit()
         return len(held)

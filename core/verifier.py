@@ -31,6 +31,7 @@ from core.errors import EnforcementError
 from core.models import (
     Command,
     Device,
+    DeviceSeq,
     IntentCheck,
     IntentRecord,
     IntentStatus,
@@ -72,6 +73,8 @@ class Verifier:
         self.firewall = firewall
         self._link = link_rate_bps
         self._for_finding = violations_for_finding
+        self._cadence_base: dict[int, tuple[int, int, datetime]] = {}
+        """Device policy id → (boot, sequence number, time) of the first report counted."""
         self._last_bytes: dict[int, tuple[int, float]] = {}
         """Class minor → (bytes sent, monotonic time) at the previous pass."""
 
@@ -151,7 +154,36 @@ class Verifier:
             return self._measure_class(policy, kernel)
         if policy.kind == "firewall":
             return self._measure_firewall(policy, kernel)
-        return _measure_device(session, policy)
+        measures = _measure_device(session, policy)
+        if measures.get("report_interval_s") is _NEEDS_CADENCE:
+            measures["report_interval_s"] = self._cadence(session, policy)
+        return measures
+
+    def _cadence(self, session: Session, policy: PolicyRecord) -> Measure:
+        """Seconds per report since the ack: the time between two reports Warden saw,
+        divided by the messages the device sent between them (its sequence numbers, which
+        count lost messages too). Readings' own timestamps would give the sampling cadence
+        of a device that sends several samples per message. A device without sequence
+        numbers (flat JSON: one timestamp per message) is measured by its readings."""
+        device_id = str(policy.device_id)
+        acked_ms = (policy.applied or {}).get("acked_at_ms")
+        seq = session.get(DeviceSeq, device_id)
+        device = session.get(Device, device_id)
+        if seq is None or seq.last is None or device is None or device.last_seen is None:
+            return _reading_cadence(session, device_id, acked_ms)
+        if acked_ms is not None and to_ms(device.last_seen) < acked_ms:
+            return Unknown("no report since the device acked the change yet")
+        base = self._cadence_base.get(policy.id)  # type: ignore[arg-type]
+        if base is None or base[0] != seq.boot or seq.last < base[1]:
+            self._cadence_base[policy.id] = (seq.boot, seq.last, device.last_seen)  # type: ignore[index]
+            return Unknown("counting the device's reports from now on")
+        sent = seq.last - base[1]
+        if sent < CADENCE_INTERVALS:
+            return Unknown(
+                f"{sent} report(s) counted since the ack; {CADENCE_INTERVALS} are needed "
+                "to judge the cadence"
+            )
+        return (device.last_seen - base[2]).total_seconds() / sent
 
     def _measure_class(self, policy: PolicyRecord, kernel: _KernelView) -> dict[str, Measure]:
         if kernel.unknown is not None:
@@ -286,13 +318,17 @@ def _measure_device(session: Session, policy: PolicyRecord) -> dict[str, Measure
         measures["config_acked"] = dict(command.params) if command.state == "accepted" else None
         measures["command_result"] = str(command.state)
         measures["ota_state"] = command.ota_state
-    measures["report_interval_s"] = _cadence(session, device.id, applied.get("acked_at_ms"))
+    measures["report_interval_s"] = _NEEDS_CADENCE
     return measures
 
 
-def _cadence(session: Session, device_id: str, since_ms: int | None) -> Measure:
-    """Median seconds between the device's reports since the ack (distinct timestamps
-    across its series: one message carries several metrics)."""
+_NEEDS_CADENCE = object()
+"""Placeholder: the verifier measures the cadence, with what it saw on earlier passes."""
+
+
+def _reading_cadence(session: Session, device_id: str, since_ms: int | None) -> Measure:
+    """Median seconds between the device's distinct reading timestamps since the ack (for
+    flat-JSON devices one message is one timestamp, whatever metrics it carries)."""
     query = (
         select(Reading.ts)
         .join(Series, col(Series.id) == col(Reading.series_id))

@@ -154,3 +154,22 @@ def test_a_block_becomes_a_firewall_rule(core):
     rec.reconcile()
     assert [(r.address, r.action) for r in rec.firewall.read()] == [("192.168.1.52", "block")]
     assert intent(core, block.id).status == IntentStatus.ACTIVE
+
+
+def test_a_new_intent_beside_an_applied_one_is_not_drift_and_the_state_counts_it(core):
+    clock = FakeClock()
+    register(core, clock)
+    register(core, clock, device_id="camera-3", ip="192.168.1.53")
+    submit(core, clock, "limit camera-2 to 2 mbit")
+    rec = reconciler(core, clock)
+    rec.reconcile()
+    submit(core, clock, "limit camera-3 to 1 mbit")
+    report = rec.reconcile()
+    assert report.repaired == []
+    assert report.applied == 4
+    with core.db.reader() as session:
+        assert findings.list_findings(session=session, rule_id="enforcement.drift") == []
+        from core.services import runtime
+
+        state = runtime.get_state(session=session, key="enforcement", now=clock.now())
+    assert state["applied"] == 4
