@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
+    HistogramMetricFamily,
     Metric,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -218,6 +219,22 @@ def _enforcement(state: dict[str, Any] | None) -> Iterator[Metric]:
     failed.add_metric([], len((state or {}).get("failed") or {}))
     yield repairs
     yield failed
+    repairs_total = CounterMetricFamily(
+        "warden_enforcement_drift_repairs_since_start",
+        "Drifted kernel objects repaired since the agent started (restores after a start "
+        "are not drift).",
+    )
+    repairs_total.add_metric([], int((state or {}).get("repairs_total") or 0))
+    yield repairs_total
+    timings = (state or {}).get("apply_seconds")
+    if timings:
+        apply = HistogramMetricFamily(
+            "warden_enforcement_apply_seconds",
+            "Time to apply one reconcile pass's plan to tc and nftables, since the agent started.",
+        )
+        buckets = [(le, float(n)) for le, n in timings["buckets"].items()]
+        apply.add_metric([], [*buckets, ("+Inf", float(timings["count"]))], timings["sum"])
+        yield apply
 
 
 class AppMetrics:

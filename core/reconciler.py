@@ -49,6 +49,8 @@ RECONCILER_ACTOR = "enforcement"
 NETWORK_KINDS = ("shape", "firewall", "impair")
 LIVE = tuple(s for s in IntentStatus if s.live)
 HELD = (PolicyStatus.PENDING, PolicyStatus.APPLIED)
+APPLY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+"""Upper bounds of the apply-latency histogram the agent publishes (Prometheus ``le``)."""
 RATE_TOLERANCE = 0.01
 """Kernel rates are stored in bytes per second and rounded; 1 % covers it."""
 
@@ -109,6 +111,11 @@ class Reconciler:
         self.last: ReconcileReport | None = None
         self._restoring = True
         self._waiting_outside: dict[int, str] = {}
+        self._apply_counts = [0] * len(APPLY_BUCKETS_S)
+        self._apply_sum = 0.0
+        self._apply_count = 0
+        self._repairs_total = 0
+        """Since this process started: the apply-latency histogram and drift repairs."""
         self._lock = threading.Lock()
         """Passes come from the change feed and from timing edges: one at a time."""
         """The first pass after start restores state (a reboot flushes the kernel): that
@@ -145,6 +152,7 @@ class Reconciler:
                 report.failed = {pid: str(again) for pid in intent_of}
                 log.error("enforcement failed: %s", again)
         report.repaired = drift if not report.error else []
+        self._repairs_total += len(report.repaired) if not self._restoring else 0
         report.applied = self._record(plan, report, intent_of, drift_finding=not self._restoring)
         if self._restoring and drift:
             log.info("enforcement restored after start: %s", "; ".join(drift))
@@ -291,8 +299,19 @@ class Reconciler:
         return differs, drift
 
     def _apply(self, plan: KernelPlan) -> None:
-        self.shaper.apply(plan.shaping)
-        self.firewall.apply(plan.firewall)
+        started = self._clock.monotonic()
+        try:
+            self.shaper.apply(plan.shaping)
+            self.firewall.apply(plan.firewall)
+        finally:
+            self._observe_apply(self._clock.monotonic() - started)
+
+    def _observe_apply(self, seconds: float) -> None:
+        for index, bound in enumerate(APPLY_BUCKETS_S):
+            if seconds <= bound:
+                self._apply_counts[index] += 1
+        self._apply_sum += seconds
+        self._apply_count += 1
 
     def _record(
         self,
@@ -434,6 +453,12 @@ class Reconciler:
             "failed": {str(k): v for k, v in report.failed.items()},
             "waiting": {str(k): v for k, v in report.waiting.items()},
             "error": report.error,
+            "repairs_total": self._repairs_total,
+            "apply_seconds": {
+                "buckets": dict(zip(map(str, APPLY_BUCKETS_S), self._apply_counts, strict=True)),
+                "sum": self._apply_sum,
+                "count": self._apply_count,
+            },
             "features": {
                 "kernel": platform.release(),
                 "qdiscs": sorted(features.qdiscs),

@@ -120,3 +120,30 @@ def test_metrics_parse_and_move_with_http_ingest(client, core):
     assert value("warden_ingest_commit_seconds_count", source="http") == 2
     assert value("warden_login_failures_total") == 0
     assert value("warden_database_up") == 1
+
+
+def test_metrics_carry_the_apply_latency_and_drift_repairs_of_the_reconciler(client, core):
+    from core.reconciler import Reconciler
+    from core.services import intents
+    from enforcement.dryrun import DryRunFirewall, DryRunShaper
+    from tests.factories import FakeClock, actor
+
+    clock = FakeClock()
+    with core.db.writer() as session:
+        make_device(session, id="cam-1", type="camera", ip="10.0.0.9")
+        intents.submit(session=session, text="block cam-1", actor=actor(), now=clock.now())
+    rec = Reconciler(
+        core.db,
+        clock,
+        shaper=DryRunShaper("t"),
+        firewall=DryRunFirewall("t"),
+        link_rate_bps=10**8,
+    )
+    rec.reconcile()  # restores/applies: not drift
+    rec.firewall.clear()  # someone flushed the table by hand
+    rec.reconcile()
+    samples = _samples(client.get("/metrics").text)
+    assert samples[("warden_enforcement_apply_seconds_count", ())] == 2
+    assert samples[("warden_enforcement_apply_seconds_bucket", (("le", "+Inf"),))] == 2
+    assert samples[("warden_enforcement_drift_repairs_since_start_total", ())] == 1
+    assert samples[("warden_enforcement_drift_repairs", ())] == 1
