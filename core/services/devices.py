@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from core.errors import DeviceNotFound, InvalidInput
+from core.errors import Conflict, DeviceNotFound, InvalidInput
 from core.models import (
     Actor,
     Device,
@@ -16,6 +16,9 @@ from core.models import (
     DevicePublic,
     DeviceStatus,
     DeviceUpdate,
+    IntentRecord,
+    IntentStatus,
+    PolicyRecord,
     SeqPublic,
 )
 from core.models.device import DEVICE_ID_PATTERN
@@ -204,6 +207,33 @@ def update_device(
     )
     session.commit()
     return _public(device)
+
+
+def delete_device(*, session: Session, device_id: str, actor: Actor) -> None:
+    """Remove a device and everything stored for it (series, readings, commands, API keys,
+    sequence state; the database cascades). Refused while a live intent targets it: revoke
+    that first, so no policy is left pointing at nothing. Findings and logs keep its id."""
+    authorize(actor, Permission.DEVICES_WRITE)
+    device = find_device(session, device_id)
+    live = [s.value for s in IntentStatus if s.live]
+    holding = session.exec(
+        select(PolicyRecord.intent_id)
+        .join(IntentRecord, col(IntentRecord.id) == col(PolicyRecord.intent_id))
+        .where(PolicyRecord.device_id == device.id, col(IntentRecord.status).in_(live))
+        .distinct()
+    ).all()
+    if holding:
+        ids = ", ".join(str(i) for i in sorted(holding))
+        raise Conflict(f"{device.id} is targeted by live intents ({ids}); revoke them first")
+    session.delete(device)
+    record_device_change(
+        session=session,
+        actor=actor,
+        kind="device.deleted",
+        device_id=device.id,
+        summary=f"{device.id} deleted with its stored data",
+    )
+    session.commit()
 
 
 def set_enabled(*, session: Session, device_id: str, enabled: bool, actor: Actor) -> DevicePublic:

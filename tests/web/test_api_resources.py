@@ -314,3 +314,30 @@ def test_origin_is_api(client, fleet, admin, core):
     client.patch(url("/devices/temp-1"), json={"location": "cellar"}, headers=admin)
     entries = client.get(url("/audit"), params={"kind": "device.updated"}, headers=admin).json()
     assert [e["origin"] for e in entries["items"]] == [Origin.API.value]
+
+
+def test_deleting_a_device_removes_its_data_and_waits_for_its_live_intents(client, core, admin):
+    with core.db.writer() as session:
+        make_device(session, id="cam-9", type="camera", ip="10.0.0.9")
+        telemetry.append_readings(
+            session=session,
+            device_id="cam-9",
+            readings=readings("temp", start_ms=0, count=2),
+            actor=Actor.system(),
+        )
+    submitted = client.post(url("/intents"), headers=admin, json={"text": "block cam-9"})
+    assert submitted.status_code == 201, submitted.text
+    (intent,) = submitted.json()["intents"]
+    refused = client.delete(url("/devices/cam-9"), headers=admin)
+    assert refused.status_code == 409
+    assert f"live intents ({intent['id']}); revoke them first" in refused.json()["error"]["message"]
+    revoked = client.post(url(f"/intents/{intent['id']}/revoke"), headers=admin)
+    assert revoked.status_code == 200
+
+    assert client.delete(url("/devices/cam-9"), headers=admin).status_code == 204
+    assert client.get(url("/devices/cam-9"), headers=admin).status_code == 404
+    with core.db.engine.connect() as raw:
+        left = raw.exec_driver_sql("SELECT count(*) FROM series WHERE device_id = 'cam-9'")
+        assert left.scalar() == 0
+    audit = client.get(url("/audit"), headers=admin).json()["items"]
+    assert any(e["kind"] == "device.deleted" and e["origin"] == "api" for e in audit)

@@ -92,6 +92,13 @@ def enable_device(device_id: str, core: CoreDep, actor: CanWriteDevices) -> Devi
         return devices.set_enabled(session=session, device_id=device_id, enabled=True, actor=actor)
 
 
+@router.delete("/{device_id}", status_code=204)
+def delete_device(device_id: str, core: CoreDep, actor: CanWriteDevices) -> None:
+    """Remove the device and its stored data (refused while a live intent targets it)."""
+    with core.db.writer() as session:
+        devices.delete_device(session=session, device_id=device_id, actor=actor)
+
+
 @router.post("/{device_id}/disable", response_model=DevicePublic)
 def disable_device(device_id: str, core: CoreDep, actor: CanWriteDevices) -> DevicePublic:
     with core.db.writer() as session:
