@@ -44,18 +44,6 @@ def _command_of(policy: PolicyRecord) -> tuple[str, dict[str, Any]]:
     return str(policy.spec["cmd"]), dict(policy.spec.get("params") or {})
 
 
-def _set(
-    policy: PolicyRecord,
-    status: PolicyStatus,
-    error: str | None,
-    applied: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    if (policy.status, policy.last_error, policy.applied) != (status, error, applied):
-        policy.status, policy.last_error, policy.applied = status, error, applied
-        policy.updated_at = now
-
-
 def sync_device_policy(
     session: Session, policy: PolicyRecord, *, actor: Actor, now: datetime
 ) -> None:
@@ -69,9 +57,9 @@ def sync_device_policy(
                 session=session, device_id=policy.device_id, enabled=enabled, actor=actor
             )
         except NotFound as exc:
-            _set(policy, PolicyStatus.FAILED, str(exc), None, now)
+            policy.set_state(PolicyStatus.FAILED, str(exc), None, now)
             return
-        _set(policy, PolicyStatus.APPLIED, None, {"enabled": enabled}, now)
+        policy.set_state(PolicyStatus.APPLIED, None, {"enabled": enabled}, now)
         return
     applied = dict(policy.applied or {})
     command = session.get(Command, applied["command_id"]) if "command_id" in applied else None
@@ -81,10 +69,10 @@ def sync_device_policy(
     state = CommandState(command.state)
     if state == CommandState.ACCEPTED:
         applied["acked_at_ms"] = to_ms(command.finished_at or now)
-        _set(policy, PolicyStatus.APPLIED, None, applied, now)
+        policy.set_state(PolicyStatus.APPLIED, None, applied, now)
     elif state in _DEVICE_REFUSED:
         reason = f"{policy.device_id} answered {state.value}: {command.detail or 'no reason given'}"
-        _set(policy, PolicyStatus.FAILED, reason[:500], applied, now)
+        policy.set_state(PolicyStatus.FAILED, reason[:500], applied, now)
     elif state == CommandState.TIMED_OUT:
         if applied.get("sends", 1) <= RESENDS:
             _send(session, policy, applied, actor=actor, now=now, resend=True)
@@ -95,7 +83,7 @@ def sync_device_policy(
         waiting = WAITING_FOR_ACK
         if online is not None and online.status != "online":
             waiting = "queued until the device is online"
-        _set(policy, PolicyStatus.PENDING, waiting, applied, now)
+        policy.set_state(PolicyStatus.PENDING, waiting, applied, now)
 
 
 def _send(
@@ -118,7 +106,9 @@ def _send(
             timeout_s=ACK_TIMEOUT_S,
         )
     except (InvalidInput, NotFound) as exc:
-        _set(policy, PolicyStatus.FAILED, f"cannot send {cmd}: {exc}"[:500], applied or None, now)
+        policy.set_state(
+            PolicyStatus.FAILED, f"cannot send {cmd}: {exc}"[:500], applied or None, now
+        )
         return
     applied = {**applied, "command_id": queued.id, "sends": applied.get("sends", 0) + 1}
     if resend:
@@ -131,7 +121,7 @@ def _send(
             entity_id=str(policy.id),
             summary=f"{cmd} to {policy.device_id} was not acknowledged; sent once more",
         )
-    _set(policy, PolicyStatus.PENDING, WAITING_FOR_ACK, applied, now)
+    policy.set_state(PolicyStatus.PENDING, WAITING_FOR_ACK, applied, now)
 
 
 def _unacked(
@@ -140,7 +130,7 @@ def _unacked(
     cmd, _ = _command_of(policy)
     sends = applied.get("sends", 1)
     reason = f"{policy.device_id} never acknowledged {cmd} (sent {sends} times)"
-    _set(policy, PolicyStatus.UNVERIFIED, reason, applied, now)
+    policy.set_state(PolicyStatus.UNVERIFIED, reason, applied, now)
     findings.raise_finding(
         session=session,
         firing=findings.FindingIn(

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from core.intents.schedule import DAYS
+
 _LOOK_BACK_DAYS = 1
 _LOOK_AHEAD_DAYS = 8
 

@@ -110,7 +110,6 @@ class Reconciler:
         self._netem = "netem" in shaper.features().qdiscs
         self.last: ReconcileReport | None = None
         self._restoring = True
-        self._waiting_outside: dict[int, str] = {}
         self._apply_counts = [0] * len(APPLY_BUCKETS_S)
         self._apply_sum = 0.0
         self._apply_count = 0
@@ -132,9 +131,8 @@ class Reconciler:
         with self._db.writer() as session:
             self._expire(session, now)
         with self._db.reader() as session:
-            views, intent_of, status_of, applied = self._live_policies(
-                session, self._closed(session, now)
-            )
+            closed = self._closed(session, now)
+            views, intent_of, status_of, applied = self._live_policies(session, closed)
         plan = self._plan(views)
         report.waiting = dict(plan.waiting)
         differs, drift = self._diff(plan, applied)
@@ -153,7 +151,9 @@ class Reconciler:
                 log.error("enforcement failed: %s", again)
         report.repaired = drift if not report.error else []
         self._repairs_total += len(report.repaired) if not self._restoring else 0
-        report.applied = self._record(plan, report, intent_of, drift_finding=not self._restoring)
+        report.applied = self._record(
+            plan, report, intent_of, closed, drift_finding=not self._restoring
+        )
         if self._restoring and drift:
             log.info("enforcement restored after start: %s", "; ".join(drift))
         self._restoring = False
@@ -263,7 +263,6 @@ class Reconciler:
         intent_of = {p.id: p.intent_id for p, _ in rows}
         status_of = {p.intent_id: IntentStatus(s) for p, s in rows}
         applied = {p.id for p, _ in rows if p.status == PolicyStatus.APPLIED}
-        self._waiting_outside = closed
         return views, intent_of, status_of, applied  # type: ignore[return-value]
 
     def _diff(self, plan: KernelPlan, applied: set[int]) -> tuple[bool, list[str]]:
@@ -318,6 +317,7 @@ class Reconciler:
         plan: KernelPlan,
         report: ReconcileReport,
         intent_of: dict[int, int],
+        closed: dict[int, str],
         *,
         drift_finding: bool,
     ) -> int:
@@ -332,20 +332,17 @@ class Reconciler:
             for rule in plan.firewall:
                 held[plan.owners["firewall", rule.address]] = asdict(rule)
         actor = Actor.system(RECONCILER_ACTOR)
-        closed = self._waiting_outside
         with self._db.writer() as session:
             for policy_id in intent_of:
                 policy = session.get(PolicyRecord, policy_id)
                 if policy is None:
                     continue
                 if policy_id in held:
-                    self._set(policy, PolicyStatus.APPLIED, None, held[policy_id], now)
+                    policy.set_state(PolicyStatus.APPLIED, None, held[policy_id], now)
                 elif policy_id in report.failed:
-                    self._set(policy, PolicyStatus.FAILED, report.failed[policy_id], None, now)
+                    policy.set_state(PolicyStatus.FAILED, report.failed[policy_id], None, now)
                 else:
-                    self._set(
-                        policy, PolicyStatus.PENDING, report.waiting.get(policy_id), None, now
-                    )
+                    policy.set_state(PolicyStatus.PENDING, report.waiting.get(policy_id), None, now)
                 session.add(policy)
             self._sync_live(session, closed, actor, now)
             if drift_finding and report.repaired:
@@ -383,7 +380,7 @@ class Reconciler:
             if intent.id in closed:
                 for policy in policies:
                     if policy.kind in NETWORK_KINDS and policy.status in HELD:
-                        self._set(policy, PolicyStatus.PENDING, closed[intent.id], None, now)  # type: ignore[index]
+                        policy.set_state(PolicyStatus.PENDING, closed[intent.id], None, now)  # type: ignore[index]
                         session.add(policy)
             else:
                 for policy in policies:
@@ -391,18 +388,6 @@ class Reconciler:
                         sync_device_policy(session, policy, actor=actor, now=now)
                         session.add(policy)
             self._settle_intent(session, intent, policies, intent.id in closed, actor, now)
-
-    @staticmethod
-    def _set(
-        policy: PolicyRecord,
-        status: PolicyStatus,
-        error: str | None,
-        applied: dict[str, Any] | None,
-        now: datetime,
-    ) -> None:
-        if (policy.status, policy.last_error, policy.applied) != (status, error, applied):
-            policy.status, policy.last_error, policy.applied = status, error, applied
-            policy.updated_at = now
 
     @staticmethod
     def _settle_intent(

@@ -155,7 +155,8 @@ class Verifier:
         if policy.kind == "firewall":
             return self._measure_firewall(policy, kernel)
         measures = _measure_device(session, policy)
-        if measures.get("report_interval_s") is _NEEDS_CADENCE:
+        wants_cadence = _find_value(policy.criteria, "report_interval_s") is not None
+        if measures and "report_interval_s" not in measures and wants_cadence:
             measures["report_interval_s"] = self._cadence(session, policy)
         return measures
 
@@ -187,13 +188,15 @@ class Verifier:
 
     def _measure_class(self, policy: PolicyRecord, kernel: _KernelView) -> dict[str, Measure]:
         if kernel.unknown is not None:
-            return _all_unknown(kernel.unknown)
+            return dict.fromkeys(_CLASS_MEASURES, Unknown(kernel.unknown))
         if policy.status != PolicyStatus.APPLIED or not policy.applied:
-            return _all_broken(policy.last_error or "not applied")
+            return dict.fromkeys(_CLASS_MEASURES, Broken(policy.last_error or "not applied"))
         minor = int(policy.applied["minor"])
         held = kernel.classes.get(minor)
         if held is None:
-            return _all_broken(f"class {minor:#x} is missing from the kernel")
+            return dict.fromkeys(
+                _CLASS_MEASURES, Broken(f"class {minor:#x} is missing from the kernel")
+            )
         measures: dict[str, Measure] = {
             "class_config": _class_config(policy.criteria, held, self._link),
             "netem": _netem(held),
@@ -244,12 +247,8 @@ class _KernelView:
         return view
 
 
-def _all_unknown(reason: str) -> dict[str, Measure]:
-    return {name: Unknown(reason) for name in ("class_config", "class_rate_bps", "netem", "rtt_ms")}
-
-
-def _all_broken(reason: str) -> dict[str, Measure]:
-    return {name: Broken(reason) for name in ("class_config", "class_rate_bps", "netem", "rtt_ms")}
+_CLASS_MEASURES = ("class_config", "class_rate_bps", "netem", "rtt_ms")
+"""What depends on the kernel holding the policy's class."""
 
 
 def _class_config(criteria: dict[str, Any], held: ShapeClass, link: int) -> Measure:
@@ -288,6 +287,10 @@ def _netem(held: ShapeClass) -> Measure:
     }
 
 
+_ANSWER_MEASURES = ("config_acked", "command_result", "ota_state", "report_interval_s")
+"""What depends on the device's answer to the policy's command."""
+
+
 def _measure_device(session: Session, policy: PolicyRecord) -> dict[str, Measure]:
     device = session.get(Device, policy.device_id) if policy.device_id else None
     if device is None:
@@ -298,32 +301,19 @@ def _measure_device(session: Session, policy: PolicyRecord) -> dict[str, Measure
         "sample_interval_ms": Unobservable(SAMPLING_UNSEEN),
     }
     applied = policy.applied or {}
-    if policy.status == PolicyStatus.FAILED:
-        broken = Broken(policy.last_error or "failed")
-        return {
-            **measures,
-            **dict.fromkeys(("config_acked", "command_result", "ota_state"), broken),
-            "report_interval_s": broken,
-        }
     if policy.status != PolicyStatus.APPLIED:
-        waiting = Unknown(policy.last_error or "waiting for the device")
-        return {
-            **measures,
-            **dict.fromkeys(
-                ("config_acked", "command_result", "ota_state", "report_interval_s"), waiting
-            ),
-        }
+        answer: Measure = (
+            Broken(policy.last_error or "failed")
+            if policy.status == PolicyStatus.FAILED
+            else Unknown(policy.last_error or "waiting for the device")
+        )
+        return {**measures, **dict.fromkeys(_ANSWER_MEASURES, answer)}
     command = session.get(Command, applied["command_id"]) if "command_id" in applied else None
     if command is not None:
         measures["config_acked"] = dict(command.params) if command.state == "accepted" else None
         measures["command_result"] = str(command.state)
         measures["ota_state"] = command.ota_state
-    measures["report_interval_s"] = _NEEDS_CADENCE
-    return measures
-
-
-_NEEDS_CADENCE = object()
-"""Placeholder: the verifier measures the cadence, with what it saw on earlier passes."""
+    return measures  # the cadence is the verifier's: it needs earlier passes
 
 
 def _reading_cadence(session: Session, device_id: str, since_ms: int | None) -> Measure:

@@ -123,6 +123,19 @@ class PolicyRecord(SQLModel, table=True):
     measured: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """What the last check measured (rates, counters, cadence, the device's answer)."""
 
+    def set_state(
+        self,
+        status: PolicyStatus,
+        error: str | None,
+        applied: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """Record how enforcement left the policy; ``updated_at`` moves only on a change,
+        so a steady pass writes nothing."""
+        if (self.status, self.last_error, self.applied) != (status, error, applied):
+            self.status, self.last_error, self.applied = status, error, applied
+            self.updated_at = now
+
 
 class IntentCheck(SQLModel, table=True):
     """One verification of one intent: the history behind its satisfaction over time."""

@@ -28,6 +28,26 @@ class RawLine:
     source_ip: str | None
 
 
+def parse_line(raw: RawLine) -> logs.LogLine:
+    """A received line as the log store takes it (the syslog collector and HTTP ingest)."""
+    record = parse_syslog(raw.data, received_ms=raw.received_ms)
+    return logs.LogLine(
+        ts_ms=record.ts_ms,
+        received_ms=raw.received_ms,
+        source=raw.source,
+        source_ip=raw.source_ip,
+        host=record.host,
+        app=record.app,
+        pid=record.pid,
+        facility=record.facility,
+        severity=record.severity,
+        log_class=str(record.log_class),
+        message=record.message,
+        structured=record.structured_data,
+        truncated=record.truncated,
+    )
+
+
 class LogWriter(BatchWriter[RawLine]):
     thread_name = "log-writer"
 
@@ -44,7 +64,7 @@ class LogWriter(BatchWriter[RawLine]):
         self.stored = 0
 
     def _handle(self, raws: list[RawLine]) -> None:
-        lines = [self._parse(raw) for raw in raws]
+        lines = [parse_line(raw) for raw in raws]
         while True:
             try:
                 with self._db.writer() as session:
@@ -55,22 +75,3 @@ class LogWriter(BatchWriter[RawLine]):
                 log.error("storing %d log lines failed, retrying: %s", len(lines), exc)
                 if self._stop.wait(RETRY_S):
                     return
-
-    @staticmethod
-    def _parse(raw: RawLine) -> logs.LogLine:
-        record = parse_syslog(raw.data, received_ms=raw.received_ms)
-        return logs.LogLine(
-            ts_ms=record.ts_ms,
-            received_ms=raw.received_ms,
-            source=raw.source,
-            source_ip=raw.source_ip,
-            host=record.host,
-            app=record.app,
-            pid=record.pid,
-            facility=record.facility,
-            severity=record.severity,
-            log_class=str(record.log_class),
-            message=record.message,
-            structured=record.structured_data,
-            truncated=record.truncated,
-        )

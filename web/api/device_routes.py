@@ -39,13 +39,13 @@ from core.models import DevicePublic, Setting
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
 from core.pipeline.judge import Judge
+from core.pipeline.log_writer import RawLine, parse_line
 from core.pipeline.writer import IngestCounters
 from core.protocol import ProtocolError, Reason
 from core.protocol.checks import load_object
 from core.runtime import Core
 from core.services import apikeys, ingest, logs
 from core.services.runtime import upsert_setting
-from core.syslog import parse_syslog
 from web.api.errors import error_response, warden_error_response
 from web.api.ops import app_metrics
 from web.api.rate_limit import IngestLimits, retry_after_s
@@ -339,25 +339,8 @@ def _log_lines(payload: bytes) -> list[str]:
 
 def _store_logs(core: Core, lines: list[str], address: str | None) -> logs.LogBatchResult:
     received_ms = to_ms(core.clock.now())
-    parsed = []
-    for line in lines:
-        record = parse_syslog(line.encode("utf-8"), received_ms=received_ms)
-        parsed.append(
-            logs.LogLine(
-                ts_ms=record.ts_ms,
-                received_ms=received_ms,
-                source="http",
-                source_ip=address,
-                host=record.host,
-                app=record.app,
-                pid=record.pid,
-                facility=record.facility,
-                severity=record.severity,
-                log_class=str(record.log_class),
-                message=record.message,
-                structured=record.structured_data,
-                truncated=record.truncated,
-            )
-        )
+    parsed = [
+        parse_line(RawLine(line.encode("utf-8"), received_ms, "http", address)) for line in lines
+    ]
     with core.db.writer() as session:
         return logs.ingest_batch(session=session, lines=parsed)
