@@ -71,7 +71,8 @@ def test_demo_shows_a_live_fleet_serves_the_api_and_stops_cleanly(tmp_path):
         return [d["id"] for d in json.loads(listed.stdout)] if listed.returncode == 0 else []
 
     live: list[str] = []
-    out_lines = Lines(demo.stdout)
+    # Both pipes are drained on threads (communicate() would race them for stdout).
+    out_lines, err_lines = Lines(demo.stdout), Lines(demo.stderr)
 
     def fleet_is_live() -> bool:
         live[:] = online_devices()
@@ -103,8 +104,8 @@ def test_demo_shows_a_live_fleet_serves_the_api_and_stops_cleanly(tmp_path):
         assert httpx.get(f"{api}/devices").status_code == 401
     finally:
         demo.send_signal(signal.SIGINT)
-        _, err = demo.communicate(timeout=30)
-    out = out_lines.text()
+        demo.wait(timeout=30)
+    out, err = out_lines.text(), err_lines.text()
     assert len(live) >= 3, f"the demo said:\n{out}\n{err}"
     assert demo.returncode == 0, err
     assert "Warden demo running" in out
