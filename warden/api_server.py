@@ -1,5 +1,6 @@
-"""Serving the REST API (and, with the web console issue, the pages) with uvicorn in the
-calling thread, which then handles SIGINT/SIGTERM and returns after a clean shutdown."""
+"""Serving the REST API and the web console (one FastAPI app, NiceGUI mounted at ``/``)
+with uvicorn in the calling thread, which then handles SIGINT/SIGTERM and returns after a
+clean shutdown."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
     import uvicorn
 
     from web.api.app import create_app
+    from web.ui.app import mount
 
     settings = core.settings
     app = create_app(core, agent=agent, features_provider=planning_features)
+    mount(app, core, features_provider=planning_features)
+    base = f"http://{settings.http_host}:{settings.http_port}"
     click.echo(
-        f"Warden API on http://{settings.http_host}:{settings.http_port}/api/v1 "
-        "(docs: /api/v1/docs); Ctrl-C stops",
+        f"Warden console on {base}/ and API on {base}/api/v1 (docs: /api/v1/docs); Ctrl-C stops",
         err=True,
     )
     uvicorn.run(

@@ -101,10 +101,11 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
             f"  database   {core.db.url}\n"
             f"  watch it   WARDEN_DATA_DIR={data_dir} warden devices list\n"
             f"             WARDEN_DATA_DIR={data_dir} warden stats\n"
+            f"  console    http://{settings.http_host}:{settings.http_port}/ "
+            "(sign in as admin)\n"
+            f"             WARDEN_DATA_DIR={data_dir} warden console --user admin\n"
             f"  api        http://{settings.http_host}:{settings.http_port}/api/v1 "
-            "(docs: /api/v1/docs); the web console arrives with its issue\n"
-            + _admin_lines(admin_password)
-            + "Ctrl-C stops it.",
+            "(docs: /api/v1/docs)\n" + _admin_lines(admin_password) + "Ctrl-C stops it.",
         )
         sys.stdout.flush()  # the password must reach a pipe now, not at exit
         serve_api(core, agent=agent)

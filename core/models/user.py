@@ -35,6 +35,9 @@ class UserPublic(SQLModel):
     role: Role
     disabled: bool
     created_at: datetime
+    updated_at: datetime
+    """Moves with every password, role or disabled change: a web session made before it
+    is no longer honoured."""
     last_login_at: datetime | None
 
 

@@ -1,0 +1,61 @@
+"""Putting the web console together: ``register`` installs the pages, the sign-in guard
+and the live hub on NiceGUI's app; ``mount`` then serves them beside the REST API on one
+FastAPI app (``warden web``, ``warden serve``). Tests call ``register`` alone and drive the
+pages with NiceGUI's simulated ``user``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from fastapi import FastAPI
+from nicegui import app, ui
+
+from core.runtime import Core
+from core.tokens import load_secret
+from web.ui.context import FeaturesProvider, WebContext, install
+from web.ui.guard import SignInRequired
+from web.ui.live import POLL_S, STATUS_S, LiveHub
+from web.ui.pages import actions, admin, devices, findings, intents, login, logs, overview, rules
+
+PAGES = (login, overview, devices, findings, intents, actions, logs, rules, admin)
+
+
+def register(core: Core, *, features_provider: FeaturesProvider | None = None) -> WebContext:
+    hub = LiveHub(core)
+    context = WebContext(core=core, hub=hub, features_provider=features_provider)
+    install(context)
+    for page in PAGES:
+        page.register()
+    app.add_middleware(SignInRequired)
+    app.timer(POLL_S, hub.poll)
+    app.timer(STATUS_S, hub.refresh_status, immediate=True)
+    app.on_shutdown(hub.close)
+    return context
+
+
+def storage_secret(core: Core) -> str:
+    """The key NiceGUI signs its session cookie with, derived from the gateway's JWT secret
+    (one secret file to guard, a different key for each purpose)."""
+    return hmac.new(load_secret(core.settings), b"warden web session", hashlib.sha256).hexdigest()
+
+
+def mount(
+    api: FastAPI,
+    core: Core,
+    *,
+    features_provider: FeaturesProvider | None = None,
+    https: bool = False,
+) -> None:
+    """Serve the console on ``api`` (the REST API app), at ``/``."""
+    register(core, features_provider=features_provider)
+    ui.run_with(
+        api,
+        title="Warden",
+        dark=None,
+        storage_secret=storage_secret(core),
+        session_middleware_kwargs={"same_site": "lax", "https_only": https},
+        show_welcome_message=False,
+        favicon="🛡",
+    )

@@ -1,0 +1,75 @@
+"""How pages call the service layer: off the event loop, as the signed-in user, with the
+role checked again at the moment of the click and every refusal or error shown (and
+refusals audited) rather than raised into NiceGUI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from nicegui import run, ui
+from sqlmodel import Session
+
+from core.errors import PermissionDenied, WardenError
+from core.models import Actor
+from core.permissions import Permission, authorize
+from core.services import audit
+from web.ui.context import web
+from web.ui.session import actor_for, current_user
+
+T = TypeVar("T")
+
+
+async def read(query: Callable[[Session], T]) -> T:
+    """Run ``query(session)`` in a read transaction on a worker thread."""
+
+    def work() -> T:
+        with web().core.db.reader() as session:
+            return query(session)
+
+    return await run.io_bound(work)
+
+
+async def act(
+    permission: Permission,
+    change: Callable[[Session, Actor], T],
+    *,
+    done: str | None = None,
+) -> T | None:
+    """Run ``change(session, actor)`` in a write transaction as the signed-in user, if
+    their role (read from the database now) allows ``permission``. Returns its result, or
+    None after telling the user why not (signed out, refused, invalid, failed)."""
+    user = await current_user()
+    if user is None:
+        ui.notify("Your session has ended; sign in again.", type="warning")
+        ui.navigate.to("/login")
+        return None
+    actor = actor_for(user)
+
+    def work() -> T:
+        authorize(actor, permission)
+        with web().core.db.writer() as session:
+            return change(session, actor)
+
+    try:
+        result = await run.io_bound(work)
+    except PermissionDenied as refused:
+        await run.io_bound(_audit_refusal, actor, permission, refused)
+        ui.notify(f"Not allowed: {refused.msg}", type="negative", multi_line=True)
+        return None
+    except WardenError as error:
+        ui.notify(f"{error.title}: {error.msg}", type="negative", multi_line=True)
+        return None
+    if done:
+        ui.notify(done, type="positive")
+    return result
+
+
+def _audit_refusal(actor: Actor, permission: Permission, refused: PermissionDenied) -> None:
+    audit.record_denied(
+        db=web().core.db,
+        actor=actor,
+        action=permission.value,
+        entity="web",
+        summary=f"web: {refused.msg}"[:500],
+    )

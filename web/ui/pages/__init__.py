@@ -1,0 +1,1 @@
+"""One module per page; each registers its routes when ``register`` is called."""
