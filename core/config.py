@@ -23,12 +23,15 @@ from pydantic_settings import (
 )
 
 from core.errors import ConfigError
+from core.forwarded import Network, parse_networks
 from core.protocol.topics import FlatTopic
 
 ENV_PREFIX = "WARDEN_"
 CONFIG_ENV = "WARDEN_CONFIG"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+COLLECTORS = ("mqtt", "syslog")
+"""The collectors an operator may switch off (``disabled_collectors``)."""
 
 
 class BrokerAddress(BaseModel):
@@ -110,6 +113,13 @@ class Settings(BaseSettings):
     http_port: int = Field(
         default=8080, ge=1, le=65535, description="Port of the web console and REST API."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of "
+        "reverse proxies in front of the web console and API. Only a request from one of them "
+        "has its X-Forwarded-For believed: the client is the rightmost hop that is not a "
+        "trusted proxy. Empty: the peer is the client and the header is ignored.",
+    )
     syslog_host: str = Field(
         default="0.0.0.0",  # noqa: S104 - routers on the LAN send here
         description="Address the syslog collector listens on (routers on the LAN send to it).",
@@ -125,6 +135,12 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="TCP port of the syslog collector (0 picks a free port).",
+    )
+    disabled_collectors: str = Field(
+        default="",
+        description="Collectors the agent does not start, comma-separated: mqtt (the broker "
+        "connections; device commands then stay pending) and/or syslog (the syslog listener). "
+        "/readyz reports them as disabled and does not wait for them.",
     )
     log_retention_days: int = Field(
         default=30, ge=1, description="How long log lines are kept, in days."
@@ -228,6 +244,38 @@ class Settings(BaseSettings):
     @property
     def management(self) -> list[str]:
         return _split(self.management_addresses)
+
+    @field_validator("trusted_proxies", "disabled_collectors", mode="before")
+    @classmethod
+    def _join_lists(cls, value: Any) -> Any:
+        """A TOML array is as good as a comma-separated string."""
+        if isinstance(value, list | tuple):
+            return ",".join(str(part) for part in value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(_split(value))
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        """``trusted_proxies`` parsed, for ``core.forwarded.client_address``."""
+        return parse_networks(_split(self.trusted_proxies))
+
+    @field_validator("disabled_collectors")
+    @classmethod
+    def _known_collectors(cls, value: str) -> str:
+        for name in _split(value):
+            if name.lower() not in COLLECTORS:
+                raise ValueError(f"{name!r} is not a collector: {' or '.join(COLLECTORS)}")
+        return value
+
+    @property
+    def collectors_disabled(self) -> frozenset[str]:
+        """The collectors the agent must not start (lower case)."""
+        return frozenset(name.lower() for name in _split(self.disabled_collectors))
 
     @field_validator("mqtt_url")
     @classmethod

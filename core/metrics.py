@@ -3,8 +3,12 @@
 ``WardenCollector`` answers each scrape with a few cheap queries (grouped counts over
 indexed columns, a handful of settings rows), so the values are fresh and the same from
 every process (``warden web`` has no agent of its own). ``AppMetrics`` is one registry per
-app, never the global default, with the few measurements only a process can make (the
-HTTP ingest commit time).
+app, never the global default, with the few measurements only a process can make.
+
+Commit latency is one histogram, ``warden_ingest_commit_seconds{source}``: ``http`` is
+measured by this app's ingest routes; ``mqtt`` by the agent's writer, read from the agent's
+state (the in-process agent under ``warden serve``, else its heartbeat), the way the
+reconciler's apply latency is. Both are ``Timings``, counted since their process started.
 
 Cumulative ingest counts come from what the pipeline persists with every committed batch:
 ``ingest.counters`` (the MQTT writer) and ``HTTP_COUNTERS_KEY`` (the HTTP routes).
@@ -13,10 +17,11 @@ Cumulative ingest counts come from what the pipeline persists with every committ
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -50,17 +55,57 @@ LOGIN_FAILED = "auth.login_failed"
 LIVE_INTENTS = [str(s) for s in IntentStatus if s.live]
 COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
+COMMIT_SECONDS = "commit_seconds"
+"""Where the agent's state carries the writer's ``Timings.snapshot()``."""
+
 AgentState = Callable[[], dict[str, Any] | None]
 """The in-process agent's state (``Agent.state``), or None: then its heartbeat is read."""
+
+
+class Timings:
+    """A latency histogram a process keeps in memory: cumulative bucket counts, sum and
+    count since it started. Thread-safe; ``snapshot()`` is plain JSON, so it travels in
+    the agent's state and heartbeat like the reconciler's ``apply_seconds``."""
+
+    def __init__(self, buckets: Sequence[float] = COMMIT_BUCKETS) -> None:
+        self.buckets = tuple(buckets)
+        self._counts = [0] * len(self.buckets)
+        self._sum = 0.0
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def observe(self, seconds: float) -> None:
+        with self._lock:
+            for index, bound in enumerate(self.buckets):
+                if seconds <= bound:
+                    self._counts[index] += 1
+            self._sum += seconds
+            self._count += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "buckets": dict(zip(map(str, self.buckets), self._counts, strict=True)),
+                "sum": self._sum,
+                "count": self._count,
+            }
 
 
 class WardenCollector:
     """A custom collector: every value is read when Prometheus scrapes."""
 
-    def __init__(self, db: Database, clock: Clock, *, agent_state: AgentState | None = None):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        agent_state: AgentState | None = None,
+        http_commits: Timings | None = None,
+    ):
         self._db = db
         self._clock = clock
         self._agent_state = agent_state
+        self._http_commits = http_commits
 
     def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: families are known at scrape time
@@ -69,21 +114,54 @@ class WardenCollector:
         up = GaugeMetricFamily("warden_database_up", "1 when the database answered this scrape.")
         try:
             with self._db.reader() as session:
-                families = list(self._families(session))
+                state = self._state(session)
+                families = list(self._families(session, state))
         except SQLAlchemyError as exc:
             log.warning("metrics: database unreachable: %s", exc)
             up.add_metric([], 0)
             yield up
+            # What this process measured needs no database.
+            yield self._commits(self._agent_state() if self._agent_state is not None else None)
             return
         up.add_metric([], 1)
         yield up
         yield from families
 
-    def _families(self, session: Session) -> Iterator[Metric]:
+    def _state(self, session: Session) -> dict[str, Any] | None:
+        """The agent's state: asked directly when it runs in this process, else its
+        heartbeat (with ``running`` telling whether that is fresh)."""
+        if self._agent_state is not None:
+            state = self._agent_state()
+            if state is not None:
+                return {**state, "running": True}
+        return runtime.get_state(session=session, key=runtime.AGENT_KEY, now=self._clock.now())
+
+    def _commits(self, state: dict[str, Any] | None) -> Metric:
+        commits = HistogramMetricFamily(
+            "warden_ingest_commit_seconds",
+            "Time to judge and commit ingested messages, by source (mqtt: one batch of the "
+            "agent's writer, since the agent started; http: one request to this process), "
+            "in seconds.",
+            labels=["source"],
+        )
+        by_source = {
+            "mqtt": (state or {}).get(COMMIT_SECONDS),
+            "http": self._http_commits.snapshot() if self._http_commits is not None else None,
+        }
+        for source, timings in by_source.items():
+            if timings:
+                buckets = [(le, float(n)) for le, n in timings["buckets"].items()]
+                commits.add_metric(
+                    [source], [*buckets, ("+Inf", float(timings["count"]))], timings["sum"]
+                )
+        return commits
+
+    def _families(self, session: Session, state: dict[str, Any] | None) -> Iterator[Metric]:
         yield from _ingest(
             {"mqtt": load_counters(session=session), "http": _setting(session, HTTP_COUNTERS_KEY)}
         )
-        yield from self._agent(session)
+        yield self._commits(state)
+        yield from self._agent(state)
         yield _grouped(
             session,
             "warden_devices",
@@ -128,13 +206,8 @@ class WardenCollector:
         login.add_metric([], failures)
         yield login
 
-    def _agent(self, session: Session) -> Iterator[Metric]:
-        state = self._agent_state() if self._agent_state is not None else None
-        if state is None:
-            state = runtime.get_state(session=session, key=runtime.AGENT_KEY, now=self._clock.now())
-            running = bool(state and state.get("running"))
-        else:
-            running = True
+    def _agent(self, state: dict[str, Any] | None) -> Iterator[Metric]:
+        running = bool(state and state.get("running"))
         agent = GaugeMetricFamily(
             "warden_agent_running", "1 when the agent is running (fresh heartbeat)."
         )
@@ -241,12 +314,11 @@ class AppMetrics:
     """One app's registry: the database collector plus what this process measures."""
 
     def __init__(self, db: Database, clock: Clock, *, agent_state: AgentState | None = None):
+        self.http_commit_seconds = Timings(COMMIT_BUCKETS)
+        """Observed by the HTTP ingest routes of this app."""
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(WardenCollector(db, clock, agent_state=agent_state))
-        self.http_commit_seconds = Histogram(
-            "warden_ingest_commit_seconds",
-            "Time to judge and commit one HTTP ingest request, in seconds.",
-            labelnames=["source"],
-            buckets=COMMIT_BUCKETS,
-            registry=self.registry,
+        self.registry.register(
+            WardenCollector(
+                db, clock, agent_state=agent_state, http_commits=self.http_commit_seconds
+            )
         )

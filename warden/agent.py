@@ -1,7 +1,8 @@
 """The agent: collectors, the writer and the scheduled jobs of one process.
 
 ``warden agent`` runs it alone; ``warden serve`` runs it beside the web front end;
-``warden serve --demo`` adds an embedded broker and a simulated fleet.
+``warden serve --demo`` adds an embedded broker and a simulated fleet. The collectors an
+operator disabled (``WARDEN_DISABLED_COLLECTORS``) are never started; the state says so.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core import jobs
 from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.live import ChangeFeed
+from core.metrics import COMMIT_SECONDS
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
 from core.reconciler import RECONCILER_ACTOR, Reconciler
@@ -71,6 +73,8 @@ class Agent:
             clock=core.clock,
             extra_state=lambda: {"brokers": self.collector.broker_states()},
         )
+        self.disabled = settings.collectors_disabled
+        """Collectors the operator switched off: ``mqtt`` and/or ``syslog``."""
         self.collector = MqttCollector(settings, self.writer, core.clock)
         self.log_writer = LogWriter(core.db)
         self.syslog: SyslogCollector | None = None
@@ -82,14 +86,15 @@ class Agent:
         self.scheduler.add_job(
             jobs.check_liveness, "interval", seconds=5, args=(db, clock), id="liveness"
         )
-        self.scheduler.add_job(
-            jobs.dispatch_commands,
-            "interval",
-            seconds=1,
-            args=(db, self.collector, clock),
-            kwargs={"prefix": settings.mqtt_prefix},
-            id="commands",
-        )
+        if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
+            self.scheduler.add_job(
+                jobs.dispatch_commands,
+                "interval",
+                seconds=1,
+                args=(db, self.collector, clock),
+                kwargs={"prefix": settings.mqtt_prefix},
+                id="commands",
+            )
         self.scheduler.add_job(
             jobs.expire_commands, "interval", seconds=5, args=(db, clock), id="command-timeouts"
         )
@@ -147,6 +152,8 @@ class Agent:
             "brokers": self.collector.broker_states(),
             "queue_depth": self.writer.queue_depth,
             "log_queue_depth": self.log_writer.queue_depth,
+            "disabled_collectors": sorted(self.disabled),
+            COMMIT_SECONDS: self.writer.commit_seconds.snapshot(),
             "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
             if self.syslog
             else None,
@@ -218,17 +225,23 @@ class Agent:
             if interrupted := actions.fail_interrupted(session=session, now=self.core.clock.now()):
                 log.warning("%d action(s) interrupted by the last stop marked failed", interrupted)
         self.writer.start()
-        self.collector.start()
+        if "mqtt" not in self.disabled:
+            self.collector.start()
         self.log_writer.start()
-        self._start_syslog()
+        if "syslog" not in self.disabled:
+            self._start_syslog()
         self.reconcile_if_due()  # policies survive a reboot or a flushed interface
         self.scheduler.start()
         self.heartbeat()
         log.info(
             "agent running: brokers %s, database %s",
-            ", ".join(b.url for b in self.core.settings.mqtt_brokers),
+            "disabled"
+            if "mqtt" in self.disabled
+            else ", ".join(b.url for b in self.core.settings.mqtt_brokers),
             self.core.db.url,
         )
+        if self.disabled:
+            log.info("collectors disabled by the settings: %s", ", ".join(sorted(self.disabled)))
 
     def _start_syslog(self) -> None:
         settings = self.core.settings
@@ -256,7 +269,8 @@ class Agent:
         self._enforcement_feed.close()
         if self.syslog is not None:
             self.syslog.stop()
-        self.collector.stop()
+        if "mqtt" not in self.disabled:
+            self.collector.stop()
         self.writer.stop()
         self.log_writer.stop()
 

@@ -7,6 +7,8 @@ messages or whatever arrived within ``max_delay_s`` of the first, judges them, c
 batch in one transaction, and only then acknowledges every message of the batch. A failed
 commit is retried (the batch re-judged from its raw messages against the database) and
 nothing is acknowledged meanwhile, so the broker redelivers whatever a crash loses.
+Each committed batch's judge-and-commit time goes into ``commit_seconds``, which the agent
+publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
+from core.metrics import COMMIT_BUCKETS, Timings
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
 from core.pipeline.batching import BatchWriter
@@ -117,6 +120,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         )
         self._extra_state = extra_state
         self._on_committed = on_committed
+        self.commit_seconds = Timings(COMMIT_BUCKETS)
+        """Judge and commit time of each committed batch, since this writer was made."""
         with db.reader() as session:
             self.counters = IngestCounters.from_json(ingest.load_counters(session=session))
 
@@ -129,8 +134,10 @@ class IngestWriter(BatchWriter[RawMessage]):
         delay = RETRY_MIN_S
         while True:
             try:
+                started = self._clock.monotonic()
                 batch = self._judged(raws)
                 self._commit(batch, len(raws))
+                self.commit_seconds.observe(self._clock.monotonic() - started)
                 break
             except SQLAlchemyError as exc:
                 self.counters.commit_failures += 1

@@ -18,7 +18,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from core.errors import Conflict, InvalidInput, NotFound, Throttled, Unauthenticated
+from core.db import insert_ignore
+from core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    Unauthenticated,
+)
 from core.models import Actor, LoginThrottle, Origin, Outcome, Role, User, UserPublic
 from core.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
 from core.permissions import Permission, authorize
@@ -94,13 +102,29 @@ def add_user(
 
 
 def set_password(
-    *, session: Session, name: str, password: str, actor: Actor, now: datetime
+    *,
+    session: Session,
+    name: str,
+    password: str,
+    actor: Actor,
+    now: datetime,
+    current_password: str | None = None,
 ) -> UserPublic:
-    """Users may change their own password; other people's need ``USERS_MANAGE``. Every
-    session of the user ends (their refresh tokens are revoked)."""
+    """Users may change their own password, giving the current one (a stolen session
+    alone cannot take the account over); other people's need ``USERS_MANAGE`` and no
+    current password. An actor without a role (the local CLI operator, who owns the
+    database file) needs none either. Every session of the user ends (their refresh
+    tokens are revoked). ``PermissionDenied`` when the current password is missing or
+    wrong."""
+    own = actor.name == name and actor.role is not None
     if actor.name != name:
         authorize(actor, Permission.USERS_MANAGE)
     user = _get(session, name)
+    if own:
+        if not current_password:
+            raise PermissionDenied("give your current password to change it")
+        if not verify_password(current_password, user.password_hash):
+            raise PermissionDenied("the current password is wrong; the password is unchanged")
     check_policy(password, name=name)
     user.password_hash = hash_password(password)
     user.updated_at = now
@@ -197,7 +221,8 @@ def login(
         _audit_login(session, actor, Outcome.OK, f"{name} logged in")
         session.commit()
         return _public(user)
-    for throttle in throttles:
+    for key in keys:
+        throttle = _throttle_row(session, key)
         _count_failure(throttle, now)
         session.add(throttle)
     _audit_login(session, actor, Outcome.DENIED, f"login as {name} failed: {why}")
@@ -206,8 +231,30 @@ def login(
 
 
 def _throttle(session: Session, key: str) -> LoginThrottle:
-    found = session.exec(select(LoginThrottle).where(LoginThrottle.key == key)).first()
+    """The key's row, locked until the commit (PostgreSQL: a concurrent login of the same
+    key waits, then reads what this one wrote), or an unsaved one with no failures."""
+    found = session.exec(
+        select(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     return found or LoginThrottle(key=key)
+
+
+def _throttle_row(session: Session, key: str) -> LoginThrottle:
+    """The key's stored row, made if missing. Two first failures at once both insert:
+    the insert skips a row that exists (or waits for the other transaction and then
+    skips it), so neither fails on the unique key, and both count on the same row."""
+    if session.exec(select(LoginThrottle.id).where(LoginThrottle.key == key)).first() is None:
+        table = LoginThrottle.__table__  # type: ignore[attr-defined]
+        session.execute(insert_ignore(session, table).values(key=key, failures=0))
+    return session.exec(
+        select(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _count_failure(throttle: LoginThrottle, now: datetime) -> None:

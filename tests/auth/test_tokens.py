@@ -22,7 +22,13 @@ from tests.factories import EPOCH_2026, FakeClock
 
 SECRET = b"k" * 32
 USER = UserPublic(
-    id=1, name="olga", role=Role.OPERATOR, disabled=False, created_at=EPOCH_2026, last_login_at=None
+    id=1,
+    name="olga",
+    role=Role.OPERATOR,
+    disabled=False,
+    created_at=EPOCH_2026,
+    updated_at=EPOCH_2026,
+    last_login_at=None,
 )
 
 

@@ -233,6 +233,7 @@ def test_users_change_their_own_password_but_not_others(core: Core):
             session=session,
             name="olga",
             password="new-long-passphrase-7",
+            current_password=PASSWORD,
             actor=olga,
             now=EPOCH_2026,
         )

@@ -94,7 +94,8 @@ def add(state: CliContext, name: str, role: str, password_stdin: bool, as_json: 
 @_password_stdin
 @pass_ctx
 def passwd(state: CliContext, name: str, password_stdin: bool) -> None:
-    """Set a user's password; the user's sessions end."""
+    """Set a user's password; the user's sessions end. No current password is asked:
+    whoever runs this on the gateway can read the database anyway."""
     password = _read_password(password_stdin)
     with state.core.db.writer() as session:
         user = users_service.set_password(

@@ -18,6 +18,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core import forwarded
 from core.errors import NotFound, PermissionDenied, Unauthenticated
 from core.models import Actor, Origin
 from core.permissions import Permission, authorize
@@ -52,7 +53,12 @@ TokensDep = Annotated[TokenIssuer, Depends(get_tokens)]
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the peer's, or behind a trusted proxy (``trusted_proxies``)
+    the rightmost untrusted hop of ``X-Forwarded-For`` (``core.forwarded``)."""
+    peer = request.client.host if request.client else None
+    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    trusted = get_core(request).settings.trusted_proxy_networks
+    return forwarded.client_address(peer, forwarded_for, trusted)
 
 
 def current_actor(

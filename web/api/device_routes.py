@@ -9,7 +9,8 @@
 
 Errors: ``400`` naming the bad field (the code is the dead-letter reason), ``401`` unknown
 key, ``403`` disabled device or missing scope, ``413`` too large, ``429`` with
-``Retry-After`` (``web.api.rate_limit``: per device and per client address).
+``Retry-After`` (``web.api.rate_limit``: per device and per client address, the address
+behind a trusted proxy as ``web.api.deps.client_address`` finds it).
 
 Telemetry goes through the same judge and commit as MQTT (``core.pipeline.judge``,
 ``core.services.ingest.commit_batch``), so it is stored identically and bad input is kept
@@ -46,6 +47,7 @@ from core.protocol.checks import load_object
 from core.runtime import Core
 from core.services import apikeys, ingest, logs
 from core.services.runtime import upsert_setting
+from web.api.deps import client_address
 from web.api.errors import error_response, warden_error_response
 from web.api.ops import app_metrics
 from web.api.rate_limit import IngestLimits, retry_after_s
@@ -105,7 +107,7 @@ async def _admit(request: Request, key: str | None, scope: str) -> DevicePublic 
     """Rate limit by address, verify the key, rate limit by device: the device, or the
     response that refuses it."""
     limits = ingest_limits(request.app)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request) or "unknown"
     wait = limits.per_address.take(f"addr:{address}")
     if wait:
         return _throttled(f"too many requests from {address}", wait)
@@ -149,7 +151,7 @@ async def post_telemetry(request: Request, x_api_key: ApiKeyHeader = None) -> JS
     metrics = app_metrics(request.app)
     started = time.perf_counter()
     batch = await run_in_threadpool(_store_telemetry, core, admitted.id, body)
-    metrics.http_commit_seconds.labels("http").observe(time.perf_counter() - started)
+    metrics.http_commit_seconds.observe(time.perf_counter() - started)
     if body.too_large:
         return _too_large(body.size, limit)
     if batch.dead_letters:
@@ -316,7 +318,7 @@ async def post_logs(request: Request, x_api_key: ApiKeyHeader = None) -> JSONRes
             413, "payload_too_large", f"{len(lines)} lines, at most {MAX_LOG_LINES} per request"
         )
     core: Core = request.app.state.core
-    address = request.client.host if request.client else None
+    address = client_address(request)
     result = await run_in_threadpool(_store_logs, core, lines, address)
     return JSONResponse(
         {"stored": result.stored, "linked": result.linked, "identities": result.identities},

@@ -1,7 +1,9 @@
 """Operations endpoints, mounted at the root: ``/healthz`` (the process answers),
-``/readyz`` (the database answers and the collectors are connected) and ``/metrics``
-(Prometheus text format, from ``core.metrics``). No authentication: they reveal counts,
-never device data; put them behind the reverse proxy's allow-list if that matters.
+``/readyz`` (the database answers and the collectors are connected; a collector the
+operator disabled is reported as such and not waited for) and ``/metrics`` (Prometheus
+text format, from ``core.metrics``). No authentication, by design: they reveal counts,
+never device data or secrets; the bind address or the reverse proxy's allow-list
+protects them (docs/api.md "Operations").
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """200 when the database answers and the collectors are connected, else 503; each
-    check says what it found."""
+    """200 when the database answers and the collectors are connected (one the operator
+    disabled is not waited for), else 503; each check says what it found."""
     core: Core = request.app.state.core
     database = _database_check(core)
     checks = {
@@ -75,31 +77,46 @@ def _database_check(core: Core) -> dict[str, Any]:
 
 def _collectors_check(core: Core, agent: Any) -> dict[str, Any]:
     """From the agent in this process (``warden serve``) if any, else from the heartbeat
-    the agent of another process publishes (``warden web`` beside ``warden agent``)."""
+    the agent of another process publishes (``warden web`` beside ``warden agent``). The
+    disabled collectors are the agent's (its state says), else this process's settings."""
+    problem = None
     if agent is not None:
         source = "in-process agent"
-        brokers = agent.collector.broker_states()
+        state = agent.state()
     else:
         source = "agent heartbeat"
         with core.db.reader() as session:
             state = runtime.get_state(session=session, key=runtime.AGENT_KEY, now=core.clock.now())
         if state is None:
-            return {"ok": False, "source": source, "detail": "no agent has ever run"}
-        if not state.get("running"):
-            return {
-                "ok": False,
-                "source": source,
-                "detail": f"the agent's last heartbeat is stale ({state.get('updated_at')})",
-            }
+            problem = "no agent has ever run"
+        elif not state.get("running"):
+            problem = f"the agent's last heartbeat is stale ({state.get('updated_at')})"
+    state = state or {}
+    disabled = set(state.get("disabled_collectors", core.settings.collectors_disabled))
+    check: dict[str, Any] = {"source": source}
+    if "mqtt" in disabled:
+        check.update(ok=True, mqtt="disabled", detail="the MQTT collector is disabled")
+    elif problem:
+        check.update(ok=False, mqtt="unknown", detail=problem)
+    else:
         brokers = state.get("brokers") or []
-    connected = [b["url"] for b in brokers if b.get("connected")]
-    down = [b["url"] for b in brokers if not b.get("connected")]
-    # One connected broker is enough to receive: brokers are redundant paths.
-    ok = bool(connected)
-    detail = (f"connected to {', '.join(connected)}" if connected else "no broker connected") + (
-        f"; not connected to {', '.join(down)}" if down else ""
-    )
-    return {"ok": ok, "source": source, "detail": detail}
+        connected = [b["url"] for b in brokers if b.get("connected")]
+        down = [b["url"] for b in brokers if not b.get("connected")]
+        # One connected broker is enough to receive: brokers are redundant paths.
+        check.update(
+            ok=bool(connected),
+            mqtt="connected" if connected else "not connected",
+            detail=(f"connected to {', '.join(connected)}" if connected else "no broker connected")
+            + (f"; not connected to {', '.join(down)}" if down else ""),
+        )
+    # The syslog listener is reported, not waited for: telemetry goes on without it.
+    if "syslog" in disabled:
+        check["syslog"] = "disabled"
+    elif problem:
+        check["syslog"] = "unknown"
+    else:
+        check["syslog"] = "listening" if state.get("syslog") else "not listening"
+    return check
 
 
 @router.get("/metrics")

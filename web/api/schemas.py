@@ -165,3 +165,10 @@ class UserUpdateIn(BaseModel):
 
 class PasswordIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
+    current_password: str | None = Field(default=None, max_length=1024)
+    """Needed when the user is the caller (an admin resetting someone else's needs none)."""
+
+
+class OwnPasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024)

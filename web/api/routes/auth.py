@@ -1,4 +1,5 @@
-"""``/auth``: sign in with a password, renew with a refresh token, sign out, who am I."""
+"""``/auth``: sign in with a password, renew with a refresh token, sign out, who am I,
+change my password."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Request, status
 from core.models import Origin, UserPublic
 from core.services import sessions, users
 from web.api.deps import CanRead, CoreDep, TokensDep, client_address
-from web.api.schemas import LoginIn, RefreshIn, TokenPair
+from web.api.schemas import LoginIn, OwnPasswordIn, RefreshIn, TokenPair
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -56,3 +57,18 @@ def logout(body: RefreshIn, core: CoreDep, actor: CanRead) -> None:
 def me(core: CoreDep, actor: CanRead) -> UserPublic:
     with core.db.reader() as session:
         return users.get_user(session=session, name=actor.name)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: OwnPasswordIn, core: CoreDep, actor: CanRead) -> None:
+    """Change your own password: the current one (403 when wrong) and a new one (checked
+    against the policy). Every session of yours ends; sign in again."""
+    with core.db.writer() as session:
+        users.set_password(
+            session=session,
+            name=actor.name,
+            password=body.password,
+            current_password=body.current_password,
+            actor=actor,
+            now=core.clock.now(),
+        )

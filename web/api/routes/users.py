@@ -52,8 +52,14 @@ def update_user(name: str, body: UserUpdateIn, core: CoreDep, actor: CanManageUs
 
 @router.post("/{name}/password", status_code=status.HTTP_204_NO_CONTENT)
 def set_password(name: str, body: PasswordIn, core: CoreDep, actor: CanManageUsers) -> None:
-    """A new password (checked against the policy); signs the user out everywhere."""
+    """A new password (checked against the policy); signs the user out everywhere. An
+    admin's own password also needs ``current_password`` (or use ``POST /auth/password``)."""
     with core.db.writer() as session:
         users.set_password(
-            session=session, name=name, password=body.password, actor=actor, now=core.clock.now()
+            session=session,
+            name=name,
+            password=body.password,
+            current_password=body.current_password,
+            actor=actor,
+            now=core.clock.now(),
         )
