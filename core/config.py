@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     http_port: int = Field(
         default=8080, ge=1, le=65535, description="Port of the web console and REST API."
     )
+    https: bool = Field(
+        default=False,
+        description="Browsers reach the web console over HTTPS (through a TLS-terminating "
+        "reverse proxy): its session cookie is then marked Secure.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of "

@@ -19,7 +19,7 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
 
     settings = core.settings
     app = create_app(core, agent=agent, features_provider=planning_features)
-    mount(app, core, features_provider=planning_features)
+    mount(app, core, features_provider=planning_features, https=settings.https)
     base = f"http://{settings.http_host}:{settings.http_port}"
     click.echo(
         f"Warden console on {base}/ and API on {base}/api/v1 (docs: /api/v1/docs); Ctrl-C stops",

@@ -19,6 +19,7 @@ from nicegui.storage import Storage
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 from nicegui.testing.user import User
 
+from core import passwords
 from core.config import Settings
 from core.models import Actor, Role
 from core.runtime import Core, open_core
@@ -29,6 +30,12 @@ from web.ui.context import WebContext
 
 PASSWORD = "plenty of words, 12+"
 USERS = {Role.VIEWER: "vera", Role.OPERATOR: "otto", Role.ADMIN: "ada"}
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cost 4 instead of 12: every test here signs in (the cost is checked elsewhere)."""
+    monkeypatch.setattr(passwords, "BCRYPT_COST", 4)
 
 
 @pytest.fixture

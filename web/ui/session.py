@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from nicegui import app, context, run
 
+from core import forwarded
 from core.errors import NotFound
 from core.models import Actor, Origin, UserPublic
 from core.services import users
@@ -49,11 +50,18 @@ def _lookup(name: str) -> UserPublic | None:
 
 
 def client_address() -> str | None:
+    """The browser's address: the peer's, or behind a trusted proxy the client named by
+    ``X-Forwarded-For`` (the same rule as the REST API's, ``core.forwarded``)."""
     try:
         request = context.client.request
     except RuntimeError:  # outside a page (a startup task)
         return None
-    return request.client.host if request is not None and request.client else None
+    if request is None:
+        return None
+    peer = request.client.host if request.client else None
+    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    trusted = web().core.settings.trusted_proxy_networks
+    return forwarded.client_address(peer, forwarded_for, trusted)
 
 
 def actor_for(user: UserPublic) -> Actor:
