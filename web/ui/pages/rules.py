@@ -18,9 +18,9 @@ from core.clock import from_ms, to_ms
 from core.errors import WardenError
 from core.models import CatalogPublic, UserPublic
 from core.permissions import Permission
-from core.services.admin_views import RuleReplay, replay_rule
 from core.services.catalog import Catalog
 from core.services.playbooks import PLAYBOOKS
+from core.services.rule_replay import RuleReplay, replay_rule
 from core.services.rules import RULES
 from web.ui.calls import act, read
 from web.ui.context import web
