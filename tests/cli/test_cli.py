@@ -92,13 +92,6 @@ def test_bad_input_exits_2_with_a_message(warden, args, env, says):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command", ["console"])
-def test_process_stubs_say_they_are_not_built_and_exit_2(warden, command):
-    result = warden(command)
-    assert result.exit_code == 2
-    assert "not built yet" in result.output
-
-
 def test_config_show_masks_secrets(warden):
     result = warden(
         "config",

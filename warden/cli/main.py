@@ -36,6 +36,7 @@ from warden.cli import (
     users_cmd,
     webhooks_cmd,
 )
+from warden.cli.console_cmd import console as console_command
 from warden.cli.context import CliContext
 from warden.cli.exits import EXIT_BAD_INPUT, EXIT_FAILURE
 
@@ -113,6 +114,7 @@ for command in (
     *process_cmd.COMMANDS,
 ):
     cli.add_command(command)
+cli.add_command(console_command)
 
 
 def main(argv: list[str] | None = None) -> None:

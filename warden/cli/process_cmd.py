@@ -1,8 +1,7 @@
-"""The long-running processes of DESIGN.md. The console, whose issue has not landed, says
-so plainly and exits with status 2, so a script never mistakes a stub for a running service.
+"""The long-running processes of DESIGN.md (the terminal console is ``console_cmd``).
 
-``warden web`` serves the REST API; ``warden serve`` runs the agent and the API in one
-process (uvicorn in the main thread, so it handles SIGINT/SIGTERM and the agent is
+``warden web`` serves the web console and the REST API; ``warden serve`` runs the agent and
+them in one process (uvicorn in the main thread, so it handles SIGINT/SIGTERM and the agent is
 stopped after it returns)."""
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING
 import click
 
 from warden.cli.context import CliContext, json_option, pass_ctx
-from warden.cli.exits import not_built
 
 if TYPE_CHECKING:
     from warden.agent import Agent
@@ -79,13 +77,6 @@ def _run_api(state: CliContext, *, agent: Agent | None = None) -> None:
     from warden.api_server import serve_api
 
     serve_api(state.core, agent=agent)
-
-
-@click.command()
-@click.option("--user", help="Pre-fill the login with this user.")
-def console(user: str | None) -> None:
-    """The terminal console (Textual), on the same database as the daemon."""
-    not_built("warden console", "the terminal console issue")
 
 
 @click.command()
@@ -179,4 +170,4 @@ def simulate(
         )
 
 
-COMMANDS = (serve, agent, web, console, simulate)
+COMMANDS = (serve, agent, web, simulate)

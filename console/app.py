@@ -1,0 +1,249 @@
+"""``ConsoleApp``: the Warden terminal console.
+
+One ``Core`` is passed in. The app follows the change feed from one thread worker (polls
+never overlap) and posts ``Changed`` to itself; the status header is reloaded from
+``core.services.overview`` on each change and every few seconds (for the ingest rate);
+the screen on top reloads what a change concerns. Nothing blocks the UI thread.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import threading
+from collections.abc import Callable
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.worker import get_current_worker
+
+from console.actions_screen import ActionsScreen
+from console.base_screen import WardenScreen
+from console.devices_screen import DevicesScreen
+from console.dialogs import PromptDialog, TextDialog
+from console.findings_screen import FindingsScreen
+from console.intents_screen import IntentsScreen
+from console.login_screen import LoginScreen
+from console.logs_screen import LogsScreen
+from console.messages import Changed, FeedFailed, FeedRecovered
+from console.rules_screen import RulesScreen
+from console.widgets import SCREENS
+from core.models import Actor, Origin, UserPublic
+from core.ports import KernelFeatures
+from core.runtime import Core
+from core.services.overview import Overview, ingest_rate, overview
+
+log = logging.getLogger(__name__)
+
+OVERVIEW_EVERY_S = 2.0
+"""How often the header is reloaded without a change (the ingest rate moves without one)."""
+COMMANDS = {f":{name}": name for name in SCREENS}
+GLOBAL_HELP = """\
+1-6      devices, findings, intents, logs, actions, rules
+:        command prompt (:devices … :rules, :q to quit)
+/        filter the table (enter keeps it, escape clears it)
+?        this help
+q        back; quits from a top screen
+ctrl+q   quit
+"""
+
+
+class ConsoleApp(App[None]):
+    TITLE = "Warden"
+    ENABLE_COMMAND_PALETTE = False
+    MODES = {
+        "login": LoginScreen,
+        "devices": DevicesScreen,
+        "findings": FindingsScreen,
+        "intents": IntentsScreen,
+        "logs": LogsScreen,
+        "actions": ActionsScreen,
+        "rules": RulesScreen,
+    }
+    DEFAULT_MODE = "login"
+    BINDINGS = [
+        *(
+            Binding(str(number), f"show('{name}')", name, show=False)
+            for number, name in enumerate(SCREENS, start=1)
+        ),
+        Binding("colon", "prompt", "Cmd", key_display=":"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "back", "Back"),
+    ]
+
+    status: reactive[tuple[Overview, float | None] | None] = reactive(None)
+    """The last overview and the ingest rate since the one before (the header shows it)."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        features_provider: Callable[[], KernelFeatures | None] | None = None,
+        user: str | None = None,
+        feed_interval: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.core = core
+        self.features_provider = features_provider or (lambda: None)
+        self.initial_user = user
+        self.feed_interval = feed_interval
+        self.user: UserPublic | None = None
+        self.os_user = _os_user()
+        self._previous: Overview | None = None
+        self._stop = threading.Event()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry device names and error messages: never parsed as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # ---------------------------------------------------------------- session
+    @property
+    def actor(self) -> Actor:
+        assert self.user is not None, "nothing acts before the login"
+        return Actor(name=self.user.name, origin=Origin.TUI, role=self.user.role)
+
+    @property
+    def user_label(self) -> str:
+        if self.user is None:
+            return ""
+        return f"{self.user.name} ({self.user.role})"
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+
+    def logged_in(self, user: UserPublic) -> None:
+        self.user = user
+        self.follow_feed()
+        self.load_overview()
+        self.set_interval(OVERVIEW_EVERY_S, self.load_overview)
+        self.switch_mode("devices")
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    # ---------------------------------------------------------------- live
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
+    def follow_feed(self) -> None:
+        """Poll the change feed until the app ends; one poll at a time."""
+        worker = get_current_worker()
+        feed = self.core.change_feed()
+        failing = False
+        try:
+            while not worker.is_cancelled and not self._stop.is_set():
+                try:
+                    changes = feed.poll()
+                except SQLAlchemyError as exc:
+                    if not failing:
+                        log.warning("change feed failed: %s", exc)
+                        self.post_message(FeedFailed(str(exc)))
+                    failing = True
+                else:
+                    if failing:
+                        log.warning("change feed recovered")
+                        self.post_message(FeedRecovered())
+                    failing = False
+                    if changes:
+                        self.post_message(Changed(frozenset(c.kind for c in changes)))
+                self._stop.wait(self.feed_interval)
+        finally:
+            feed.close()
+
+    def on_changed(self, message: Changed) -> None:
+        self.load_overview()
+        if isinstance(self.screen, WardenScreen):
+            self.screen.changed(message)
+
+    def on_feed_failed(self, message: FeedFailed) -> None:
+        self.notify(message.error, title="Database unreachable", severity="error")
+
+    def on_feed_recovered(self, _message: FeedRecovered) -> None:
+        self.notify("the database answers again")
+
+    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
+    def load_overview(self) -> None:
+        worker = get_current_worker()
+        try:
+            with self.core.db.reader() as session:
+                current = overview(
+                    session=session,
+                    now=self.core.clock.now(),
+                    gateway=self.core.settings.gateway_name,
+                )
+        except SQLAlchemyError as exc:
+            log.warning("overview failed: %s", exc)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_overview, current)
+
+    def _show_overview(self, current: Overview) -> None:
+        rate = ingest_rate(self._previous, current)
+        self._previous = current
+        self.status = (current, rate)
+
+    # ---------------------------------------------------------------- keys
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in {"show", "prompt", "help", "back"}:
+            return True
+        return self.user is not None and not isinstance(self.screen, ModalScreen)
+
+    def action_show(self, name: str) -> None:
+        self.switch_mode(name)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def action_prompt(self) -> None:
+        self.push_screen(
+            PromptDialog(
+                ":",
+                placeholder="devices findings intents logs actions rules q",
+                value=":",
+                suggestions=[*COMMANDS, ":q", ":help"],
+            ),
+            self.run_command,
+        )
+
+    def run_command(self, text: str | None) -> None:
+        command = (text or "").strip().lstrip(":").strip().lower()
+        if not command:
+            return
+        if command in {"q", "quit", "q!"}:
+            self.exit()
+        elif command == "help":
+            self.action_help()
+        elif command in SCREENS:
+            self.switch_mode(command)
+        else:
+            self.notify(Text(f"unknown command :{command}").plain, severity="warning")
+
+    def action_help(self) -> None:
+        screen = self.screen
+        help_text = Text(GLOBAL_HELP)
+        if isinstance(screen, WardenScreen) and screen.HELP:
+            title = screen.MODE_NAME or type(screen).__name__
+            help_text = Text(f"{title}\n", style="bold") + Text(screen.HELP + "\n") + help_text
+        self.push_screen(TextDialog("Keys", help_text))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "?"

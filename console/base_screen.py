@@ -1,0 +1,259 @@
+"""The frame every console screen shares (status header, footer with the keys), the role
+guard, and the pattern of loading data: a thread worker per screen, exclusive, whose
+stale answers are dropped."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label
+from textual.worker import get_current_worker
+
+from console.messages import Changed
+from console.widgets import FilterBar, StatusHeader
+from core.errors import PermissionDenied, WardenError
+from core.models import Actor
+from core.permissions import Permission, authorize
+from core.services.audit import record_denied
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+
+log = logging.getLogger(__name__)
+Data = TypeVar("Data")
+Result = TypeVar("Result")
+Row = tuple[str, tuple[Text, ...]]
+"""A table row: its key and its cells (always ``Text``: never parsed as markup)."""
+
+
+class WardenScreen(Screen[None], Generic[Data]):
+    """A console screen: ``fetch`` runs on a worker thread against a read session, and
+    ``show`` puts its answer on screen; ``changed`` says whether a change concerns it."""
+
+    MODE_NAME: ClassVar[str | None] = None
+    ENTITIES: ClassVar[tuple[str, ...]] = ()
+    """The change kinds' first words this screen shows (``finding``, ``device``, ...)."""
+    HELP: ClassVar[str] = ""
+    loads = 0
+    """How many answers the screen has shown (tests wait on it)."""
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def changed(self, message: Changed) -> None:
+        if message.touches(*self.ENTITIES):
+            self.reload()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry device names and error messages: never parsed as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # ---------------------------------------------------------------- loading
+    def fetch(self, session: Session) -> Data:
+        raise NotImplementedError
+
+    def show(self, data: Data) -> None:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        if self.console.user is not None and self.is_attached:
+            self._load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            with self.console.core.db.reader() as session:
+                data = self.fetch(session)
+        except (WardenError, SQLAlchemyError) as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.fail, exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_if_attached, data)
+
+    def _show_if_attached(self, data: Data) -> None:
+        if self.is_attached:
+            self.show(data)
+            self.loads += 1
+
+    # ---------------------------------------------------------------- acting
+    def permitted(self, permission: Permission, what: str) -> bool:
+        """Whether the user may; if not, say why (and audit the refusal)."""
+        actor = self.console.actor
+        try:
+            authorize(actor, permission)
+        except PermissionDenied as exc:
+            self.notify(exc.msg, title=exc.title, severity="warning")
+            self._audit_refusal(actor, permission, what)
+            return False
+        return True
+
+    @work(thread=True, group="audit", exit_on_error=False)
+    def _audit_refusal(self, actor: Actor, permission: Permission, what: str) -> None:
+        try:
+            record_denied(
+                db=self.console.core.db, actor=actor, action=permission.value, summary=what
+            )
+        except SQLAlchemyError as exc:
+            log.warning("could not audit a refusal: %s", exc)
+
+    def act(
+        self,
+        permission: Permission,
+        what: str,
+        call: Callable[[Session, Actor, datetime], Any],
+        done: Callable[[Any], str] | str,
+    ) -> None:
+        """Run a service call on a worker thread in a write session, after the role check;
+        then say what happened (or why not) and reload."""
+        if self.permitted(permission, what):
+            self._act(call, done)
+
+    @work(thread=True, group="act", exit_on_error=False)
+    def _act(
+        self,
+        call: Callable[[Session, Actor, datetime], Any],
+        done: Callable[[Any], str] | str,
+    ) -> None:
+        try:
+            with self.console.core.db.writer() as session:
+                result = call(session, self.console.actor, self.console.core.clock.now())
+        except (WardenError, SQLAlchemyError) as exc:
+            self.app.call_from_thread(self.fail, exc)
+            return
+        message = done(result) if callable(done) else done
+        self.app.call_from_thread(self.notify, message)
+        self.app.call_from_thread(self.reload)
+
+    def fail(self, exc: Exception) -> None:
+        if isinstance(exc, WardenError):
+            self.notify(exc.msg, title=exc.title, severity="error", timeout=8)
+        else:
+            log.warning("database error: %s", exc)
+            self.notify(f"database error: {exc}", title="Database", severity="error")
+
+
+class TableScreen(WardenScreen[Data]):
+    DEFAULT_CSS = """
+    TableScreen .caption { height: 1; padding: 0 1; }
+    TableScreen DataTable { height: 1fr; }
+    """
+
+    """A screen around one ``DataTable`` with a ``/`` filter over every cell;
+    ``make_rows`` turns what ``fetch`` returned into rows."""
+
+    AUTO_FOCUS = "#table"
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(key, label) per column."""
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("slash", "filter", "Filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: Data | None = None
+        self.rows: list[Row] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield from self.compose_above()
+        table: DataTable[Text] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        for key, label in self.COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield FilterBar()
+
+    def compose_above(self) -> ComposeResult:
+        yield Label("", id="caption", classes="caption")
+
+    def set_caption(self, text: str) -> None:
+        self.query_one("#caption", Label).update(Text(text, style="dim"))
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#table", DataTable)
+
+    @property
+    def filter_text(self) -> str:
+        return self.query_one(FilterBar).value.strip().lower()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            self.render_rows()
+
+    def make_rows(self, data: Data) -> list[Row]:
+        raise NotImplementedError
+
+    def show(self, data: Data) -> None:
+        self.data = data
+        self.rows = self.make_rows(data)
+        self.render_rows()
+
+    def visible_rows(self) -> list[Row]:
+        words = self.filter_text.split()
+        if not words:
+            return self.rows
+        out = []
+        for row in self.rows:
+            haystack = " ".join(cell.plain for cell in row[1]).lower()
+            if all(word in haystack for word in words):
+                out.append(row)
+        return out
+
+    def render_rows(self) -> None:
+        """Refill the table, keeping the cursor on the same row (by key) if it is still
+        there."""
+        table = self.table
+        selected = self.selected_key
+        table.clear()
+        for key, cells in self.visible_rows():
+            table.add_row(*cells, key=key)
+        if selected is not None:
+            with contextlib.suppress(KeyError):  # RowDoesNotExist: the row is gone
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+    @property
+    def selected_key(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except KeyError:
+            return None
+        return key.value

@@ -1,0 +1,295 @@
+"""Screen 3: intents. The intent bar (``i``) parses as you type and shows the explanation
+and the devices it resolves to; ``p`` shows the plan, enter applies after a confirmation;
+the list shows status, verdict and satisfaction; ``x`` revokes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from console.base_screen import Row, TableScreen
+from console.dialogs import ConfirmDialog, TextDialog
+from console.format import VERDICT_STYLE, styled
+from console.text import plain, strip_ansi
+from core.errors import WardenError
+from core.intents import parse_intent
+from core.models import IntentPublic
+from core.permissions import Permission
+from core.runtime import Core
+from core.services import intents
+from core.services.intents import IntentConflict, IntentRefused, PlanPublic
+from core.services.resolve import resolve_targets
+
+
+class IntentBar(Input):
+    """The sentence to plan and apply; escape goes back to the list."""
+
+    BINDINGS = [Binding("escape", "leave", "List", show=False)]
+
+    def action_leave(self) -> None:
+        self.screen.query_one("#table").focus()
+
+
+class IntentsScreen(TableScreen[list[IntentPublic]]):
+    MODE_NAME = "intents"
+    ENTITIES = ("intent", "policy")
+    DEFAULT_CSS = """
+    IntentsScreen IntentBar { margin: 0 1; }
+    IntentsScreen #preview { padding: 0 1; height: auto; max-height: 4; }
+    """
+    COLUMNS = (
+        ("id", "id"),
+        ("status", "status"),
+        ("verdict", "verdict"),
+        ("satisfied", "satisfied"),
+        ("explanation", "explanation"),
+        ("owner", "owner"),
+    )
+    BINDINGS = [
+        Binding("i", "focus_bar", "Intent"),
+        Binding("p", "plan", "Plan"),
+        Binding("x", "revoke", "Revoke"),
+    ]
+    HELP = (
+        "i        type an intent (parsed as you type)\n"
+        "enter    in the bar: plan, confirm and apply\n"
+        "p        show the plan of the sentence in the bar\n"
+        "x        revoke the selected intent\n"
+        "enter    on the list: the intent's policies\n"
+    )
+
+    outcome_of: str | None = None
+    """The sentence whose submission was last answered (refused or applied)."""
+
+    def compose_above(self) -> ComposeResult:
+        yield IntentBar(
+            placeholder="i: e.g. limit meter-1 to 2 mbit", id="intent-bar", compact=True
+        )
+        yield Static(Text("type an intent; enter plans and applies it", style="dim"), id="preview")
+        yield from super().compose_above()
+
+    @property
+    def bar(self) -> IntentBar:
+        return self.query_one(IntentBar)
+
+    def fetch(self, session: Session) -> list[IntentPublic]:
+        return intents.list_intents(session=session, limit=200)
+
+    def make_rows(self, data: list[IntentPublic]) -> list[Row]:
+        return [
+            (
+                str(i.id),
+                (
+                    Text(str(i.id)),
+                    Text(str(i.status), style="bold" if i.status.live else "dim"),
+                    styled(str(i.verdict) if i.verdict else "unchecked", VERDICT_STYLE),
+                    Text(satisfaction(i)),
+                    plain(i.explanation),
+                    plain(i.owner),
+                ),
+            )
+            for i in data
+        ]
+
+    def show(self, data: list[IntentPublic]) -> None:
+        super().show(data)
+        live = sum(1 for i in data if i.status.live)
+        self.set_caption(f"{live} live · {len(data)} shown")
+
+    def action_focus_bar(self) -> None:
+        self.bar.focus()
+
+    # ---------------------------------------------------------------- preview
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, IntentBar):
+            self.outcome_of = None
+            self._preview(event.value)
+        else:
+            super().on_input_changed(event)
+
+    def set_preview(self, text: Text) -> None:
+        self.query_one("#preview", Static).update(text)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _preview(self, sentence: str) -> None:
+        worker = get_current_worker()
+        text = preview_text(sentence, self.console.core)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_preview, sentence, text)
+
+    def _show_preview(self, sentence: str, text: Text) -> None:
+        """A late preview never hides what submitting the same sentence answered."""
+        if self.outcome_of != sentence and self.bar.value == sentence:
+            self.set_preview(text)
+
+    # ---------------------------------------------------------------- plan and apply
+    def action_plan(self) -> None:
+        sentence = self.bar.value.strip()
+        if not sentence:
+            self.notify("type an intent first (i)", severity="warning")
+            self.bar.focus()
+            return
+        self._plan(sentence, apply=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not isinstance(event.input, IntentBar):
+            return
+        event.stop()
+        sentence = event.value.strip()
+        if sentence and self.permitted(Permission.INTENTS_WRITE, f"submit intent {sentence!r}"):
+            self._plan(sentence, apply=True)
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def _plan(self, sentence: str, *, apply: bool) -> None:
+        try:
+            features = self.console.features_provider()
+            with self.console.core.db.reader() as session:
+                planned = intents.plan(session=session, text=sentence, features=features)
+        except (WardenError, SQLAlchemyError) as exc:
+            self.app.call_from_thread(self.refused, exc)
+            return
+        self.app.call_from_thread(self._show_plan, planned, apply)
+
+    def _show_plan(self, planned: PlanPublic, apply: bool) -> None:
+        body = plan_text(planned)
+        if not apply:
+            self.app.push_screen(TextDialog("Plan", body))
+        elif planned.refusals:
+            self.refused(IntentRefused(planned.refusals))
+        elif not planned.ok:
+            self.refused(IntentConflict([c["message"] for c in planned.conflicts]))
+        else:
+            title = "Apply this intent?"
+            self.app.push_screen(
+                ConfirmDialog(title, body),
+                lambda yes: self._submit(planned.text) if yes else None,
+            )
+
+    def _submit(self, sentence: str) -> None:
+        self._apply(sentence)
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def _apply(self, sentence: str) -> None:
+        try:
+            features = self.console.features_provider()
+            with self.console.core.db.writer() as session:
+                stored, ended = intents.submit(
+                    session=session,
+                    text=sentence,
+                    actor=self.console.actor,
+                    now=self.console.core.clock.now(),
+                    features=features,
+                )
+        except (WardenError, SQLAlchemyError) as exc:
+            self.app.call_from_thread(self.refused, exc)
+            return
+        ids = ", ".join(f"#{i.id}" for i in stored) or "none"
+        message = f"intent {ids} submitted" + (f"; ended {ended}" if ended else "")
+        self.app.call_from_thread(self._applied, message)
+
+    def _applied(self, message: str) -> None:
+        self.outcome_of = ""
+        self.notify(message)
+        self.bar.value = ""
+        self.set_preview(Text(message, style="green"))
+        self.reload()
+
+    def refused(self, exc: Exception) -> None:
+        self.fail(exc)
+        self.outcome_of = self.bar.value
+        if isinstance(exc, WardenError):
+            self.set_preview(Text(f"{exc.title}: ", style="bold red").append_text(plain(exc.msg)))
+
+    # ---------------------------------------------------------------- list
+    def action_revoke(self) -> None:
+        key = self.selected_key
+        if key is None:
+            return
+        intent_id = int(key)
+        if not self.permitted(Permission.INTENTS_WRITE, f"revoke intent {intent_id}"):
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(
+                    Permission.INTENTS_WRITE,
+                    f"revoke intent {intent_id}",
+                    lambda session, actor, now: intents.revoke(
+                        session=session, intent_id=intent_id, actor=actor, now=now
+                    ),
+                    f"intent {intent_id} revoked",
+                )
+
+        self.app.push_screen(ConfirmDialog(f"Revoke intent {intent_id}?", Text("")), confirmed)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        found = [i for i in self.data or [] if str(i.id) == self.selected_key]
+        if found:
+            self.app.push_screen(TextDialog(f"Intent {found[0].id}", intent_text(found[0])))
+
+
+def preview_text(sentence: str, core: Core) -> Text:
+    """What the bar shows under a sentence: the parse error, or each intent's explanation
+    and the devices it resolves to."""
+    if not sentence.strip():
+        return Text("type an intent; enter plans and applies it", style="dim")
+    result = parse_intent(sentence)
+    if not result.ok:
+        assert result.error is not None
+        return Text("✗ ", style="red").append_text(plain(result.error.message))
+    text = Text()
+    try:
+        with core.db.reader() as session:
+            resolutions = [
+                resolve_targets(session=session, targets=i.targets) for i in result.intents
+            ]
+    except (WardenError, SQLAlchemyError) as exc:
+        return Text("✗ ", style="red").append_text(plain(str(exc)))
+    for intent, resolution in zip(result.intents, resolutions, strict=True):
+        if text:
+            text.append("\n")
+        text.append("✓ ", style="green").append_text(plain(intent.explanation))
+        names = [d.id for d in resolution.devices] + resolution.addresses
+        text.append(" → ", style="dim").append_text(plain(", ".join(names) or "no device"))
+        for warning in resolution.warnings:
+            text.append("\n  ").append_text(plain(warning, "yellow"))
+    return text
+
+
+def plan_text(planned: PlanPublic) -> Text:
+    text = Text().append_text(plain(planned.text, "bold")).append("\n\n")
+    text.append_text(Text(strip_ansi(planned.rendered)))
+    for conflict in planned.conflicts:
+        text.append("\nConflict: ", style="bold red").append_text(plain(conflict.get("message")))
+    for warning in planned.warnings:
+        text.append("\nWarning: ", style="yellow").append_text(plain(warning))
+    return text
+
+
+def intent_text(intent: IntentPublic) -> Text:
+    text = Text().append_text(plain(intent.explanation, "bold"))
+    text.append_text(plain(f"\n{intent.text}"))
+    text.append(f"\nstatus {intent.status}  verdict {intent.verdict or 'unchecked'}")
+    text.append(f"  satisfied {satisfaction(intent)}")
+    if intent.verdict_reason:
+        text.append_text(plain(f"\n{intent.verdict_reason}"))
+    text.append("\n\nPolicies", style="bold underline")
+    for policy in intent.policies:
+        text.append(f"\n{policy.status:<9} ").append_text(plain(policy.summary))
+    return text
+
+
+def satisfaction(intent: IntentPublic) -> str:
+    """``9/10 (90%)``: checks that found it satisfied, of all its checks."""
+    if not intent.checks or intent.satisfaction is None:
+        return "-"
+    return (
+        f"{round(intent.satisfaction * intent.checks)}/{intent.checks} ({intent.satisfaction:.0%})"
+    )

@@ -1,0 +1,93 @@
+"""The actions screen (approve, reject with a reason) and the rules screen (admin toggles
+a rule); each refused to a role that may not."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.app import ConsoleApp
+from console.dialogs import PromptDialog
+from core.models import ActionState
+from core.runtime import Core
+from core.services import actions
+from core.services.rules import RULES
+from tests.console.conftest import login, notices, rows, show, table, wait_for
+
+pytestmark = pytest.mark.asyncio
+
+
+def action_state(core: Core, action_id: int) -> tuple[ActionState, str | None]:
+    with core.db.reader() as session:
+        action = actions.get_action(session=session, action_id=action_id)
+    return action.state, action.reason
+
+
+def rule_enabled(core: Core, rule_id: str) -> bool:
+    with core.db.reader() as session:
+        return {r.id: r.enabled for r in RULES.list(session=session)}[rule_id]
+
+
+async def test_operator_approves_a_proposed_action(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "otto")
+        await show(pilot, "5", "actions")
+        assert rows(app)[0][1] == "proposed"
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: action_state(core, fleet.action_id)[0] == "approved", "the approval"
+        )
+        await wait_for(pilot, lambda: rows(app)[0][6] == "otto", "the row")
+
+
+async def test_operator_rejects_with_a_reason(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "otto")
+        await show(pilot, "5", "actions")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptDialog), "the reason")
+        await pilot.press(*"known fan noise", "enter")
+        await wait_for(
+            pilot,
+            lambda: action_state(core, fleet.action_id) == ("rejected", "known fan noise"),
+            "the rejection",
+        )
+
+
+async def test_viewer_cannot_decide(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot, "vera")
+        await show(pilot, "5", "actions")
+        await pilot.press("y", "n")
+        await wait_for(pilot, lambda: len(notices(app)) == 2, "the refusals")
+        assert all("needs the operator role" in n for n in notices(app))
+        assert action_state(core, fleet.action_id)[0] == "proposed"
+
+
+async def test_admin_toggles_a_rule(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "ada")
+        await show(pilot, "6", "rules")
+        first = rows(app)[0][1]
+        assert rows(app)[0][0] == "on"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: not rule_enabled(core, first), "the rule disabled")
+        await wait_for(pilot, lambda: rows(app)[0][0] == "off", "the row")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: rule_enabled(core, first), "the rule enabled again")
+
+
+async def test_operator_cannot_toggle_rules(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await login(pilot, "otto")
+        await show(pilot, "6", "rules")
+        first = rows(app)[0][1]
+        await pilot.press("e")
+        await wait_for(pilot, lambda: notices(app), "the refusal")
+        assert notices(app) == ["otto (operator) may not catalog.write: it needs the admin role"]
+        assert rule_enabled(core, first)
+        assert table(app).row_count > 10

@@ -1,0 +1,133 @@
+"""``warden console`` as an operator runs it: the command line, and one end-to-end run
+in a real terminal (tmux) against a temporary data dir."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from core.config import load_settings
+from core.models import Actor, Role
+from core.runtime import open_core
+from core.services import users
+from tests.console.conftest import PASSWORD
+from tests.factories import make_device
+from warden.cli.main import cli
+
+WARDEN = Path(sys.executable).with_name("warden")
+WAIT_S = 20.0
+"""A real process starting Python and Textual: generous, but bounded."""
+
+
+def test_console_without_users_says_how_to_create_one(data_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["console"], env={"WARDEN_DATA_DIR": str(data_dir)})
+    assert result.exit_code == 1
+    assert "warden users add NAME --role admin" in result.output
+
+
+class Tmux:
+    """A tmux server of its own (``-L``), killed at the end."""
+
+    def __init__(self) -> None:
+        self.socket = f"warden-test-{uuid.uuid4().hex[:12]}"
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=check,
+        )
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "console").stdout
+
+    def wait_for(self, predicate: Callable[[str], bool], what: str) -> str:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            shown = self.screen()
+            if predicate(shown):
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {WAIT_S} s for {what}; the pane shows:\n{shown}")
+            time.sleep(0.1)  # another process: there is no event to wait on
+
+    def alive(self) -> bool:
+        return self("has-session", "-t", "console", check=False).returncode == 0
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install tmux): the end-to-end run needs it")
+    server = Tmux()
+    try:
+        yield server
+    finally:
+        server("kill-server", check=False)
+
+
+@pytest.mark.slow
+def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
+    core = open_core(load_settings(data_dir=data_dir))
+    try:
+        with core.db.writer() as session:
+            users.add_user(
+                session=session,
+                name="admin",
+                password=PASSWORD,
+                role=Role.ADMIN,
+                actor=Actor.system(),
+                now=core.clock.now(),
+            )
+            make_device(
+                session,
+                id="meter-1",
+                name="Meter one",
+                ip="10.0.0.21",
+                firmware="1.4.2",
+                seen_at=core.clock.now(),
+            )
+            make_device(session, id="camera-2", type="camera", ip="10.0.0.32")
+    finally:
+        core.close()
+    tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "env",
+        f"WARDEN_DATA_DIR={data_dir}",
+        "TERM=xterm-256color",
+        str(WARDEN),
+        "console",
+        "--user",
+        "admin",
+    )
+    tmux.wait_for(lambda s: "system user:" in s and "admin" in s, "the login, name filled in")
+    tmux("send-keys", "-t", "console", "-l", PASSWORD)
+    tmux("send-keys", "-t", "console", "Enter")
+    shown = tmux.wait_for(lambda s: "meter-1" in s and "camera-2" in s, "the devices")
+    assert "admin (admin)" in shown
+    assert "daemon: never ran" in shown
+    assert "Meter one" in shown and "10.0.0.21" in shown
+    tmux("send-keys", "-t", "console", "2")
+    tmux.wait_for(lambda s: "no open findings" in s and "summary" in s, "the findings screen")
+    tmux("send-keys", "-t", "console", "q")
+    deadline = time.monotonic() + WAIT_S
+    while tmux.alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not tmux.alive(), "q on a top screen quits"

@@ -1,0 +1,37 @@
+"""``warden console``: the terminal console, on the same database as the daemon.
+
+It needs no daemon: when none runs it says so and shows what the database knows. Logins
+are Warden users (``warden users add``), with the web's roles and lockout.
+"""
+
+from __future__ import annotations
+
+import click
+
+from core.services import users as users_service
+from warden.catalog import sync_catalog
+from warden.cli.context import CliContext, pass_ctx
+from warden.cli.exits import EXIT_FAILURE
+from warden.enforcement import planning_features
+
+
+@click.command("console")
+@click.option("--user", "user", default=None, help="Pre-fill the login with this user name.")
+@pass_ctx
+def console(state: CliContext, user: str | None) -> None:
+    """The terminal console (TUI): devices, findings, intents, logs, actions and rules,
+    live. Works over SSH in 80x24; keys are listed with `?`."""
+    from console.app import ConsoleApp  # Textual loads only for this command
+
+    core = state.core
+    with core.db.reader() as session:
+        has_users = users_service.has_users(session=session)
+    if not has_users:
+        click.echo(
+            "warden: no users yet; create the first one with "
+            "`warden users add NAME --role admin`, then run `warden console --user NAME`.",
+            err=True,
+        )
+        raise SystemExit(EXIT_FAILURE)
+    sync_catalog(core)  # so the rules screen shows what will run on a fresh data dir
+    ConsoleApp(core, features_provider=lambda: planning_features(core), user=user).run()
