@@ -44,11 +44,11 @@ async def open_page(title: str) -> UserPublic | None:
 
 def _header(user: UserPublic, dark: ui.dark_mode, drawer: ui.left_drawer) -> ui.row:
     """The header; returns the row the live status chips go into."""
-    with ui.header(elevated=True).classes("items-center q-py-xs q-px-md gap-2"):
+    with ui.header(elevated=True).classes("items-center q-py-xs q-px-sm gap-2 no-wrap"):
         ui.button(icon="menu", on_click=drawer.toggle).props("flat round dense color=white")
         ui.link("Warden", "/").classes("text-h6 text-white no-underline")
         ui.label(web().core.settings.gateway_name).classes("text-subtitle2 opacity-80 gt-xs")
-        chips = ui.row().classes("items-center gap-1 no-wrap")
+        chips = ui.row().classes("items-center gap-1 no-wrap overflow-hidden min-w-0")
         ui.space()
         with (
             ui.button(icon="account_circle").props("flat round dense color=white").mark("account"),
@@ -105,8 +105,8 @@ def _live_status(chips_row: ui.row) -> None:
                 f"brokers {daemon.brokers_up}/{len(daemon.brokers)}", color="blue-grey"
             ).classes("gt-xs")
         for severity, count in summary.findings_by_severity.items():
-            if count:
-                ui.badge(f"{count} {severity}", color=SEVERITY_COLOURS[severity])
+            if count:  # on a phone the daemon's state is the one chip that fits
+                ui.badge(f"{count} {severity}", color=SEVERITY_COLOURS[severity]).classes("gt-xs")
 
     @ui.refreshable
     def banner(summary: Overview | None) -> None:

@@ -44,17 +44,22 @@ def guarded_button(
     icon: str | None = None,
     color: str | None = "primary",
     flat: bool = False,
+    marker: str | None = None,
 ) -> ui.button:
     """A button the user's role may not use is shown disabled, with the reason as its
-    tooltip; the handler behind an enabled one checks the role again anyway."""
+    tooltip, and marked ``refused`` (besides ``marker``); the handler behind an enabled one
+    checks the role again anyway."""
     button = ui.button(label, on_click=on_click, icon=icon, color=color)
     if flat:
         button.props("flat dense")
     reason = why_not(user, permission)
+    markers = [marker] if marker else []
     if reason:
         button.disable()
         button.tooltip(f"Not allowed: {reason}")
-        button.mark("refused")
+        markers.append("refused")
+    if markers:
+        button.mark(*markers)  # .mark() replaces markers: give them all at once
     return button
 
 

@@ -1,7 +1,188 @@
-"""The intents page (being built)."""
+"""The intents page: say what the network should do (the intent bar), then watch every
+intent's status, verdict, satisfaction and recent checks, its policies on expand, and
+revoke it. Live on ``intent.*``/``policy.*`` changes from any process, and when the
+verification loop moves the verdict counts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from nicegui import ui
+from sqlmodel import Session
+
+from core.models import IntentCheckPublic, IntentPublic, UserPublic, Verdict
+from core.permissions import Permission
+from core.services import intents
+from core.services.overview import Overview
+from web.ui.calls import act, read
+from web.ui.context import web
+from web.ui.frame import open_page
+from web.ui.live import concerns
+from web.ui.pages.intent_bar import intent_bar
+from web.ui.widgets import VERDICT_COLOURS, ago, chip, guarded_button, when, why_not
+
+LIST_LIMIT = 100
+SPARK_CHECKS = 30
+STATUS_COLOURS = {
+    "planned": "blue-grey",
+    "applying": "info",
+    "scheduled": "purple",
+    "active": "positive",
+    "failed": "negative",
+    "revoked": "grey",
+    "expired": "grey",
+    "draft": "grey",
+}
+SPARK_VALUE = {
+    Verdict.SATISFIED: 1.0,
+    Verdict.DEGRADED: 0.5,
+    Verdict.UNVERIFIABLE: 0.5,
+    Verdict.VIOLATED: 0.0,
+}
+
+
+@dataclass(frozen=True)
+class IntentRow:
+    intent: IntentPublic
+    checks: list[IntentCheckPublic]
+    """The newest checks, oldest first (for the sparkline)."""
+
+
+def _rows(session: Session, *, ended: bool) -> list[IntentRow]:
+    rows = []
+    for intent in intents.list_intents(session=session, limit=LIST_LIMIT):
+        if not ended and not intent.status.live:
+            continue
+        checks = (
+            intents.history(session=session, intent_id=intent.id, limit=SPARK_CHECKS)
+            if intent.checks
+            else []
+        )
+        rows.append(IntentRow(intent=intent, checks=list(reversed(checks))))
+    return rows
+
+
+def _sparkline(checks: list[IntentCheckPublic]) -> None:
+    if len(checks) < 2:
+        return
+    ui.echart(
+        {
+            "animation": False,
+            "grid": {"left": 2, "right": 2, "top": 2, "bottom": 2},
+            "xAxis": {"type": "category", "show": False},
+            "yAxis": {"type": "value", "show": False, "min": 0, "max": 1},
+            "series": [
+                {
+                    "type": "line",
+                    "step": "middle",
+                    "showSymbol": False,
+                    "areaStyle": {"opacity": 0.2},
+                    "data": [SPARK_VALUE[c.verdict] for c in checks],
+                }
+            ],
+        }
+    ).classes("w-28 h-8").mark("sparkline")
+
+
+def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
+    intent = row.intent
+    verdict = intent.verdict.value if intent.verdict else "unchecked"
+    now = web().core.clock.now()
+    with ui.card().classes("w-full q-pa-sm").mark(f"intent-{intent.id}"):
+        with ui.row().classes("items-center gap-2 w-full flex-wrap"):
+            ui.label(f"#{intent.id}").classes("text-weight-bold")
+            ui.badge(intent.status.value, color=STATUS_COLOURS.get(intent.status.value, "grey"))
+            chip(verdict, VERDICT_COLOURS.get(verdict, "grey")).mark("verdict")
+            if intent.satisfaction is not None:
+                ui.label(f"{intent.satisfaction:.0%} satisfied").classes("text-caption")
+            _sparkline(row.checks)
+            ui.label(f"checked {ago(intent.checked_at, now)}").classes("text-caption")
+            ui.space()
+            if intent.status.live:
+                refused = why_not(user, Permission.INTENTS_WRITE) is not None
+                guarded_button(
+                    "Revoke",
+                    user=user,
+                    permission=Permission.INTENTS_WRITE,
+                    on_click=lambda i=intent.id: on_revoke(i),
+                    icon="block",
+                    color="negative",
+                    flat=True,
+                ).mark(f"revoke-{intent.id}" + (" refused" if refused else ""))
+        ui.label(intent.explanation).classes("text-body1")
+        ui.label(
+            f"“{intent.text}” · {intent.owner} via {intent.origin} · {when(intent.created_at)}"
+        ).classes("text-caption text-grey")
+        if intent.verdict_reason:
+            ui.label(intent.verdict_reason).classes("text-caption")
+        if intent.note:
+            ui.label(f"note: {intent.note}").classes("text-caption")
+        with (
+            ui.expansion(f"{len(intent.policies)} policies")
+            .classes("w-full")
+            .mark(f"policies-{intent.id}")
+        ):
+            for policy in intent.policies:
+                with ui.row().classes("items-center gap-2 flex-wrap"):
+                    ui.badge(policy.kind, color="blue-grey").props("outline")
+                    ui.badge(policy.status.value, color="grey")
+                    if policy.verdict:
+                        chip(policy.verdict.value, VERDICT_COLOURS[policy.verdict.value])
+                    ui.label(policy.summary)
+                if policy.last_error:
+                    ui.label(policy.last_error).classes("text-caption text-negative q-ml-md")
+
 
 def register() -> None:
-    pass
+    @ui.page("/intents")
+    async def intents_page() -> None:
+        user = await open_page("Intents")
+        if user is None:
+            return
+        hub = web().hub
+        show_ended = {"value": False}
+        verdicts = {"last": hub.last.intents_by_verdict if hub.last else None}
+
+        async def revoke(intent_id: int) -> None:
+            done = await act(
+                Permission.INTENTS_WRITE,
+                lambda session, actor: intents.revoke(
+                    session=session, intent_id=intent_id, actor=actor, now=web().core.clock.now()
+                ),
+                done=f"Intent {intent_id} revoked",
+            )
+            if done is not None:
+                intent_list.refresh()
+
+        @ui.refreshable
+        async def intent_list() -> None:
+            rows = await read(lambda session: _rows(session, ended=show_ended["value"]))
+            with ui.column().classes("w-full gap-2").mark("intent-list"):
+                if not rows:
+                    ui.label("No live intents.").classes("text-grey")
+                for row in rows:
+                    _intent_card(row, user=user, on_revoke=revoke)
+
+        def toggle_ended(value: bool) -> None:
+            show_ended["value"] = value
+            intent_list.refresh()
+
+        intent_bar(user)
+        with ui.row().classes("items-center w-full q-mt-md"):
+            ui.label("Submitted intents").classes("text-h6")
+            ui.space()
+            ui.switch("Show ended", on_change=lambda e: toggle_ended(e.value)).mark("show-ended")
+        await intent_list()
+
+        def on_change(kinds: frozenset[str]) -> None:
+            if concerns(kinds, "intent.", "policy."):
+                intent_list.refresh()
+
+        def on_status(summary: Overview) -> None:
+            # The verification loop writes no change row; its verdict counts do move.
+            before, verdicts["last"] = verdicts["last"], summary.intents_by_verdict
+            if before is not None and before != summary.intents_by_verdict:
+                intent_list.refresh()
+
+        hub.changed.subscribe(on_change)
+        hub.status.subscribe(on_status)

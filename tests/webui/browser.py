@@ -1,0 +1,118 @@
+"""A real browser for the few tests that need one: Debian's Chromium, headless, driven by
+its chromedriver through Selenium, against a real ``warden serve --demo`` process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.test_demo import Lines, free_port
+from tests.collectors.conftest import wait_until
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+"""Screenshots land here (git-ignored) for a person to look at."""
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium "
+    "chromium-driver; .ci/run installs them)",
+)
+
+
+@dataclass
+class Demo:
+    base: str
+    password: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def warden(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI on the demo's database, as the operator at the gateway would."""
+        return subprocess.run(
+            [sys.executable, "-m", "warden", *args],
+            env={**self.env, "WARDEN_DATA_DIR": str(self.data_dir)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+
+@contextmanager
+def demo_server(tmp_path: Path) -> Iterator[Demo]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
+    port = free_port()
+    env["WARDEN_HTTP_PORT"] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "warden", "serve", "--demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = Lines(process.stdout), Lines(process.stderr)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the demo exited:\n{out.text()}\n{err.text()}")
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(up, timeout=60, what="the demo's web server")
+        password = out.find(r"admin password: (\S+)")
+        assert password, "the demo printed no admin password"
+        yield Demo(base, password, tmp_path / "data" / "var" / "demo", env)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert "Traceback" not in err.text(), err.text()
+
+
+@contextmanager
+def chromium(width: int = 1280, height: int = 900, *, phone: bool = False) -> Iterator:
+    """A headless Chromium; ``phone`` emulates a phone's viewport of ``width`` × ``height``
+    (a desktop window cannot be narrower than 500 px)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(argument)
+    if phone:
+        options.add_experimental_option(
+            "mobileEmulation",
+            {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0}},
+        )
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()

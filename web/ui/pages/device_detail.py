@@ -1,0 +1,554 @@
+"""One device, live: who it is, what it measures (charts over a chosen range), the commands
+sent to it (and a form to send one), and everything else that concerns it: findings,
+intents, dead letters and log lines. Admins enable/disable it and rotate its API key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from nicegui import ui
+from sqlmodel import Session
+
+from core.errors import DeviceNotFound, InvalidInput
+from core.models import (
+    CommandPublic,
+    DeadLetterPublic,
+    DevicePublic,
+    FindingPublic,
+    IntentPublic,
+    LogPublic,
+    SeqPublic,
+    SeriesWindow,
+    UserPublic,
+)
+from core.permissions import Permission
+from core.services import apikeys, commands, devices, findings, logs, telemetry
+from core.services.console_queries import intents_for_device
+from core.services.device_views import LatestReading, dead_letters_for_device, latest_readings
+from core.services.overview import Overview
+from web.ui.calls import act, read
+from web.ui.context import web
+from web.ui.frame import open_page
+from web.ui.live import concerns
+from web.ui.pages.device_charts import DEFAULT_RANGE, POINTS, RANGES, chart_options, format_value
+from web.ui.widgets import (
+    SEVERITY_COLOURS,
+    STATUS_COLOURS,
+    VERDICT_COLOURS,
+    ago,
+    chip,
+    guarded_button,
+    when,
+    why_not,
+)
+
+SENDABLE = {
+    "request_status": "request status",
+    "reboot": "reboot",
+    "update_config": "update config",
+    "start_ota": "OTA update",
+}
+COMMAND_COLOURS = {"pending": "grey", "sent": "blue", "accepted": "positive"}
+SHOWN = 20
+"""Rows shown per list (commands, findings, intents, dead letters, log lines)."""
+
+
+def command_params(cmd: str, fields: dict[str, str]) -> dict[str, Any]:
+    """The params of a command typed into the form; ``InvalidInput`` before anything is
+    sent when they cannot be right (the service validates them against the protocol too)."""
+    if cmd == "update_config":
+        key = fields.get("key", "").strip()
+        if not key:
+            raise InvalidInput("update_config needs a setting name, e.g. send_interval_s")
+        try:
+            value = json.loads(fields.get("value", ""))
+        except json.JSONDecodeError as bad:
+            raise InvalidInput(
+                f'the value of {key} is not JSON ({bad.msg}); write 15, true or "text"'
+            ) from bad
+        return {key: value}
+    if cmd == "start_ota":
+        params: dict[str, Any] = {
+            "fw_url": fields.get("url", "").strip(),
+            "fw_version": fields.get("version", "").strip(),
+            "fw_sha256": fields.get("sha256", "").strip(),
+            "fw_size_bytes": fields.get("size", "").strip(),
+        }
+        missing = [k for k, v in params.items() if not v]
+        if missing:
+            raise InvalidInput(f"an OTA update needs {', '.join(missing)}")
+        return params
+    return {}
+
+
+def marked_button(label: str, marker: str, **guarded: Any) -> ui.button:
+    """``guarded_button`` with a test marker, keeping its "refused" marker (``mark``
+    replaces markers)."""
+    button = guarded_button(label, **guarded)
+    refused = why_not(guarded["user"], guarded["permission"]) is not None
+    return button.mark(marker, *(["refused"] if refused else []))
+
+
+def show_key_once(host: ui.element, device_id: str, plaintext: str) -> None:
+    """A dialog with a new API key and a copy button; closing it removes the key from the
+    page for good."""
+    with host, ui.dialog().props("persistent") as dialog, ui.card().classes("w-full max-w-lg"):
+        ui.label(f"API key for {device_id}").classes("text-h6")
+        ui.label("Copy it now: it is shown only this once and cannot be read again.")
+        ui.label(plaintext).classes("font-mono break-all q-pa-sm rounded-borders").mark("api-key")
+
+        def copy() -> None:
+            ui.clipboard.write(plaintext)
+            ui.notify("Copied to the clipboard")
+
+        def done() -> None:
+            dialog.close()
+            dialog.delete()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Copy", icon="content_copy", on_click=copy).mark("copy-key")
+            ui.button("Done", on_click=done).props("flat").mark("key-done")
+    dialog.open()
+
+
+@dataclass
+class Related:
+    """What concerns the device besides its telemetry, read in one transaction."""
+
+    commands: list[CommandPublic] = field(default_factory=list)
+    findings: list[FindingPublic] = field(default_factory=list)
+    intents: list[IntentPublic] = field(default_factory=list)
+    dead_letters: list[DeadLetterPublic] = field(default_factory=list)
+    logs: list[LogPublic] = field(default_factory=list)
+
+
+def _telemetry(
+    session: Session, device_id: str, since: datetime, until: datetime
+) -> tuple[list[LatestReading], SeqPublic | None, list[SeriesWindow]]:
+    series = telemetry.list_series(session=session, device_id=device_id)
+    windows = [
+        telemetry.query_series(
+            session=session,
+            device_id=device_id,
+            metric=s.metric,
+            since=since,
+            until=until,
+            points=POINTS,
+        )
+        for s in series
+    ]
+    latest = latest_readings(session=session, device_id=device_id)
+    return latest, devices.get_seq(session=session, device_id=device_id), windows
+
+
+def _commands(session: Session, device_id: str) -> list[CommandPublic]:
+    return commands.list_commands(session=session, device_ref=device_id, limit=SHOWN)
+
+
+def _related(session: Session, device_id: str) -> Related:
+    return Related(
+        commands=_commands(session, device_id),
+        findings=findings.list_findings(session=session, device_id=device_id, limit=SHOWN),
+        intents=intents_for_device(session=session, device_id=device_id, limit=SHOWN),
+        dead_letters=dead_letters_for_device(session=session, device_id=device_id, limit=SHOWN),
+        logs=logs.query_logs(session=session, device_id=device_id, limit=SHOWN * 2),
+    )
+
+
+def _card(title: str, marker: str) -> ui.card:
+    card = ui.card().classes("w-full").mark(marker)
+    with card:
+        ui.label(title).classes("text-overline")
+    return card
+
+
+async def device_page(device_ref: str) -> None:
+    user = await open_page("Device")
+    if user is None:
+        return
+    try:
+        device = await read(lambda s: devices.get_device(session=s, ref=device_ref))
+    except DeviceNotFound as missing:
+        with ui.card().classes("w-full").mark("no-device"):
+            ui.label(f"No device {device_ref}").classes("text-h6")
+            ui.label(missing.msg).classes("text-grey")
+            ui.link("All devices", "/devices")
+        return
+    await DevicePage(user, device).build()
+
+
+class DevicePage:
+    """The sections of one browser's device page and the live refresh of each."""
+
+    def __init__(self, user: UserPublic, device: DevicePublic) -> None:
+        self.user = user
+        self.device = device
+        self.device_id = device.id
+        self.core = web().core
+        self.range = DEFAULT_RANGE
+        self.seen: tuple[tuple[str, int], ...] | None = None
+        self.busy = False
+        self.received: int | None = None
+        self.again = False
+        self.force_again = False
+        self.host = ui.element("div")
+        self.charts: dict[str, ui.echart] = {}
+        self.captions: dict[str, ui.label] = {}
+
+    async def build(self) -> None:
+        self.header = ui.refreshable(self._header)
+        self.values = ui.refreshable(self._values)
+        self.command_list = ui.refreshable(self._command_list)
+        self.related = ui.refreshable(self._related)
+        self.header()
+        with _card("Telemetry", "telemetry"):
+            self.values([], None)
+            ui.toggle(list(RANGES), value=self.range, on_change=self._pick_range).props(
+                "dense no-caps"
+            ).mark("range")
+            self.chart_box = ui.column().classes("w-full gap-2")
+        with _card("Commands", "commands"):
+            self._command_form()
+            self.command_list([])
+        self.related(Related())
+        await self._update_telemetry(force=True)
+        await self._reload_related()
+        web().hub.changed.subscribe(self._on_change)
+        web().hub.status.subscribe(self._on_status)
+
+    # --- live ------------------------------------------------------------------------
+
+    async def _on_status(self, summary: Overview) -> None:
+        """The daemon's pipeline stores readings without a change row per message (that
+        would flood the change log); the hub's status tick says whether anything arrived,
+        and only then does the page look for newer readings of its device."""
+        if summary.received != self.received:
+            first = self.received is None
+            self.received = summary.received
+            if not first:
+                await self._update_telemetry()
+
+    async def _on_change(self, kinds: frozenset[str]) -> None:
+        if concerns(kinds, "device."):
+            await self._reload_device()
+        if concerns(kinds, "telemetry.", "device.seq_gap"):
+            await self._update_telemetry()
+        if concerns(kinds, "command.", "ota."):
+            self.command_list.refresh(await read(lambda s: _commands(s, self.device_id)))
+        if concerns(kinds, "finding.", "intent.", "policy.", "deadletter."):
+            await self._reload_related()
+
+    async def _reload_device(self) -> None:
+        try:
+            self.device = await read(lambda s: devices.get_device(session=s, ref=self.device_id))
+        except DeviceNotFound:
+            self.header.refresh(gone=True)
+            return
+        self.header.refresh()
+
+    async def _reload_related(self) -> None:
+        try:
+            related = await read(lambda s: _related(s, self.device_id))
+        except DeviceNotFound:
+            return
+        self.command_list.refresh(related.commands)
+        self.related.refresh(related)
+
+    async def _pick_range(self, event: Any) -> None:
+        self.range = event.value or DEFAULT_RANGE
+        await self._update_telemetry(force=True)
+
+    async def _update_telemetry(self, *, force: bool = False) -> None:
+        """Redraw the values and charts when the device has newer readings (or the range
+        changed). A change that arrives while a redraw runs is folded into one more."""
+        if self.busy:
+            self.again = True
+            self.force_again = self.force_again or force
+            return
+        self.busy = True
+        try:
+            while True:
+                self.again = False
+                until = self.core.clock.now()
+                since = until - RANGES[self.range]
+                try:
+                    latest, seq, windows = await read(
+                        lambda s, since=since, until=until: _telemetry(
+                            s, self.device_id, since, until
+                        )
+                    )
+                except DeviceNotFound:
+                    return
+                newest = tuple((r.metric, r.ts) for r in latest)
+                if force or newest != self.seen:
+                    self.seen = newest
+                    self.values.refresh(latest, seq)
+                    self._draw(windows)
+                force, self.force_again = self.force_again, False
+                if not self.again:
+                    break
+        finally:
+            self.busy = False
+
+    # --- sections --------------------------------------------------------------------
+
+    def _header(self, gone: bool = False) -> None:
+        device = self.device
+        with ui.card().classes("w-full").mark("device-header"):
+            if gone:
+                ui.label(f"No device {self.device_id}: it was deleted.").classes("text-negative")
+                return
+            with ui.row().classes("w-full items-center gap-2"):
+                ui.label(device.name).classes("text-h6").mark("device-name")
+                chip(device.status.value, STATUS_COLOURS.get(device.status.value, "grey")).mark(
+                    "device-status"
+                )
+                if not device.enabled:
+                    chip("disabled", "grey").mark("device-disabled")
+            now = self.core.clock.now()
+            facts = (
+                ("Id", device.id),
+                ("Type", device.type),
+                ("Firmware", device.firmware or "—"),
+                ("IP", device.ip or "—"),
+                ("Location", device.location or "—"),
+                ("Last seen", f"{ago(device.last_seen, now)} ({when(device.last_seen)})"),
+                ("Enabled", "yes" if device.enabled else "no"),
+            )
+            with ui.row().classes("w-full gap-x-6 gap-y-1"):
+                for label, value in facts:
+                    with ui.column().classes("gap-0"):
+                        ui.label(label).classes("text-caption text-grey")
+                        ui.label(value).mark(f"fact-{label.lower().replace(' ', '-')}")
+            with ui.row().classes("gap-2"):
+                marked_button(
+                    "Disable" if device.enabled else "Enable",
+                    "toggle-enabled",
+                    user=self.user,
+                    permission=Permission.DEVICES_WRITE,
+                    on_click=self._toggle_enabled,
+                    icon="block" if device.enabled else "check_circle",
+                    flat=True,
+                )
+                marked_button(
+                    "Rotate API key",
+                    "rotate-key",
+                    user=self.user,
+                    permission=Permission.DEVICE_KEYS,
+                    on_click=self._confirm_rotation,
+                    icon="key",
+                    flat=True,
+                )
+
+    async def _toggle_enabled(self) -> None:
+        enabled = not self.device.enabled
+        verb = "enabled" if enabled else "disabled"
+        result = await act(
+            Permission.DEVICES_WRITE,
+            lambda s, a: devices.set_enabled(
+                session=s, device_id=self.device_id, enabled=enabled, actor=a
+            ),
+            done=f"{self.device_id} {verb}",
+        )
+        if result is not None:
+            self.device = result
+            self.header.refresh()
+
+    def _confirm_rotation(self) -> None:
+        with self.host, ui.dialog() as dialog, ui.card():
+            ui.label(f"Rotate the API key of {self.device_id}?").classes("text-h6")
+            ui.label("Its current key stops working at once; the new one is shown once.")
+
+            async def rotate() -> None:
+                dialog.close()
+                now = self.core.clock.now()
+                result = await act(
+                    Permission.DEVICE_KEYS,
+                    lambda s, a: apikeys.rotate_key(
+                        session=s, device_id=self.device_id, actor=a, now=now
+                    ),
+                    done="API key rotated",
+                )
+                if result is not None:
+                    show_key_once(self.host, self.device_id, result[1])
+
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=dialog.close).props("flat")
+                ui.button("Rotate", on_click=rotate, color="negative").mark("rotate-confirm")
+        dialog.open()
+
+    def _values(self, latest: list[LatestReading], seq: SeqPublic | None) -> None:
+        now_ms = int(self.core.clock.now().timestamp() * 1000)
+        with ui.row().classes("w-full gap-2").mark("latest-values"):
+            if not latest:
+                ui.label("No telemetry yet.").classes("text-grey")
+            for reading in latest:
+                with ui.card().props("flat bordered").classes("q-pa-sm min-w-32"):
+                    ui.label(reading.metric).classes("text-caption text-grey")
+                    ui.label(format_value(reading.value, reading.unit)).classes(
+                        "text-subtitle1"
+                    ).mark(f"value-{reading.metric}")
+                    seconds = max(0, (now_ms - reading.ts) // 1000)
+                    ui.label(f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago")
+        if seq is not None:
+            ui.label(
+                f"Sequence: boot {seq.boot}, last {seq.last if seq.last is not None else '—'}, "
+                f"{seq.duplicates} duplicates, {seq.gaps} gaps, {seq.missing} missing"
+            ).classes("text-caption").mark("seq")
+
+    def _draw(self, windows: list[SeriesWindow]) -> None:
+        """Update the charts in place; rebuild them only when the set of series changed."""
+        if [w.metric for w in windows] != list(self.charts):
+            self.chart_box.clear()
+            self.charts.clear()
+            self.captions.clear()
+            with self.chart_box:
+                if not windows:
+                    ui.label("Nothing to chart.").classes("text-grey")
+                for window in windows:
+                    with ui.row().classes("w-full items-baseline gap-2"):
+                        title = f"{window.metric} ({window.unit})" if window.unit else window.metric
+                        ui.label(title).classes("text-subtitle2")
+                        self.captions[window.metric] = (
+                            ui.label("").classes("text-caption").mark(f"caption-{window.metric}")
+                        )
+                    self.charts[window.metric] = (
+                        ui.echart(chart_options(window))
+                        .classes("w-full h-48")
+                        .mark(f"chart-{window.metric}")
+                    )
+        else:
+            for window in windows:
+                chart = self.charts[window.metric]
+                chart.options.clear()
+                chart.options.update(chart_options(window))
+                chart.update()
+        for window in windows:
+            self.captions[window.metric].set_text(
+                f"{window.rows} readings in the last {self.range}, mean with min-max band"
+            )
+
+    def _command_form(self) -> None:
+        with ui.row().classes("w-full items-start gap-2").mark("command-form"):
+            kind = ui.select(SENDABLE, value="request_status", label="Command").classes("min-w-40")
+            kind.mark("command-kind")
+            config = ui.row().classes("gap-2")
+            config.bind_visibility_from(kind, "value", value="update_config")
+            with config:
+                key = ui.input("Setting", placeholder="send_interval_s").mark("config-key")
+                value = ui.input("Value (JSON)", placeholder="15").mark("config-value")
+            ota = ui.row().classes("gap-2")
+            ota.bind_visibility_from(kind, "value", value="start_ota")
+            with ota:
+                url = ui.input("Firmware URL", placeholder="https://…").mark("ota-url")
+                version = ui.input("Version").mark("ota-version")
+                sha256 = ui.input("SHA-256").mark("ota-sha256")
+                size = ui.input("Size (bytes)").mark("ota-size")
+            problem = ui.label("").classes("text-negative w-full").mark("command-error")
+
+            async def send() -> None:
+                cmd = kind.value
+                typed = {
+                    "key": key.value or "",
+                    "value": value.value or "",
+                    "url": url.value or "",
+                    "version": version.value or "",
+                    "sha256": sha256.value or "",
+                    "size": size.value or "",
+                }
+                try:
+                    params = command_params(cmd, typed)
+                except InvalidInput as invalid:
+                    problem.set_text(invalid.msg)
+                    ui.notify(f"Not sent: {invalid.msg}", type="warning")
+                    return
+                queued = await act(
+                    Permission.COMMANDS_SEND,
+                    lambda s, a: commands.queue_command(
+                        session=s, device_ref=self.device_id, cmd=cmd, params=params, actor=a
+                    ),
+                    done=f"{SENDABLE[cmd]} queued",
+                )
+                if queued is None:
+                    return
+                problem.set_text("")
+                self.command_list.refresh(await read(lambda s: _commands(s, self.device_id)))
+
+            marked_button(
+                "Send",
+                "send-command",
+                user=self.user,
+                permission=Permission.COMMANDS_SEND,
+                on_click=send,
+                icon="send",
+            )
+
+    def _command_list(self, recent: list[CommandPublic]) -> None:
+        if not recent:
+            ui.label("No commands sent.").classes("text-grey")
+        now = self.core.clock.now()
+        for command in recent:
+            with ui.row().classes("w-full items-center gap-2").mark(f"command-{command.id}"):
+                state = command.state.value
+                chip(state, COMMAND_COLOURS.get(state, "negative")).mark("command-state")
+                ui.label(command.cmd).classes("text-weight-medium")
+                if command.params:
+                    ui.label(json.dumps(command.params)).classes("font-mono text-caption ellipsis")
+                if command.ota_state:
+                    progress = command.ota_progress_pct
+                    ui.label(f"OTA {command.ota_state}" + (f" {progress:.0f}%" if progress else ""))
+                if command.detail:
+                    ui.label(command.detail).classes("text-caption")
+                ui.space()
+                ui.label(f"{command.actor}, {ago(command.created_at, now)}").classes("text-caption")
+
+    def _related(self, related: Related) -> None:
+        now = self.core.clock.now()
+        with ui.row().classes("w-full gap-3 items-start"):
+            with _card("Findings", "device-findings").classes("flex-1 min-w-72"):
+                if not related.findings:
+                    ui.label("None.").classes("text-grey")
+                for finding in related.findings:
+                    with ui.row().classes("items-center gap-2 w-full"):
+                        ui.badge(finding.severity, color=SEVERITY_COLOURS.get(finding.severity))
+                        ui.label(finding.status.value).classes("text-caption")
+                        ui.link(finding.summary, f"/findings?open={finding.id}")
+                        ui.space()
+                        ui.label(ago(finding.last_seen, now)).classes("text-caption")
+            with _card("Intents", "device-intents").classes("flex-1 min-w-72"):
+                if not related.intents:
+                    ui.label("No intent targets this device.").classes("text-grey")
+                for intent in related.intents:
+                    verdict = intent.verdict.value if intent.verdict else "unchecked"
+                    with ui.row().classes("items-center gap-2 w-full"):
+                        ui.badge(verdict, color=VERDICT_COLOURS.get(verdict, "grey"))
+                        ui.label(intent.status.value).classes("text-caption")
+                        ui.label(intent.text)
+        with _card("Dead letters", "device-dead-letters"):
+            if not related.dead_letters:
+                ui.label("Nothing rejected.").classes("text-grey")
+            for dead in related.dead_letters:
+                with ui.row().classes("items-center gap-2 w-full"):
+                    ui.badge(dead.reason, color="negative")
+                    ui.label(f"{when(dead.received_at)} {dead.source} {dead.topic}").classes(
+                        "text-caption"
+                    )
+                    ui.label(dead.detail)
+                    head = dead.head[:200].decode("utf-8", errors="replace")
+                    ui.label(head).classes("font-mono text-caption ellipsis w-full")
+        with _card("Log lines", "device-logs"):
+            if not related.logs:
+                ui.label("No log lines from this device.").classes("text-grey")
+            for line in related.logs:
+                with ui.row().classes("gap-2 w-full no-wrap"):
+                    ui.label(when(line.received_at)).classes("text-caption font-mono")
+                    ui.label(line.app or "").classes("text-caption")
+                    ui.label(line.message).classes("font-mono text-caption").style(
+                        "white-space: pre-wrap; word-break: break-all"
+                    )
+            ui.button("Refresh", icon="refresh", on_click=self._reload_related).props(
+                "flat dense"
+            ).mark("refresh-related")

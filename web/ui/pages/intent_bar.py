@@ -1,0 +1,228 @@
+"""The intent bar: a sentence parsed as it is typed (debounced; a newer keystroke
+supersedes an older parse and stale answers are dropped), its explanation and the devices
+it resolves to, the plan, and Apply.
+
+Everything the sentence or the registry supplies is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nicegui import ui
+from sqlmodel import Session
+
+from core.errors import WardenError
+from core.intents import ParseResult, parse_intent
+from core.models import IntentPublic, UserPublic
+from core.permissions import Permission
+from core.services import intents
+from core.services.intents import PlanPublic
+from core.services.resolve import resolve_targets
+from web.ui.calls import act, read
+from web.ui.context import web
+from web.ui.widgets import guarded_button, why_not
+
+DEBOUNCE_S = 0.3
+NETWORK_POLICIES = ("shape", "impair")
+"""Policy kinds that become kernel (tc) classes; ``firewall`` ones become nft rules."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a sentence says, read against the registry (nothing is planned or stored)."""
+
+    text: str
+    result: ParseResult
+    devices: list[list[str]] = field(default_factory=list)
+    """Per intent of the sentence: the devices (and bare addresses) it names."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def preview(session: Session, text: str) -> Preview:
+    result = parse_intent(text)
+    devices: list[list[str]] = []
+    warnings = list(result.warnings) if result.ok else []
+    for intent in result.intents if result.ok else []:
+        try:
+            resolution = resolve_targets(session=session, targets=intent.targets)
+        except WardenError as error:
+            devices.append([])
+            warnings.append(error.msg)
+            continue
+        devices.append([d.id for d in resolution.devices] + resolution.addresses)
+        warnings.extend(resolution.warnings)
+    return Preview(text=text, result=result, devices=devices, warnings=warnings)
+
+
+def _mono(text: str) -> ui.label:
+    return ui.label(text).classes("font-mono text-body2").style("white-space: pre-wrap")
+
+
+def _show_preview(shown: Preview | None, on_pick: Callable[[str], None]) -> None:
+    if shown is None or not shown.text.strip():
+        ui.label(
+            "Try “limit meter-1 to 2 mbit”, “block camera-2” or “send data every 60 s for meter-1”."
+        ).classes("text-grey text-caption")
+        return
+    result = shown.result
+    if not result.ok:
+        assert result.error is not None
+        with ui.column().classes("gap-1").mark("parse-error"):
+            ui.label(f"{result.error.code}: {result.error.message}").classes("text-negative")
+            if result.error.suggestions:
+                ui.label("Perhaps:").classes("text-caption")
+                with ui.row().classes("gap-1 flex-wrap"):
+                    for suggestion in result.error.suggestions:
+                        ui.chip(
+                            suggestion,
+                            icon="lightbulb",
+                            on_click=lambda s=suggestion: on_pick(s),
+                        ).props("outline dense").mark("suggestion")
+        return
+    with ui.column().classes("gap-1 w-full").mark("explanation"):
+        for intent, devices in zip(result.intents, shown.devices, strict=True):
+            with ui.row().classes("items-center gap-2 flex-wrap"):
+                ui.icon("check_circle", color="positive")
+                ui.label(intent.explanation)
+            with ui.row().classes("items-center gap-1 flex-wrap q-ml-lg").mark("resolved"):
+                if devices:
+                    ui.label("on").classes("text-caption")
+                    for device in devices:
+                        ui.badge(device, color="blue-grey").props("outline")
+                else:
+                    ui.label("no device matches yet").classes("text-caption text-warning")
+        for warning in shown.warnings:
+            ui.label(warning).classes("text-caption text-warning")
+
+
+def _show_plan(plan: PlanPublic | None) -> None:
+    if plan is None:
+        return
+    with ui.card().classes("w-full q-pa-sm").mark("plan"):
+        with ui.row().classes("items-center gap-2"):
+            ui.label("Plan for").classes("text-subtitle1")
+            ui.label(f"“{plan.text}”").classes("text-subtitle1 text-weight-medium")
+            if plan.ok:
+                ui.badge("can be applied", color="positive")
+            else:
+                ui.badge("would be refused", color="negative").mark("plan-refused")
+        groups = (
+            ("Kernel classes", [p for p in plan.policies if p["kind"] in NETWORK_POLICIES]),
+            ("nft rules", [p for p in plan.policies if p["kind"] == "firewall"]),
+            ("Device commands", [p for p in plan.policies if p["kind"].startswith("device_")]),
+        )
+        for title, policies in groups:
+            if policies:
+                ui.label(title).classes("text-overline")
+                for policy in policies:
+                    target = policy.get("device_id") or policy.get("address") or "all"
+                    ui.label(f"{target}: {policy['summary']}").classes("q-ml-md")
+        if not plan.policies:
+            ui.label("Nothing to change.").classes("text-grey")
+        for conflict in plan.conflicts:
+            ui.label(f"Conflict: {conflict['message']}").classes("text-negative").mark("conflict")
+        for refusal in plan.refusals:
+            ui.label(f"Refused: {refusal}").classes("text-negative").mark("refusal")
+        for line in [*plan.warnings, *plan.notes]:
+            ui.label(line).classes("text-caption")
+        with ui.expansion("As text").classes("w-full"):
+            _mono(plan.rendered)
+
+
+def intent_bar(user: UserPublic) -> None:
+    """Draw the bar, its live preview, Plan and Apply for ``user``'s browser."""
+    generation = 0
+    state: dict[str, PlanPublic | None] = {"plan": None}
+
+    @ui.refreshable
+    def preview_view(shown: Preview | None) -> None:
+        _show_preview(shown, bar.set_value)
+
+    @ui.refreshable
+    def plan_view() -> None:
+        _show_plan(state["plan"])
+
+    async def on_type() -> None:
+        nonlocal generation
+        generation += 1
+        mine = generation
+        state["plan"] = None
+        plan_view.refresh()
+        await asyncio.sleep(DEBOUNCE_S)
+        if mine != generation:
+            return  # a newer keystroke took over
+        text = bar.value or ""
+        shown = await read(lambda session: preview(session, text)) if text.strip() else None
+        if mine != generation:
+            return  # stale: the text changed while it was being read
+        preview_view.refresh(shown)
+
+    async def plan() -> None:
+        text = (bar.value or "").strip()
+        if not text:
+            bar.props("error error-message='Type an intent first'")
+            return
+        bar.props(remove="error error-message")
+        features = web().features
+        try:
+            state["plan"] = await read(
+                lambda session: intents.plan(session=session, text=text, features=features())
+            )
+        except WardenError as error:
+            ui.notify(f"{error.title}: {error.msg}", type="negative", multi_line=True)
+            state["plan"] = None
+        plan_view.refresh()
+
+    async def apply() -> None:
+        text = (bar.value or "").strip()
+        if not text:
+            bar.props("error error-message='Type an intent first'")
+            return
+        bar.props(remove="error error-message")
+        features = web().features
+        stored: tuple[list[IntentPublic], list[int]] | None = await act(
+            Permission.INTENTS_WRITE,
+            lambda session, actor: intents.submit(
+                session=session,
+                text=text,
+                actor=actor,
+                now=web().core.clock.now(),
+                features=features(),
+            ),
+        )
+        if stored is None:
+            if why_not(user, Permission.INTENTS_WRITE) is None and parse_intent(text).ok:
+                await plan()  # show why (conflicts, refusals) where the plan goes
+            return
+        new, ended = stored
+        parts = [f"intent {i.id} planned" for i in new] + [f"intent {i} ended" for i in ended]
+        ui.notify("Applied: " + ", ".join(parts), type="positive")
+        bar.set_value("")
+
+    with ui.card().classes("w-full q-pa-sm"):
+        bar = (
+            ui.input(
+                "Say what the network should do",
+                placeholder="limit meter-1 to 2 mbit",
+                on_change=on_type,
+            )
+            .props("clearable outlined")
+            .classes("w-full")
+            .mark("intent-bar")
+        )
+        bar.on("keydown.enter", plan)
+        preview_view(None)
+        with ui.row().classes("gap-2 flex-wrap"):
+            ui.button("Plan", icon="preview", on_click=plan).mark("plan-button")
+            refused = why_not(user, Permission.INTENTS_WRITE) is not None
+            guarded_button(
+                "Apply",
+                user=user,
+                permission=Permission.INTENTS_WRITE,
+                on_click=apply,
+                icon="play_arrow",
+            ).mark("apply-button refused" if refused else "apply-button")
+        plan_view()
