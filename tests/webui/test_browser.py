@@ -111,3 +111,27 @@ def test_a_phone_sized_screen(demo):
             )
             assert viewport == 390
             assert page <= viewport, f"{path} scrolls sideways on a phone ({page} px wide)"
+
+
+def test_an_intent_typed_in_the_bar_is_planned_and_applied(browser, demo):
+    import json
+
+    listed = demo.warden("devices", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    device = sorted(d["id"] for d in json.loads(listed.stdout) if d["type"] == "camera")[0]
+    browser.get(f"{demo.base}/intents")
+    wait_for_text(browser, "Say what the network should do")
+    bar = browser.find_element("css selector", "input[placeholder='limit meter-1 to 2 mbit']")
+    bar.send_keys(f"limit {device} to 2 mbit")
+    wait_for_text(browser, "(?i)" + re.escape(device) + r"[\s\S]*2 mbit")  # the parse preview
+    browser.find_element("xpath", "//button[.//span[text()='Plan']]").click()
+    wait_for_text(browser, "can be applied")
+    screenshot(browser, "intents-plan")
+    browser.find_element("xpath", "//button[.//span[text()='Apply']]").click()
+    wait_for_text(browser, "Applied: intent")
+    stored = demo.warden("intent", "list", "--json")
+    assert any(
+        i["text"] == f"limit {device} to 2 mbit" and i["owner"] == "admin"
+        for i in json.loads(stored.stdout)
+    ), stored.stdout
+    screenshot(browser, "intents-applied")

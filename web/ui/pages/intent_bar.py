@@ -217,12 +217,12 @@ def intent_bar(user: UserPublic) -> None:
         preview_view(None)
         with ui.row().classes("gap-2 flex-wrap"):
             ui.button("Plan", icon="preview", on_click=plan).mark("plan-button")
-            refused = why_not(user, Permission.INTENTS_WRITE) is not None
             guarded_button(
                 "Apply",
                 user=user,
                 permission=Permission.INTENTS_WRITE,
                 on_click=apply,
                 icon="play_arrow",
-            ).mark("apply-button refused" if refused else "apply-button")
+                marker="apply-button",
+            )
         plan_view()
