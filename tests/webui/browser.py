@@ -90,7 +90,7 @@ def demo_server(tmp_path: Path) -> Iterator[Demo]:
 
 @contextmanager
 def chromium(width: int = 1280, height: int = 900, *, phone: bool = False) -> Iterator:
-    """A headless Chromium; ``phone`` emulates a phone's viewport of ``width`` × ``height``
+    """A headless Chromium; ``phone`` emulates a phone's viewport of ``width`` by ``height``
     (a desktop window cannot be narrower than 500 px)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
