@@ -4,4 +4,3 @@ from __future__ import annotations
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
-
