@@ -50,6 +50,10 @@ def test_demo_shows_a_live_fleet_serves_the_api_and_stops_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
     port = free_port()
     env["WARDEN_HTTP_PORT"] = str(port)
+    env["WARDEN_SYSLOG_TCP_PORT"] = str(free_port())  # another demo may be running
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        env["WARDEN_SYSLOG_UDP_PORT"] = str(udp.getsockname()[1])
     demo = subprocess.Popen(
         [sys.executable, "-m", "warden", "serve", "--demo"],
         cwd=tmp_path,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -50,11 +51,20 @@ class Demo:
         )
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @contextmanager
 def demo_server(tmp_path: Path) -> Iterator[Demo]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
     port = free_port()
     env["WARDEN_HTTP_PORT"] = str(port)
+    # Another demo (tests/cli/test_demo.py) may run at the same time on another worker.
+    env["WARDEN_SYSLOG_UDP_PORT"] = str(free_udp_port())
+    env["WARDEN_SYSLOG_TCP_PORT"] = str(free_port())
     process = subprocess.Popen(
         [sys.executable, "-m", "warden", "serve", "--demo"],
         cwd=tmp_path,

@@ -72,7 +72,11 @@ def _sign_out() -> None:
 
 
 def _drawer() -> ui.left_drawer:
-    with ui.left_drawer(value=None, bordered=True).props("width=220 breakpoint=800") as drawer:
+    # Quasar opens it on wide screens by itself (show-if-above); value=None would instead
+    # ask every browser for its state by JavaScript after each page load.
+    with ui.left_drawer(value=False, bordered=True).props(
+        "show-if-above width=220 breakpoint=800"
+    ) as drawer:
         current = context.client.page.path
         for path, label, icon in NAV:
             active = path == current or (path != "/" and current.startswith(path))

@@ -1,0 +1,214 @@
+"""One finding in full, as the findings page shows it beside the list: what fired, the log
+lines it cites, what the rule captured, the notes, and what an operator can do about it.
+
+Everything here that came from the network (summaries, keys, log lines, captured values,
+notes) is drawn as plain text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from nicegui import ui
+
+from core.models import ActionPublic, FindingPublic, FindingStatus, LogPublic, UserPublic
+from core.permissions import Permission
+from web.ui.widgets import SEVERITY_COLOURS, guarded_button, when, why_not
+
+STATUS_COLOURS = {
+    FindingStatus.OPEN: "negative",
+    FindingStatus.ACKNOWLEDGED: "warning",
+    FindingStatus.RESOLVED: "positive",
+}
+
+Handler = Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class DetailActions:
+    acknowledge: Handler
+    resolve: Handler
+    add_note: Handler
+    close: Callable[[], Any]
+
+
+def serial(section: Any) -> Callable[[], Awaitable[None]]:
+    """``section.refresh`` (an async ``ui.refreshable``) one at a time: two redraws that
+    overlapped would both draw into the container the first one cleared."""
+    lock = asyncio.Lock()
+
+    async def refresh() -> None:
+        async with lock:
+            await section.refresh()
+
+    return refresh
+
+
+def rule_url(rule_id: str) -> str:
+    return "/rules?" + urlencode({"rule": rule_id})
+
+
+def device_url(device_id: str) -> str:
+    return "/devices/" + quote(device_id, safe="")
+
+
+def status_chip(finding: FindingPublic) -> ui.badge:
+    return ui.badge(finding.status.value, color=STATUS_COLOURS[finding.status]).mark(
+        f"status-{finding.id}"
+    )
+
+
+def marked_button(
+    label: str,
+    marker: str,
+    *,
+    user: UserPublic,
+    permission: Permission,
+    on_click: Handler,
+    not_now: str | None = None,
+    icon: str | None = None,
+    color: str = "primary",
+) -> ui.button:
+    """A guarded button with its own marker (and ``refused`` when the role may not);
+    ``not_now`` disables it, with that reason, when the role may but the state does not."""
+    button = guarded_button(
+        label, user=user, permission=permission, on_click=on_click, icon=icon, color=color
+    )
+    refused = why_not(user, permission) is not None
+    button.mark(marker + (" refused" if refused else ""))
+    if not refused and not_now:
+        button.disable()
+        button.tooltip(not_now)
+    return button
+
+
+def _field(name: str, value: str) -> None:
+    with ui.row().classes("gap-2 no-wrap w-full"):
+        ui.label(name).classes("text-caption text-grey w-28 shrink-0")
+        ui.label(value).classes("break-all")
+
+
+def _log_line(line: LogPublic) -> str:
+    at = when(datetime.fromtimestamp(line.ts / 1000, tz=UTC))
+    source = " ".join(part for part in (line.host, line.app) if part) or line.source_ip or "?"
+    return f"{at}  {source}: {line.message}"
+
+
+def draw_detail(
+    finding: FindingPublic,
+    lines: list[LogPublic],
+    related: list[ActionPublic],
+    *,
+    user: UserPublic,
+    draft: dict[str, str],
+    actions: DetailActions,
+) -> None:
+    """The detail card; ``draft["note"]`` keeps a half-typed note across live redraws."""
+    with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("finding-detail"):
+        with ui.row().classes("items-center gap-2 w-full"):
+            ui.badge(finding.severity, color=SEVERITY_COLOURS.get(finding.severity, "grey"))
+            status_chip(finding)
+            ui.label(f"#{finding.id}").classes("text-caption text-grey")
+            ui.space()
+            ui.button(icon="close", on_click=actions.close).props("flat round dense").mark(
+                "close-detail"
+            )
+        ui.label(finding.summary).classes("text-subtitle1 break-words w-full")
+
+        with ui.row().classes("gap-2 w-full"):
+            open_ = finding.status == FindingStatus.OPEN
+            marked_button(
+                "Acknowledge",
+                "finding-ack",
+                user=user,
+                permission=Permission.FINDINGS_WRITE,
+                on_click=actions.acknowledge,
+                not_now=None if open_ else f"It is {finding.status.value}, not open.",
+                icon="visibility",
+            )
+            resolved = finding.status == FindingStatus.RESOLVED
+            marked_button(
+                "Resolve",
+                "finding-resolve",
+                user=user,
+                permission=Permission.FINDINGS_WRITE,
+                on_click=actions.resolve,
+                not_now="It is resolved already." if resolved else None,
+                icon="check_circle",
+                color="positive",
+            )
+
+        with ui.column().classes("gap-1 w-full q-mt-sm"):
+            with ui.row().classes("gap-2 no-wrap w-full"):
+                ui.label("rule").classes("text-caption text-grey w-28 shrink-0")
+                ui.link(finding.rule_id, rule_url(finding.rule_id)).classes("break-all")
+            with ui.row().classes("gap-2 no-wrap w-full"):
+                ui.label("device").classes("text-caption text-grey w-28 shrink-0")
+                if finding.device_id:
+                    ui.link(finding.device_id, device_url(finding.device_id)).classes("break-all")
+                else:
+                    ui.label("—")
+            _field("key", finding.key)
+            _field("count", f"{finding.count} (opened {finding.times_opened} times)")
+            _field("first seen", when(finding.first_seen))
+            _field("last seen", when(finding.last_seen))
+            if finding.acked_by:
+                _field("acknowledged", f"{finding.acked_by}, {when(finding.acked_at)}")
+            if finding.resolved_by:
+                _field("resolved", f"{finding.resolved_by}, {when(finding.resolved_at)}")
+            if finding.suppressed:
+                _field("suppressed", "raised during a maintenance window (not notified)")
+
+        ui.label("Evidence").classes("text-overline q-mt-sm")
+        with ui.column().classes("gap-0 w-full overflow-x-auto").mark("evidence"):
+            if not lines:
+                missing = "none cited" if not finding.evidence else "purged since"
+                ui.label(f"No log lines ({missing}).").classes("text-grey")
+            for line in lines:
+                ui.label(_log_line(line)).classes("font-mono text-caption whitespace-pre")
+
+        if finding.details:
+            ui.label("Details").classes("text-overline q-mt-sm")
+            ui.label(json.dumps(finding.details, indent=2, sort_keys=True, default=str)).classes(
+                "font-mono text-caption whitespace-pre w-full overflow-x-auto"
+            ).mark("details")
+
+        if related:
+            with ui.row().classes("items-center gap-2 q-mt-sm"):
+                ui.label("Playbook actions").classes("text-overline")
+                ui.link("open the actions page", "/actions").classes("text-caption")
+            with ui.column().classes("gap-1 w-full").mark("related-actions"):
+                for action in related:
+                    with ui.row().classes("items-center gap-2 no-wrap w-full"):
+                        ui.badge(action.state.value, color="grey").props("outline").mark(
+                            f"related-{action.id}"
+                        )
+                        ui.label(action.title).classes("ellipsis")
+
+        ui.label("Notes").classes("text-overline q-mt-sm")
+        with ui.column().classes("gap-1 w-full").mark("notes"):
+            if not finding.notes:
+                ui.label("No notes yet.").classes("text-grey")
+            for note in finding.notes:
+                with ui.row().classes("gap-2 items-baseline w-full"):
+                    ui.label(f"{note.author}, {when(note.at)}").classes("text-caption text-grey")
+                    ui.label(note.text).classes("break-words whitespace-pre-wrap")
+        with ui.row().classes("items-end gap-2 w-full"):
+            ui.input(
+                "Add a note",
+                value=draft["note"],
+                on_change=lambda event: draft.update(note=event.value or ""),
+            ).classes("flex-1 min-w-48").props("maxlength=2000").mark("note-text")
+            marked_button(
+                "Add note",
+                "finding-note",
+                user=user,
+                permission=Permission.FINDINGS_WRITE,
+                on_click=actions.add_note,
+                icon="note_add",
+            )
