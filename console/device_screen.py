@@ -29,7 +29,7 @@ from core.models import (
 )
 from core.permissions import Permission
 from core.services import commands, devices, findings, telemetry
-from core.services.console_queries import intents_for_device
+from core.services.intents import intents_for_device
 
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("6h", 6 * 3600), ("24h", 86400), ("7d", 7 * 86400))
 POINTS = 240

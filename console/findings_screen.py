@@ -21,7 +21,7 @@ from core.errors import WardenError
 from core.models import FindingPublic, FindingStatus, LogPublic
 from core.permissions import Permission
 from core.services import findings
-from core.services.console_queries import logs_by_ids
+from core.services.logs import logs_by_ids
 
 HIGHLIGHT_S = 3.0
 """How long a new finding stays highlighted."""

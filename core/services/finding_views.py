@@ -3,13 +3,11 @@ evidence cites (a finding keeps the ids of the newest lines that made its rule f
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.errors import NotFound
-from core.models import Finding, LogEntry, LogPublic
-
-EVIDENCE_SHOWN = 200
-"""Evidence lines read at most (a finding keeps a bounded number of ids anyway)."""
+from core.models import Finding, LogPublic
+from core.services.logs import logs_by_ids
 
 
 def evidence_lines(*, session: Session, finding_id: int) -> list[LogPublic]:
@@ -18,10 +16,4 @@ def evidence_lines(*, session: Session, finding_id: int) -> list[LogPublic]:
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise NotFound(f"no finding {finding_id}")
-    wanted = list(dict.fromkeys(finding.evidence))[-EVIDENCE_SHOWN:]
-    if not wanted:
-        return []
-    rows = session.exec(
-        select(LogEntry).where(col(LogEntry.id).in_(wanted)).order_by(col(LogEntry.id))
-    )
-    return [LogPublic.model_validate(row, from_attributes=True) for row in rows]
+    return logs_by_ids(session=session, ids=finding.evidence)

@@ -391,3 +391,15 @@ def list_intents(
     if status is not None:
         query = query.where(IntentRecord.status == status)
     return [_public(session, r) for r in session.exec(query)]
+
+
+def intents_for_device(*, session: Session, device_id: str, limit: int = 50) -> list[IntentPublic]:
+    """Intents with a policy on ``device_id``, newest first."""
+    ids = session.exec(
+        select(PolicyRecord.intent_id)
+        .where(PolicyRecord.device_id == device_id)
+        .distinct()
+        .order_by(col(PolicyRecord.intent_id).desc())
+        .limit(limit)
+    ).all()
+    return [_public(session, record) for i in ids if (record := session.get(IntentRecord, i))]

@@ -175,3 +175,19 @@ def logs_after(*, session: Session, after_id: int, limit: int = 5000) -> list[Lo
 
 def last_log_id(*, session: Session) -> int:
     return session.exec(select(LogEntry.id).order_by(col(LogEntry.id).desc()).limit(1)).first() or 0
+
+
+EVIDENCE_SHOWN = 200
+"""Lines read at most for one finding's evidence (a finding keeps a bounded number anyway)."""
+
+
+def logs_by_ids(*, session: Session, ids: Sequence[int]) -> list[LogPublic]:
+    """The stored log lines among ``ids`` (the newest ``EVIDENCE_SHOWN``), oldest first;
+    lines the retention job has purged since are simply absent."""
+    wanted = list(dict.fromkeys(ids))[-EVIDENCE_SHOWN:]
+    if not wanted:
+        return []
+    rows = session.exec(
+        select(LogEntry).where(col(LogEntry.id).in_(wanted)).order_by(col(LogEntry.id))
+    )
+    return [LogPublic.model_validate(row, from_attributes=True) for row in rows]

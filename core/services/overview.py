@@ -68,7 +68,6 @@ class Overview(SQLModel):
     devices_by_status: dict[str, int]
     findings_by_severity: dict[str, int]
     """Open (not acknowledged, not resolved) findings, every severity present, worst first."""
-    acknowledged_findings: int
     intents_by_verdict: dict[str, int]
     """Live intents by their last verdict; ``unchecked`` before the first check."""
     received: int
@@ -92,11 +91,6 @@ def overview(*, session: Session, now: datetime, gateway: str) -> Overview:
             .group_by(col(Finding.severity))
         ).all()
     )
-    acknowledged = session.exec(
-        select(func.count())
-        .select_from(Finding)
-        .where(Finding.status == FindingStatus.ACKNOWLEDGED)
-    ).one()
     by_verdict = session.exec(
         select(IntentRecord.verdict, func.count())
         .where(col(IntentRecord.status).in_(LIVE_INTENTS))
@@ -110,7 +104,6 @@ def overview(*, session: Session, now: datetime, gateway: str) -> Overview:
         findings_by_severity={
             severity: by_severity.get(severity, 0) for severity in reversed(SEVERITIES)
         },
-        acknowledged_findings=acknowledged,
         intents_by_verdict={str(verdict or "unchecked"): count for verdict, count in by_verdict},
         received=int(load_counters(session=session).get("received", 0)),
     )

@@ -84,7 +84,6 @@ def test_ingest_rate_between_two_overviews():
         daemon=daemon_state(None),
         devices_by_status={},
         findings_by_severity={},
-        acknowledged_findings=0,
         intents_by_verdict={},
         received=100,
     )

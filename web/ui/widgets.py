@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -45,10 +46,12 @@ def guarded_button(
     color: str | None = "primary",
     flat: bool = False,
     marker: str | None = None,
+    not_now: str | None = None,
 ) -> ui.button:
     """A button the user's role may not use is shown disabled, with the reason as its
     tooltip, and marked ``refused`` (besides ``marker``); the handler behind an enabled one
-    checks the role again anyway."""
+    checks the role again anyway. ``not_now`` disables it with that reason when the role
+    may but the state does not allow it (acknowledging a resolved finding)."""
     button = ui.button(label, on_click=on_click, icon=icon, color=color)
     if flat:
         button.props("flat dense")
@@ -58,9 +61,40 @@ def guarded_button(
         button.disable()
         button.tooltip(f"Not allowed: {reason}")
         markers.append("refused")
+    elif not_now:
+        button.disable()
+        button.tooltip(not_now)
     if markers:
         button.mark(*markers)  # .mark() replaces markers: give them all at once
     return button
+
+
+def show_key_once(device_id: str, plaintext: str, *, host: ui.element | None = None) -> None:
+    """A device's new API key in a dialog with a copy button; closing it deletes the
+    dialog, so the key leaves the page for good (only its hash and prefix are stored)."""
+    with (
+        host or nullcontext(),
+        ui.dialog().props("persistent") as dialog,
+        ui.card().classes("w-full max-w-lg").mark("new-key"),
+    ):
+        ui.label(f"API key for {device_id}").classes("text-h6")
+        ui.label("Copy it now: it is shown only this once and cannot be read again.")
+        ui.label(plaintext).classes("font-mono break-all q-pa-sm rounded-borders").mark(
+            "api-key new-key-value"
+        )
+
+        def copy() -> None:
+            ui.clipboard.write(plaintext)
+            ui.notify("Copied to the clipboard")
+
+        def done() -> None:
+            dialog.close()
+            dialog.delete()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Copy", icon="content_copy", on_click=copy).mark("copy-key")
+            ui.button("Done", on_click=done).props("flat").mark("key-done")
+    dialog.open()
 
 
 def chip(text: str, colour: str) -> ui.badge:

@@ -17,8 +17,8 @@ from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.pages.finding_detail import device_url, marked_button, serial
-from web.ui.widgets import when
+from web.ui.pages.finding_detail import device_url, serial
+from web.ui.widgets import guarded_button, when
 
 LIMIT = 300
 HISTORY_SHOWN = 50
@@ -202,18 +202,18 @@ def _queue(waiting: list[ActionPublic], user: UserPublic, approve: Any, ask_reas
                 _header(action)
                 _steps(action)
                 with ui.row().classes("gap-2"):
-                    marked_button(
+                    guarded_button(
                         "Approve",
-                        f"approve-{action.id}",
+                        marker=f"approve-{action.id}",
                         user=user,
                         permission=Permission.ACTIONS_DECIDE,
                         on_click=lambda a=action.id: approve(a),
                         icon="check",
                         color="positive",
                     )
-                    marked_button(
+                    guarded_button(
                         "Reject",
-                        f"reject-{action.id}",
+                        marker=f"reject-{action.id}",
                         user=user,
                         permission=Permission.ACTIONS_DECIDE,
                         on_click=lambda a=action: ask_reason(a),

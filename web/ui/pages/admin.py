@@ -27,7 +27,7 @@ from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.admin_users import UsersTab
 from web.ui.session import actor_for
-from web.ui.widgets import chip, when, why_not
+from web.ui.widgets import chip, show_key_once, when, why_not
 
 AUDIT_PAGE = 100
 SCOPES = list(apikeys.SCOPES)
@@ -273,27 +273,6 @@ class KeysTab:
         if revoked is not None:
             ui.notify(f"{revoked} key(s) of {device} revoked", type="positive")
         await self.reload()
-
-
-def show_key_once(device_id: str, plaintext: str) -> None:
-    """The new key, in a dialog that forgets it when closed."""
-    with ui.dialog().props("persistent") as dialog, ui.card().classes("q-pa-md").mark("new-key"):
-        ui.label(f"New API key for {device_id}").classes("text-subtitle1")
-        ui.label("Copy it now: it is shown only this once (only its prefix is stored).").classes(
-            "text-caption"
-        )
-        ui.label(plaintext).classes("text-mono break-all q-pa-sm rounded-borders").mark(
-            "new-key-value"
-        )
-        with ui.row().classes("justify-end w-full"):
-            ui.button("Copy", icon="content_copy", on_click=lambda: ui.clipboard.write(plaintext))
-            ui.button("Done", on_click=lambda: _forget(dialog)).mark("key-done")
-    dialog.open()
-
-
-def _forget(dialog: ui.dialog) -> None:
-    dialog.close()
-    dialog.delete()
 
 
 class AuditTab:

@@ -26,8 +26,8 @@ from core.models import (
 )
 from core.permissions import Permission
 from core.services import apikeys, commands, devices, findings, logs, telemetry
-from core.services.console_queries import intents_for_device
 from core.services.device_views import LatestReading, dead_letters_for_device, latest_readings
+from core.services.intents import intents_for_device
 from core.services.overview import Overview
 from web.ui.calls import act, read
 from web.ui.context import web
@@ -41,8 +41,8 @@ from web.ui.widgets import (
     ago,
     chip,
     guarded_button,
+    show_key_once,
     when,
-    why_not,
 )
 
 SENDABLE = {
@@ -82,36 +82,6 @@ def command_params(cmd: str, fields: dict[str, str]) -> dict[str, Any]:
             raise InvalidInput(f"an OTA update needs {', '.join(missing)}")
         return params
     return {}
-
-
-def marked_button(label: str, marker: str, **guarded: Any) -> ui.button:
-    """``guarded_button`` with a test marker, keeping its "refused" marker (``mark``
-    replaces markers)."""
-    button = guarded_button(label, **guarded)
-    refused = why_not(guarded["user"], guarded["permission"]) is not None
-    return button.mark(marker, *(["refused"] if refused else []))
-
-
-def show_key_once(host: ui.element, device_id: str, plaintext: str) -> None:
-    """A dialog with a new API key and a copy button; closing it removes the key from the
-    page for good."""
-    with host, ui.dialog().props("persistent") as dialog, ui.card().classes("w-full max-w-lg"):
-        ui.label(f"API key for {device_id}").classes("text-h6")
-        ui.label("Copy it now: it is shown only this once and cannot be read again.")
-        ui.label(plaintext).classes("font-mono break-all q-pa-sm rounded-borders").mark("api-key")
-
-        def copy() -> None:
-            ui.clipboard.write(plaintext)
-            ui.notify("Copied to the clipboard")
-
-        def done() -> None:
-            dialog.close()
-            dialog.delete()
-
-        with ui.row().classes("w-full justify-end"):
-            ui.button("Copy", icon="content_copy", on_click=copy).mark("copy-key")
-            ui.button("Done", on_click=done).props("flat").mark("key-done")
-    dialog.open()
 
 
 @dataclass
@@ -324,18 +294,18 @@ class DevicePage:
                         ui.label(label).classes("text-caption text-grey")
                         ui.label(value).mark(f"fact-{label.lower().replace(' ', '-')}")
             with ui.row().classes("gap-2"):
-                marked_button(
+                guarded_button(
                     "Disable" if device.enabled else "Enable",
-                    "toggle-enabled",
+                    marker="toggle-enabled",
                     user=self.user,
                     permission=Permission.DEVICES_WRITE,
                     on_click=self._toggle_enabled,
                     icon="block" if device.enabled else "check_circle",
                     flat=True,
                 )
-                marked_button(
+                guarded_button(
                     "Rotate API key",
-                    "rotate-key",
+                    marker="rotate-key",
                     user=self.user,
                     permission=Permission.DEVICE_KEYS,
                     on_click=self._confirm_rotation,
@@ -373,7 +343,7 @@ class DevicePage:
                     done="API key rotated",
                 )
                 if result is not None:
-                    show_key_once(self.host, self.device_id, result[1])
+                    show_key_once(self.device_id, result[1], host=self.host)
 
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=dialog.close).props("flat")
@@ -477,9 +447,9 @@ class DevicePage:
                 problem.set_text("")
                 self.command_list.refresh(await read(lambda s: _commands(s, self.device_id)))
 
-            marked_button(
+            guarded_button(
                 "Send",
-                "send-command",
+                marker="send-command",
                 user=self.user,
                 permission=Permission.COMMANDS_SEND,
                 on_click=send,

@@ -20,8 +20,8 @@ from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.pages.device_detail import device_page, marked_button, show_key_once
-from web.ui.widgets import STATUS_COLOURS, ago
+from web.ui.pages.device_detail import device_page
+from web.ui.widgets import STATUS_COLOURS, ago, guarded_button, show_key_once
 
 COLUMNS: list[dict[str, Any]] = [
     {"name": name, "label": label, "field": field, "sortable": True, "align": "left"}
@@ -121,15 +121,15 @@ def _register_form(user: UserPublic, host: ui.element, reload: Any) -> ui.button
                 field.set_value("")
             dialog.close()
             device, _, plaintext = result
-            show_key_once(host, device.id, plaintext)
+            show_key_once(device.id, plaintext, host=host)
             await reload()
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat")
             ui.button("Register", on_click=submit).mark("register-submit")
-    return marked_button(
+    return guarded_button(
         "Register device",
-        "register-device",
+        marker="register-device",
         user=user,
         permission=Permission.DEVICES_WRITE,
         on_click=dialog.open,

@@ -18,7 +18,7 @@ from nicegui import ui
 
 from core.models import ActionPublic, FindingPublic, FindingStatus, LogPublic, UserPublic
 from core.permissions import Permission
-from web.ui.widgets import SEVERITY_COLOURS, guarded_button, when, why_not
+from web.ui.widgets import SEVERITY_COLOURS, guarded_button, when
 
 STATUS_COLOURS = {
     FindingStatus.OPEN: "negative",
@@ -63,30 +63,6 @@ def status_chip(finding: FindingPublic) -> ui.badge:
     )
 
 
-def marked_button(
-    label: str,
-    marker: str,
-    *,
-    user: UserPublic,
-    permission: Permission,
-    on_click: Handler,
-    not_now: str | None = None,
-    icon: str | None = None,
-    color: str = "primary",
-) -> ui.button:
-    """A guarded button with its own marker (and ``refused`` when the role may not);
-    ``not_now`` disables it, with that reason, when the role may but the state does not."""
-    button = guarded_button(
-        label, user=user, permission=permission, on_click=on_click, icon=icon, color=color
-    )
-    refused = why_not(user, permission) is not None
-    button.mark(marker + (" refused" if refused else ""))
-    if not refused and not_now:
-        button.disable()
-        button.tooltip(not_now)
-    return button
-
-
 def _field(name: str, value: str) -> None:
     with ui.row().classes("gap-2 no-wrap w-full"):
         ui.label(name).classes("text-caption text-grey w-28 shrink-0")
@@ -122,9 +98,9 @@ def draw_detail(
 
         with ui.row().classes("gap-2 w-full"):
             open_ = finding.status == FindingStatus.OPEN
-            marked_button(
+            guarded_button(
                 "Acknowledge",
-                "finding-ack",
+                marker="finding-ack",
                 user=user,
                 permission=Permission.FINDINGS_WRITE,
                 on_click=actions.acknowledge,
@@ -132,9 +108,9 @@ def draw_detail(
                 icon="visibility",
             )
             resolved = finding.status == FindingStatus.RESOLVED
-            marked_button(
+            guarded_button(
                 "Resolve",
-                "finding-resolve",
+                marker="finding-resolve",
                 user=user,
                 permission=Permission.FINDINGS_WRITE,
                 on_click=actions.resolve,
@@ -204,9 +180,9 @@ def draw_detail(
                 value=draft["note"],
                 on_change=lambda event: draft.update(note=event.value or ""),
             ).classes("flex-1 min-w-48").props("maxlength=2000").mark("note-text")
-            marked_button(
+            guarded_button(
                 "Add note",
-                "finding-note",
+                marker="finding-note",
                 user=user,
                 permission=Permission.FINDINGS_WRITE,
                 on_click=actions.add_note,

@@ -27,12 +27,11 @@ from web.ui.pages.finding_detail import (
     DetailActions,
     device_url,
     draw_detail,
-    marked_button,
     rule_url,
     serial,
     status_chip,
 )
-from web.ui.widgets import SEVERITY_COLOURS, ago, when
+from web.ui.widgets import SEVERITY_COLOURS, ago, guarded_button, when
 
 LIMIT = 200
 FILTERS = ("severity", "status", "rule", "device")
@@ -300,9 +299,9 @@ async def _maintenance_section(user: UserPublic) -> Callable[[], Awaitable[None]
                             "text-caption text-grey break-all"
                         )
                     if window_state in ("active now", "upcoming"):
-                        marked_button(
+                        guarded_button(
                             "End now",
-                            f"end-window-{window.id}",
+                            marker=f"end-window-{window.id}",
                             user=user,
                             permission=Permission.MAINTENANCE_WRITE,
                             on_click=lambda w=window.id: end_window(w),
@@ -386,9 +385,9 @@ async def _maintenance_section(user: UserPublic) -> Callable[[], Awaitable[None]
                 reason = ui.input("Reason").props("maxlength=500").classes("flex-1 min-w-48")
                 reason.mark("window-reason")
             error = ui.label("").classes("text-negative").mark("window-error")
-            marked_button(
+            guarded_button(
                 "Add window",
-                "window-add",
+                marker="window-add",
                 user=user,
                 permission=Permission.MAINTENANCE_WRITE,
                 on_click=add_window,

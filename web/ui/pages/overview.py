@@ -76,31 +76,33 @@ def register() -> None:
                         f"queue {summary.daemon.queue_depth + summary.daemon.log_queue_depth}"
                     ).classes("text-caption")
 
-        @ui.refreshable
-        def sparkline() -> None:
+        def sparkline_series() -> list[dict]:
             samples = list(hub.history)
-            ui.echart(
+            return [
+                {
+                    "name": "msg/s",
+                    "type": "line",
+                    "showSymbol": False,
+                    "data": [[s.at_ms, round(s.ingest_rate, 2)] for s in samples],
+                },
+                {
+                    "name": "queue",
+                    "type": "line",
+                    "showSymbol": False,
+                    "yAxisIndex": 1,
+                    "data": [[s.at_ms, s.queue_depth] for s in samples],
+                },
+            ]
+
+        def sparkline() -> ui.echart:
+            return ui.echart(
                 {
                     "grid": {"left": 40, "right": 40, "top": 24, "bottom": 20},
                     "legend": {"data": ["msg/s", "queue"], "top": 0},
                     "tooltip": {"trigger": "axis"},
                     "xAxis": {"type": "time", "show": False},
                     "yAxis": [{"type": "value"}, {"type": "value"}],
-                    "series": [
-                        {
-                            "name": "msg/s",
-                            "type": "line",
-                            "showSymbol": False,
-                            "data": [[s.at_ms, round(s.ingest_rate, 2)] for s in samples],
-                        },
-                        {
-                            "name": "queue",
-                            "type": "line",
-                            "showSymbol": False,
-                            "yAxisIndex": 1,
-                            "data": [[s.at_ms, s.queue_depth] for s in samples],
-                        },
-                    ],
+                    "series": sparkline_series(),
                 }
             ).classes("w-full h-40")
 
@@ -135,12 +137,13 @@ def register() -> None:
                                 ui.label(f"{intent.satisfaction:.0%}").classes("text-caption")
 
         counts(hub.last)
-        sparkline()
+        chart = sparkline()
         await lists()
 
         def on_status(summary: Overview) -> None:
             counts.refresh(summary)
-            sparkline.refresh()
+            chart.options["series"] = sparkline_series()  # in place: no new element per tick
+            chart.update()
 
         async def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "finding.", "intent.", "policy."):
