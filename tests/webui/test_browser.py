@@ -55,10 +55,20 @@ def sign_in(driver, demo: Demo) -> None:
     driver.get(f"{demo.base}/devices")
     wait_for_text(driver, "Sign in")
     assert "/login?redirect_to=/devices" in driver.current_url
+    wait_for_handshake(driver)  # keys typed before the websocket is up never reach the server
     fields = driver.find_elements("css selector", "input")
     fields[0].send_keys("admin")
     fields[1].send_keys(demo.password + "\n")
     wait_for_text(driver, "Devices")
+
+
+def wait_for_handshake(driver, timeout: float = WAIT_S) -> None:
+    """Until the page's NiceGUI websocket has shaken hands with the server."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
+        lambda d: d.execute_script("return window.did_handshake === true")
+    )
 
 
 def screenshot(driver, name: str) -> None:
@@ -121,6 +131,7 @@ def test_an_intent_typed_in_the_bar_is_planned_and_applied(browser, demo):
     device = sorted(d["id"] for d in json.loads(listed.stdout) if d["type"] == "camera")[0]
     browser.get(f"{demo.base}/intents")
     wait_for_text(browser, "Say what the network should do")
+    wait_for_handshake(browser)
     bar = browser.find_element("css selector", "input[placeholder='limit meter-1 to 2 mbit']")
     bar.send_keys(f"limit {device} to 2 mbit")
     wait_for_text(browser, "(?i)" + re.escape(device) + r"[\s\S]*2 mbit")  # the parse preview
