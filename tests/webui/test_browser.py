@@ -44,8 +44,16 @@ def wait_for_text(driver, pattern: str, timeout: float = WAIT_S) -> str:
         found[:] = [text]
         return re.search(pattern, text) is not None
 
+    from selenium.common.exceptions import StaleElementReferenceException
+
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.2).until(seen)
+        # The body is replaced while a page navigates: read it again on the next poll.
+        WebDriverWait(
+            driver,
+            timeout,
+            poll_frequency=0.2,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(seen)
     except Exception as error:
         raise AssertionError(f"{pattern!r} never appeared; the page said:\n{found}") from error
     return found[0]
