@@ -24,9 +24,8 @@ from core import jobs
 from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.live import ChangeFeed
-from core.metrics import COMMIT_SECONDS
 from core.pipeline.log_writer import LogWriter
-from core.pipeline.writer import IngestWriter
+from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.reconciler import RECONCILER_ACTOR, Reconciler
 from core.rule_runner import RuleRunner
 from core.runtime import Core

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,10 +87,60 @@ class IngestBatch:
             found = self.devices[device_id] = DeviceSighting()
         return found
 
-    def summary(self) -> dict[str, Any]:
+
+@dataclass
+class IngestCounters:
+    """Cumulative counts since the database was created (persisted with every batch)."""
+
+    received: int = 0
+    stored_messages: int = 0
+    stored_measurements: int = 0
+    duplicates: int = 0
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    missing: int = 0
+    batches: int = 0
+    commit_failures: int = 0
+
+    def to_json(self) -> dict[str, Any]:
         return {
-            "messages": self.messages,
-            "readings": len(self.readings),
+            "received": self.received,
+            "stored_messages": self.stored_messages,
+            "stored_measurements": self.stored_measurements,
             "duplicates": self.duplicates,
-            "dead_letters": len(self.dead_letters),
+            "dead_letters": dict(self.dead_letters),
+            "missing": self.missing,
+            "batches": self.batches,
+            "commit_failures": self.commit_failures,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IngestCounters:
+        counters = cls()
+        for name in (
+            "received",
+            "stored_messages",
+            "stored_measurements",
+            "duplicates",
+            "missing",
+            "batches",
+            "commit_failures",
+        ):
+            setattr(counters, name, int(data.get(name, 0)))
+        counters.dead_letters = Counter(data.get("dead_letters", {}))
+        return counters
+
+    def plus(self, batch: IngestBatch, received: int) -> IngestCounters:
+        """These counts with one more committed batch of ``received`` messages (a new
+        object: the counts stay as they are until the commit succeeded)."""
+        dead_letters = Counter(self.dead_letters)
+        dead_letters.update(d.reason for d in batch.dead_letters)
+        return IngestCounters(
+            received=self.received + received,
+            stored_messages=self.stored_messages + batch.messages,
+            stored_measurements=self.stored_measurements + len(batch.readings),
+            duplicates=self.duplicates + batch.duplicates,
+            dead_letters=dead_letters,
+            missing=self.missing + sum(batch.gaps.values()),
+            batches=self.batches + 1,
+            commit_failures=self.commit_failures,
+        )

@@ -14,22 +14,20 @@ publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
-from core.metrics import COMMIT_BUCKETS, Timings
 from core.models.deadletter import HEAD_BYTES
-from core.pipeline.batch import DeadLetterRow, IngestBatch, RawMessage
+from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
 from core.pipeline.batching import BatchWriter
 from core.pipeline.judge import Judge
 from core.protocol import FlatTopic
 from core.services import ingest
+from core.timings import COMMIT_BUCKETS, Timings
 
 log = logging.getLogger(__name__)
 
@@ -37,58 +35,8 @@ RETRY_MIN_S = 0.2
 INTERNAL_ERROR = "internal_error"
 """Dead-letter reason of a message Warden itself failed on (a bug, kept for the report)."""
 RETRY_MAX_S = 10.0
-
-
-@dataclass
-class IngestCounters:
-    """Cumulative counts since the database was created (persisted with every batch)."""
-
-    received: int = 0
-    stored_messages: int = 0
-    stored_measurements: int = 0
-    duplicates: int = 0
-    dead_letters: Counter[str] = field(default_factory=Counter)
-    missing: int = 0
-    batches: int = 0
-    commit_failures: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "stored_messages": self.stored_messages,
-            "stored_measurements": self.stored_measurements,
-            "duplicates": self.duplicates,
-            "dead_letters": dict(self.dead_letters),
-            "missing": self.missing,
-            "batches": self.batches,
-            "commit_failures": self.commit_failures,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IngestCounters:
-        counters = cls()
-        for name in (
-            "received",
-            "stored_messages",
-            "stored_measurements",
-            "duplicates",
-            "missing",
-            "batches",
-            "commit_failures",
-        ):
-            setattr(counters, name, int(data.get(name, 0)))
-        counters.dead_letters = Counter(data.get("dead_letters", {}))
-        return counters
-
-    def add(self, batch: IngestBatch, received: int) -> None:
-        self.received += received
-        self.stored_messages += batch.messages
-        self.stored_measurements += len(batch.readings)
-        self.duplicates += batch.duplicates
-        self.missing += sum(batch.gaps.values())
-        for dead in batch.dead_letters:
-            self.dead_letters[dead.reason] += 1
-        self.batches += 1
+COMMIT_SECONDS = "commit_seconds"
+"""Where the agent's state carries this writer's ``commit_seconds.snapshot()``."""
 
 
 class IngestWriter(BatchWriter[RawMessage]):
@@ -203,8 +151,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                     log.warning("acknowledgement failed for %s", raw.topic, exc_info=True)
 
     def _commit(self, batch: IngestBatch, received: int) -> None:
-        counters = IngestCounters.from_json(self.counters.to_json())
-        counters.add(batch, received)
+        counters = self.counters.plus(batch, received)
         snapshot = counters.to_json()
         if self._extra_state is not None:
             snapshot.update(self._extra_state())

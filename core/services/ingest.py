@@ -38,6 +38,9 @@ from core.services.changes import record_change, record_device_change
 from core.services.runtime import upsert_setting
 
 COUNTERS_KEY = "ingest.counters"
+"""The MQTT writer's cumulative counts (``core.pipeline.batch.IngestCounters``)."""
+HTTP_COUNTERS_KEY = "ingest.http.counters"
+"""HTTP ingest's cumulative counts (same shape)."""
 _ACTOR = Actor.system("collector")
 _SQLITE_READINGS = text(
     "INSERT OR IGNORE INTO reading (series_id, ts, value) "
@@ -64,8 +67,9 @@ def load_seq_state(*, session: Session, device_id: str) -> SeqState | None:
     return SeqState.from_json(row.state) if row is not None and row.state else None
 
 
-def load_counters(*, session: Session) -> dict[str, Any]:
-    row = session.get(Setting, COUNTERS_KEY)
+def load_counters(*, session: Session, key: str = COUNTERS_KEY) -> dict[str, Any]:
+    """The cumulative counts stored under ``key`` (``{}`` before the first batch)."""
+    row = session.get(Setting, key)
     return dict(row.value) if row is not None and row.value else {}
 
 
@@ -76,8 +80,10 @@ def commit_batch(
     series_cache: SeriesCache,
     now: datetime,
     counters: dict[str, Any] | None = None,
+    counters_key: str = COUNTERS_KEY,
 ) -> None:
-    """Store one judged batch and commit. Raises on a database error, having stored
+    """Store one judged batch and commit, with ``counters`` (if given) under
+    ``counters_key`` in the same transaction. Raises on a database error, having stored
     nothing; the caller retries and does not acknowledge meanwhile."""
     devices = _apply_sightings(session, batch.devices, now)
     _ensure_series(session, batch.readings, series_cache)
@@ -96,7 +102,7 @@ def commit_batch(
             summary=f"{device_id}: {missing} messages missing",
         )
     if counters is not None:
-        upsert_setting(session=session, key=COUNTERS_KEY, value=counters, now=now)
+        upsert_setting(session=session, key=counters_key, value=counters, now=now)
     session.commit()
 
 

@@ -8,9 +8,9 @@ import threading
 
 from sqlalchemy.exc import OperationalError
 
-from core.metrics import Timings
 from core.pipeline.batch import RawMessage
 from core.pipeline.writer import IngestWriter
+from core.timings import Timings
 
 
 def make_writer(core, **kwargs) -> IngestWriter:

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from core.metrics import HTTP_COUNTERS_KEY
 from core.models import Actor, DeviceStatus, Origin, Role, Setting
 from core.services import apikeys, deadletters, devices, logs, telemetry
+from core.services.ingest import HTTP_COUNTERS_KEY
 from tests.factories import EPOCH_2026, FakeClock, make_device
 from web.api import device_routes, ops
 from web.api.rate_limit import DEVICE_BURST, IngestLimits

@@ -1,7 +1,7 @@
 """Operations endpoints, mounted at the root: ``/healthz`` (the process answers),
 ``/readyz`` (the database answers and the collectors are connected; a collector the
 operator disabled is reported as such and not waited for) and ``/metrics`` (Prometheus
-text format, from ``core.metrics``). No authentication, by design: they reveal counts,
+text format, from ``web.api.metrics``). No authentication, by design: they reveal counts,
 never device data or secrets; the bind address or the reverse proxy's allow-list
 protects them (docs/api.md "Operations").
 """
@@ -18,9 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from core.metrics import AppMetrics
 from core.runtime import Core
 from core.services import runtime
+from web.api.metrics import AppMetrics
 
 router = APIRouter(tags=["operations"])
 

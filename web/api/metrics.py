@@ -1,4 +1,5 @@
-"""Prometheus metrics, read from the database at scrape time.
+"""Prometheus metrics, read from the database at scrape time (``/metrics`` of
+``web.api.ops``).
 
 ``WardenCollector`` answers each scrape with a few cheap queries (grouped counts over
 indexed columns, a handful of settings rows), so the values are fresh and the same from
@@ -6,19 +7,19 @@ every process (``warden web`` has no agent of its own). ``AppMetrics`` is one re
 app, never the global default, with the few measurements only a process can make.
 
 Commit latency is one histogram, ``warden_ingest_commit_seconds{source}``: ``http`` is
-measured by this app's ingest routes; ``mqtt`` by the agent's writer, read from the agent's
-state (the in-process agent under ``warden serve``, else its heartbeat), the way the
-reconciler's apply latency is. Both are ``Timings``, counted since their process started.
+measured by this process's HTTP ingest (``core.pipeline.http_ingest``); ``mqtt`` by the
+agent's writer, read from the agent's state (the in-process agent under ``warden serve``,
+else its heartbeat), the way the reconciler's apply latency is. Both are
+``core.timings.Timings``, counted since their process started.
 
 Cumulative ingest counts come from what the pipeline persists with every committed batch:
-``ingest.counters`` (the MQTT writer) and ``HTTP_COUNTERS_KEY`` (the HTTP routes).
+``ingest.counters`` (the MQTT writer) and ``ingest.http.counters`` (HTTP ingest).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -40,55 +41,20 @@ from core.models import (
     FindingStatus,
     IntentRecord,
     IntentStatus,
-    Setting,
 )
+from core.pipeline.writer import COMMIT_SECONDS
 from core.services import runtime
-from core.services.ingest import load_counters
+from core.services.ingest import HTTP_COUNTERS_KEY, load_counters
+from core.timings import COMMIT_BUCKETS, Timings
 
 log = logging.getLogger(__name__)
 
-HTTP_COUNTERS_KEY = "ingest.http.counters"
-"""The HTTP routes' cumulative counts (same shape as ``ingest.counters``)."""
 ENFORCEMENT_KEY = "enforcement"
-"""Where the reconciler publishes its last pass (``core.reconciler.STATE_KEY``)."""
+"""Where the reconciler publishes its last pass (the reconciler's ``STATE_KEY``)."""
 LOGIN_FAILED = "auth.login_failed"
 LIVE_INTENTS = [str(s) for s in IntentStatus if s.live]
-COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-COMMIT_SECONDS = "commit_seconds"
-"""Where the agent's state carries the writer's ``Timings.snapshot()``."""
-
 AgentState = Callable[[], dict[str, Any] | None]
 """The in-process agent's state (``Agent.state``), or None: then its heartbeat is read."""
-
-
-class Timings:
-    """A latency histogram a process keeps in memory: cumulative bucket counts, sum and
-    count since it started. Thread-safe; ``snapshot()`` is plain JSON, so it travels in
-    the agent's state and heartbeat like the reconciler's ``apply_seconds``."""
-
-    def __init__(self, buckets: Sequence[float] = COMMIT_BUCKETS) -> None:
-        self.buckets = tuple(buckets)
-        self._counts = [0] * len(self.buckets)
-        self._sum = 0.0
-        self._count = 0
-        self._lock = threading.Lock()
-
-    def observe(self, seconds: float) -> None:
-        with self._lock:
-            for index, bound in enumerate(self.buckets):
-                if seconds <= bound:
-                    self._counts[index] += 1
-            self._sum += seconds
-            self._count += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "buckets": dict(zip(map(str, self.buckets), self._counts, strict=True)),
-                "sum": self._sum,
-                "count": self._count,
-            }
 
 
 class WardenCollector:
@@ -158,7 +124,10 @@ class WardenCollector:
 
     def _families(self, session: Session, state: dict[str, Any] | None) -> Iterator[Metric]:
         yield from _ingest(
-            {"mqtt": load_counters(session=session), "http": _setting(session, HTTP_COUNTERS_KEY)}
+            {
+                "mqtt": load_counters(session=session),
+                "http": load_counters(session=session, key=HTTP_COUNTERS_KEY),
+            }
         )
         yield self._commits(state)
         yield from self._agent(state)
@@ -231,11 +200,6 @@ class WardenCollector:
         for broker in state.get("brokers") or []:
             brokers.add_metric([str(broker.get("url"))], int(bool(broker.get("connected"))))
         yield brokers
-
-
-def _setting(session: Session, key: str) -> dict[str, Any]:
-    row = session.get(Setting, key)
-    return dict(row.value) if row is not None and row.value else {}
 
 
 def _ingest(by_source: dict[str, dict[str, Any]]) -> Iterator[Metric]:
@@ -315,7 +279,7 @@ class AppMetrics:
 
     def __init__(self, db: Database, clock: Clock, *, agent_state: AgentState | None = None):
         self.http_commit_seconds = Timings(COMMIT_BUCKETS)
-        """Observed by the HTTP ingest routes of this app."""
+        """Observed by this app's HTTP ingest (``core.pipeline.http_ingest``)."""
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(
             WardenCollector(
