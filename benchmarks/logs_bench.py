@@ -207,10 +207,10 @@ def run(
 ) -> dict[str, Any]:
     """One run of all phases; returns the JSON object ``warden bench logs`` prints."""
     from benchmarks.ingest_bench import PeakRss
+    from collectors.rule_runner import RuleRunner
     from collectors.syslog import SyslogCollector
     from core.config import load_settings
     from core.pipeline.log_writer import LogWriter
-    from core.rule_runner import RuleRunner
     from core.rules import load_packs
     from core.runtime import open_core
 

@@ -18,19 +18,20 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from collectors import device_jobs
 from collectors.mqtt import MqttCollector
+from collectors.rule_runner import RuleRunner
 from collectors.syslog import SyslogCollector
-from core import jobs
 from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.reconciler import RECONCILER_ACTOR, Reconciler
-from core.rule_runner import RuleRunner
 from core.runtime import Core
 from core.services import actions, runtime
 from core.verifier import Verifier
+from enforcement import notifier
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
 
@@ -83,11 +84,11 @@ class Agent:
         )
         db, clock = core.db, core.clock
         self.scheduler.add_job(
-            jobs.check_liveness, "interval", seconds=5, args=(db, clock), id="liveness"
+            device_jobs.check_liveness, "interval", seconds=5, args=(db, clock), id="liveness"
         )
         if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
             self.scheduler.add_job(
-                jobs.dispatch_commands,
+                device_jobs.dispatch_commands,
                 "interval",
                 seconds=1,
                 args=(db, self.collector, clock),
@@ -95,14 +96,18 @@ class Agent:
                 id="commands",
             )
         self.scheduler.add_job(
-            jobs.expire_commands, "interval", seconds=5, args=(db, clock), id="command-timeouts"
+            device_jobs.expire_commands,
+            "interval",
+            seconds=5,
+            args=(db, clock),
+            id="command-timeouts",
         )
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         sync_catalog(core)
         self.rules = RuleRunner(db, None, clock, measures=self.measures)
         self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
         self.scheduler.add_job(
-            jobs.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
+            notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
         self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
         backends = build_backends(settings)
@@ -132,12 +137,12 @@ class Agent:
         self.scheduler.add_job(
             self.reconcile_if_due, "interval", seconds=RECONCILE_POLL_S, id="reconcile"
         )
-        self.actions = ActionRunner(db, clock, post=jobs.post_json)
+        self.actions = ActionRunner(db, clock, post=notifier.post_json)
         self.scheduler.add_job(
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )
         self.scheduler.add_job(
-            jobs.purge_logs,
+            device_jobs.purge_logs,
             "interval",
             hours=1,
             args=(db, clock),

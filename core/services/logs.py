@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core.clock import from_ms
 from core.models import Actor, Device, LogEntry, LogPublic
+from core.rules import LogEvent
 from core.services.changes import record_device_change
 from core.syslog import DhcpLease, LogClass, parse_dhcp
 
@@ -171,6 +172,20 @@ def logs_after(*, session: Session, after_id: int, limit: int = 5000) -> list[Lo
         select(LogEntry).where(col(LogEntry.id) > after_id).order_by(col(LogEntry.id)).limit(limit)
     )
     return [LogPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def log_event(line: LogPublic) -> LogEvent:
+    """A stored log line as the rules see it (the rule runner and the rule replay)."""
+    return LogEvent(
+        ts_ms=line.ts,
+        id=line.id,
+        host=line.host,
+        app=line.app,
+        log_class=line.log_class,
+        message=line.message,
+        device_id=line.device_id,
+        source_ip=line.source_ip,
+    )
 
 
 def last_log_id(*, session: Session) -> int:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from core.errors import InvalidInput
-from core.rule_runner import log_event
 from core.rules import (
     AnomalyRule,
     AverageRule,
@@ -22,6 +21,7 @@ from core.rules import (
 )
 from core.services import logs as log_service
 from core.services import telemetry
+from core.services.logs import log_event
 from core.services.rules import RULES
 
 REPLAY_LIMIT = 200_000

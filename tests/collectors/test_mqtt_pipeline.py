@@ -187,10 +187,13 @@ def test_commands_wait_for_the_device_then_are_delivered_and_acked(agent, agent_
             actor=actor(),
         )
     # Offline: it waits. A dispatch round sends nothing.
-    from core import jobs
+    from collectors import device_jobs
 
     assert (
-        jobs.dispatch_commands(agent_core.db, agent.collector, agent_core.clock, prefix="iot") == 0
+        device_jobs.dispatch_commands(
+            agent_core.db, agent.collector, agent_core.clock, prefix="iot"
+        )
+        == 0
     )
     assert meter.received == []
 

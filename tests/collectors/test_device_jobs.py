@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import jobs
+from collectors import device_jobs
 from core.models import CommandState, DeviceStatus
 from core.services import commands, devices
 from tests.factories import FakeClock, actor
@@ -36,10 +36,10 @@ def test_silence_longer_than_twice_the_longest_interval_means_offline(core):
     clock = FakeClock()
     seen(core, clock)
     clock.advance(59)  # defaults: send 10 s, hello 30 s -> offline after 60 s of silence
-    assert jobs.check_liveness(core.db, clock) == []
+    assert device_jobs.check_liveness(core.db, clock) == []
     assert status(core) == DeviceStatus.ONLINE
     clock.advance(2)
-    assert jobs.check_liveness(core.db, clock) == ["dc-meter-001"]
+    assert device_jobs.check_liveness(core.db, clock) == ["dc-meter-001"]
     assert status(core) == DeviceStatus.OFFLINE
     seen(core, clock)  # any message brings it back
     assert status(core) == DeviceStatus.ONLINE
@@ -55,9 +55,9 @@ def test_liveness_follows_the_interval_the_device_accepted(core):
         device.send_interval_s = 120  # as an accepted update_config leaves it
         session.add(device)
     clock.advance(200)
-    assert jobs.check_liveness(core.db, clock) == []
+    assert device_jobs.check_liveness(core.db, clock) == []
     clock.advance(41)
-    assert jobs.check_liveness(core.db, clock) == ["dc-meter-001"]
+    assert device_jobs.check_liveness(core.db, clock) == ["dc-meter-001"]
 
 
 def test_commands_wait_while_offline_then_go_out_then_time_out_without_an_ack(core):
@@ -71,18 +71,18 @@ def test_commands_wait_while_offline_then_go_out_then_time_out_without_an_ack(co
             session=session, device_ref="dc-meter-001", cmd="reboot", actor=actor(), timeout_s=30
         )
     publisher = RecordingPublisher()
-    assert jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 0
+    assert device_jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 0
     assert publisher.sent == []
 
     seen(core, clock)
-    assert jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 1
+    assert device_jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 1
     assert [topic for topic, _, _ in publisher.sent] == ["iot/dc-meter-001/command"]
-    assert jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 0  # sent once
+    assert device_jobs.dispatch_commands(core.db, publisher, clock, prefix="iot") == 0  # sent once
 
     clock.advance(30)
-    assert jobs.expire_commands(core.db, clock) == 0
+    assert device_jobs.expire_commands(core.db, clock) == 0
     clock.advance(1)
-    assert jobs.expire_commands(core.db, clock) == 1
+    assert device_jobs.expire_commands(core.db, clock) == 1
     with core.db.reader() as session:
         final = commands.get_command(session=session, cmd_id=queued.id)
     assert final.state == CommandState.TIMED_OUT
@@ -97,7 +97,10 @@ def test_a_command_no_broker_takes_stays_pending(core):
             session=session, device_ref="dc-meter-001", cmd="request_status", actor=actor()
         )
     assert (
-        jobs.dispatch_commands(core.db, RecordingPublisher(accept=False), clock, prefix="iot") == 0
+        device_jobs.dispatch_commands(
+            core.db, RecordingPublisher(accept=False), clock, prefix="iot"
+        )
+        == 0
     )
     with core.db.reader() as session:
         assert commands.get_command(session=session, cmd_id=queued.id).state == "pending"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from collectors.rule_runner import RuleRunner
 from core.models import DeadLetter, DeviceSeq, FindingStatus
-from core.rule_runner import RuleRunner
 from core.rules import PatternRule, SeqGapRule, Severity, SystemRule
 from core.services import devices, findings, logs
 from core.services.rules import RULES

@@ -1,23 +1,21 @@
-"""The periodic jobs of the pipeline, as plain functions of their inputs. The composition
-root schedules them (APScheduler, ``coalesce=True, max_instances=1``); tests call them with
-a fake clock."""
+"""The scheduled jobs about devices, as plain functions of their inputs: liveness, command
+dispatch over MQTT (through the ``ConfigPublisher`` port the MQTT collector implements),
+command time-outs and log retention. The agent schedules them (APScheduler,
+``coalesce=True, max_instances=1``); tests call them with a fake clock. Webhook delivery
+is ``enforcement.notifier``'s."""
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from datetime import timedelta
 
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.ports import ConfigPublisher
 from core.protocol import TopicKind, encode_command, topic_for
-from core.services import commands, liveness, logs, notify
+from core.services import commands, liveness, logs
 
 log = logging.getLogger(__name__)
-
-WEBHOOK_TIMEOUT_S = 5
 
 
 def check_liveness(db: Database, clock: Clock) -> list[str]:
@@ -57,23 +55,3 @@ def purge_logs(db: Database, clock: Clock, *, keep_days: int) -> int:
     """Delete log lines older than the retention."""
     with db.writer() as session:
         return logs.purge_logs(session=session, before=clock.now() - timedelta(days=keep_days))
-
-
-def post_json(url: str, body: dict[str, object]) -> None:
-    """POST ``body`` as JSON; raises on a network error or a non-2xx answer."""
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked when added
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "warden"},
-    )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as answer:  # noqa: S310
-        if not 200 <= answer.status < 300:
-            raise OSError(f"HTTP {answer.status}")
-
-
-def deliver_notifications(db: Database, clock: Clock, post: notify.Poster = post_json) -> int:
-    """Post due webhook notifications; returns how many were sent."""
-    with db.writer() as session:
-        done = notify.deliver_due(session=session, post=post, now=clock.now())
-    return sum(1 for n in done if n.state == "sent")

@@ -3,8 +3,8 @@ once, and coming back resolves it."""
 
 from __future__ import annotations
 
+from collectors.rule_runner import RuleRunner
 from core.models import FindingStatus
-from core.rule_runner import RuleRunner
 from core.rules import AbsenceRule, Severity
 from core.services import devices, findings
 from tests.factories import FakeClock, actor

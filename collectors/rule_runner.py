@@ -1,7 +1,8 @@
 """Running the rules against what the pipeline stores: log lines through the streaming
 pattern engine; liveness, telemetry, sequence gaps and Warden's own health through the
 point-in-time rules. Findings come out through ``core.services.findings``; conditions that
-clear resolve theirs.
+clear resolve theirs. The agent schedules ``run`` and ``run_checks``; the rules themselves
+and the services they write through are core's.
 
 The rules are the stored ones (``core.services.rules``) unless a list is given; the runner
 picks up an enable, disable or edit from any front end on its next pass. Reloading resets
@@ -20,13 +21,12 @@ from sqlmodel import col, select
 
 from core.clock import Clock, to_ms
 from core.db import Database
-from core.models import DeadLetter, Device, DeviceSeq, LogPublic
+from core.models import DeadLetter, Device, DeviceSeq
 from core.rules import (
     AbsenceRule,
     AnomalyRule,
     AverageRule,
     Firing,
-    LogEvent,
     PatternEngine,
     PatternRule,
     Rule,
@@ -78,20 +78,6 @@ class MissingHistory:
                 break
             baseline = total
         return max(0, samples[-1][1] - baseline)
-
-
-def log_event(line: LogPublic) -> LogEvent:
-    """A stored log line as the rules see it."""
-    return LogEvent(
-        ts_ms=line.ts,
-        id=line.id,
-        host=line.host,
-        app=line.app,
-        log_class=line.log_class,
-        message=line.message,
-        device_id=line.device_id,
-        source_ip=line.source_ip,
-    )
 
 
 def finding_in(firing: Firing) -> findings.FindingIn:
@@ -260,7 +246,7 @@ class RuleRunner:
             with self._db.reader() as session:
                 lines = logs.logs_after(session=session, after_id=self.last_log_id, limit=BATCH)
             for line in lines:
-                fired += self._engine.feed(log_event(line))
+                fired += self._engine.feed(logs.log_event(line))
             if lines:
                 self.last_log_id = lines[-1].id
             if len(lines) < BATCH:
