@@ -7,7 +7,7 @@ Placeholders such as ``{ip}`` or ``{interface}`` are filled from the finding by
 ``render_steps``, which refuses any value that is not exactly what its name promises.
 
 No database, no subprocess, no network: running the steps is someone else's job. The only
-I/O is ``load_playbooks``, which reads YAML files. Imports ``core.errors``,
+I/O is ``load_playbooks``, which reads YAML files. Imports ``core.errors``, ``core.packs``,
 ``core.rules.models``, pydantic, PyYAML and the standard library only.
 """
 

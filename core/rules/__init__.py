@@ -2,8 +2,8 @@
 point-in-time evaluation of telemetry, liveness, pipeline and self-health rules.
 
 No database and no clock: callers pass data and ``now_ms``. The only I/O is
-``load_packs``, which reads YAML files. Imports ``core.errors``, ``core.syslog``,
-pydantic, PyYAML and the standard library only.
+``load_packs``, which reads YAML files. Imports ``core.errors``, ``core.packs``,
+``core.syslog``, pydantic, PyYAML and the standard library only.
 """
 
 from core.rules.engine import MAX_KEYS, MAX_READINGS, PatternEngine, replay

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Actor, CatalogPublic, PlaybookRecord, RuleRecord
+from core.packs import explain
 from core.permissions import Permission, authorize
-from core.rules.packs import explain
 from core.services.changes import record_change
 
 log = logging.getLogger(__name__)
