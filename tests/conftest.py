@@ -32,11 +32,47 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MOSQUITTO = "/usr/sbin/mosquitto"
 
 
+NO_NETEM = "this kernel has no netem"
+MACHINE_FEATURES_CI_MAY_LACK = (NO_NETEM,)
+"""The only skips CI lets stand: a kernel or machine feature a CI runner may lack (a skip
+reason equal to one of these, or one followed by a space and more detail). Under
+``CI=true`` any other skip is a failure: the test was meant to run there."""
+
+
 def _unavailable(reason: str) -> None:
-    """Skip a test that needs something this machine lacks; CI must never skip silently."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: required, not skipped)", pytrace=False)
+    """Skip a test that needs something this machine lacks; under ``CI=true`` that is a
+    failure (``pytest_runtest_makereport`` below), unless ``reason`` names a feature of
+    ``MACHINE_FEATURES_CI_MAY_LACK``."""
     pytest.skip(reason)
+
+
+def _ci_may_skip(reason: str) -> bool:
+    return any(reason == f or reason.startswith(f + " ") for f in MACHINE_FEATURES_CI_MAY_LACK)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under ``CI=true`` a skip (by ``pytest.skip``, a skip mark or ``importorskip``) is
+    reported as a failure unless it names a machine feature CI may lack."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("CI") != "true" or not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = _skip_reason(report.longrepr)
+    if _ci_may_skip(reason):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped under CI=true: {reason!r}. Only a missing kernel or machine feature may "
+        "skip in CI (tests/conftest.py MACHINE_FEATURES_CI_MAY_LACK); install what the "
+        "test needs instead."
+    )
+
+
+def _skip_reason(longrepr: object) -> str:
+    """The reason of a skip report (``(path, line, "Skipped: reason")``)."""
+    message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return message.removeprefix("Skipped: ")
 
 
 @pytest.fixture(autouse=True)

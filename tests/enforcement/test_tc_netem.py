@@ -17,11 +17,11 @@ from core.ports import KernelFeatures, Netem, ShapeClass
 from enforcement.leaf_qdisc import Leaf, leaf_of, wanted_leaf
 from enforcement.probe import probe_features
 from enforcement.tc import NetlinkShaper
+from tests.conftest import NO_NETEM
 from tests.enforcement.conftest import Lan, in_ns
 
 LINK = 1_000_000_000
 MINOR = 0x20
-NO_NETEM = "this kernel has no netem (sch_netem)"
 
 
 def _shape(address: str = "10.0.0.2", netem: Netem | None = None, **extra: Any) -> ShapeClass:
