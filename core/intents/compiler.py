@@ -16,14 +16,21 @@ Numbers:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from core.intents.conflicts import find_conflicts, label_of
 from core.intents.policy import (
     CompileInput,
     CompileResult,
+    DeviceCommandSpec,
+    DeviceConfigSpec,
+    DeviceStateSpec,
+    FirewallAction,
+    FirewallSpec,
+    ImpairSpec,
     Policy,
-    PolicyKind,
+    PolicySpec,
+    ShapeSpec,
     TargetDevice,
 )
 from core.intents.units import format_number, format_rate
@@ -48,15 +55,17 @@ NETWORK_KINDS = frozenset(
         "unblock",
     }
 )
-_DIRECTIONS = {"both": ("down", "up"), "down": ("down",), "up": ("up",)}
+Direction = Literal["down", "up"]
+BOTH: tuple[Direction, ...] = ("down", "up")
+_DIRECTIONS: dict[str, tuple[Direction, ...]] = {"both": BOTH, "down": ("down",), "up": ("up",)}
 _CADENCE = {
     "send_interval_s": ("report_interval_s", "s"),
     "sampling_cadence_ms": ("sample_interval_ms", "ms"),
 }
 _BLOCK_ACTION = {"all": "block", "internet": "internet_block", "quarantine": "quarantine"}
 
-Part = tuple[PolicyKind, dict[str, Any], str, dict[str, Any], str]
-"""kind, spec, satisfied, check, summary (after the target's name)."""
+Part = tuple[PolicySpec, str, dict[str, Any], str]
+"""spec, satisfied, check, summary (after the target's name)."""
 
 
 def htb_prio(level: int) -> int:
@@ -83,7 +92,7 @@ def compile_intents(
 
 
 def _order(policy: Policy) -> tuple[Any, ...]:
-    direction = {"down": 0, "up": 1}.get(policy.spec.get("direction", ""), 0)
+    direction = {"down": 0, "up": 1}.get(getattr(policy.spec, "direction", ""), 0)
     who = policy.device_id if policy.device_id is not None else (policy.address or "")
     bare = policy.device_id is None
     return (policy.index, policy.intent_id or -1, bare, who, direction)
@@ -124,10 +133,10 @@ def _compile_one(
         )
     policies = []
     for device_id, address, who in targets:
-        for kind, spec, satisfied, check, summary in _BUILDERS[intent.kind](params):
+        for spec, satisfied, check, summary in _BUILDERS[intent.kind](params):
             policies.append(
                 Policy(
-                    kind=kind,
+                    kind=spec.kind,
                     intent_id=item.intent_id,
                     index=item.index,
                     device_id=device_id,
@@ -147,15 +156,15 @@ def _who(device: TargetDevice, network: bool) -> str:
     return f"{device.id} ({device.ip or 'no known IP'})"
 
 
-def _shape(direction: str, rate: int | None, ceil: int | None, prio: int) -> dict[str, Any]:
-    return {
-        "direction": direction,
-        "rate_bps": rate,
-        "ceil_bps": ceil,
-        "prio": prio,
-        "burst_bytes": None if rate is None else burst_bytes(rate),
-        "leaf": LEAF,
-    }
+def _shape(direction: Direction, rate: int | None, ceil: int | None, prio: int) -> ShapeSpec:
+    return ShapeSpec(
+        direction=direction,
+        rate_bps=rate,
+        ceil_bps=ceil,
+        prio=prio,
+        burst_bytes=None if rate is None else burst_bytes(rate),
+        leaf=LEAF,
+    )
 
 
 def _config(rate: int | None, ceil: int | None, prio: int) -> dict[str, Any]:
@@ -170,7 +179,6 @@ def _limit(params: dict[str, Any]) -> list[Part]:
     rate = params["rate_bps"]
     return [
         (
-            PolicyKind.SHAPE,
             _shape(d, rate, rate, DEFAULT_PRIO),
             f"the {_WORD[d]} rate of the device's class stays at or below {format_rate(rate)}",
             {"measure": "class_rate_bps", "op": "<=", "value": rate},
@@ -184,7 +192,6 @@ def _guarantee(params: dict[str, Any]) -> list[Part]:
     rate = params["rate_bps"]
     return [
         (
-            PolicyKind.SHAPE,
             _shape(d, rate, None, DEFAULT_PRIO),
             f"the kernel holds a {_WORD[d]} class guaranteeing {format_rate(rate)} that may "
             "borrow up to the link",
@@ -192,7 +199,7 @@ def _guarantee(params: dict[str, Any]) -> list[Part]:
             f"{_WORD[d]} guaranteed {format_rate(rate)}, may borrow up to the link "
             f"(HTB class, {LEAF} leaf)",
         )
-        for d in ("down", "up")
+        for d in BOTH
     ]
 
 
@@ -201,13 +208,12 @@ def _priority(params: dict[str, Any]) -> list[Part]:
     prio = htb_prio(level)
     return [
         (
-            PolicyKind.SHAPE,
             _shape(d, None, None, prio),
             f"the kernel holds a {_WORD[d]} class with HTB prio {prio}",
             _config(None, None, prio),
             f"{_WORD[d]} at HTB prio {prio} (priority {level} of 10; HTB class, {LEAF} leaf)",
         )
-        for d in ("down", "up")
+        for d in BOTH
     ]
 
 
@@ -222,13 +228,12 @@ def _latency(params: dict[str, Any]) -> list[Part]:
         summary += f", target under {format_number(target)} ms"
     return [
         (
-            PolicyKind.SHAPE,
             _shape(d, None, None, 0),
             f"the kernel holds a {_WORD[d]} class at {satisfied}",
             check,
             f"{_WORD[d]} {summary}",
         )
-        for d in ("down", "up")
+        for d in BOTH
     ]
 
 
@@ -246,8 +251,7 @@ def _impair(params: dict[str, Any]) -> list[Part]:
     what = ", ".join(word for word in words if word) or "nothing"
     return [
         (
-            PolicyKind.IMPAIR,
-            {"direction": "down", **netem},
+            ImpairSpec(**netem),
             f"a netem leaf on traffic to the device adds {what}",
             {"measure": "netem", "op": "==", "value": netem},
             f"netem adds {what} to download traffic",
@@ -255,8 +259,9 @@ def _impair(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _firewall(action: str, destinations: list[dict[str, Any]]) -> list[Part]:
-    places = ", ".join(destination_text(d) for d in destinations)
+def _firewall(action: FirewallAction, destinations: list[Any]) -> list[Part]:
+    spec = FirewallSpec(action=action, destinations=destinations)
+    places = ", ".join(destination_text(d) for d in spec.destinations)
     satisfied, summary = {
         "block": ("nftables drops all traffic to and from the address", "all traffic blocked"),
         "internet_block": (
@@ -278,8 +283,7 @@ def _firewall(action: str, destinations: list[dict[str, Any]]) -> list[Part]:
     }[action]
     return [
         (
-            PolicyKind.FIREWALL,
-            {"action": action, "destinations": destinations},
+            spec,
             satisfied,
             {
                 "measure": "firewall_action",
@@ -309,8 +313,7 @@ def _device_config(key: str, value: Any) -> list[Part]:
         satisfied += f" and {verb} every {value} {unit} ± {CADENCE_TOLERANCE_PCT} %"
     return [
         (
-            PolicyKind.DEVICE_CONFIG,
-            {"params": params},
+            DeviceConfigSpec(params=params),
             satisfied,
             check,
             f"update_config {key}={value_text(value)}",
@@ -324,8 +327,7 @@ def _command(params: dict[str, Any]) -> list[Part]:
         version = params.get("fw_version")
         return [
             (
-                PolicyKind.DEVICE_COMMAND,
-                {"cmd": cmd, "params": {"fw_version": version}},
+                DeviceCommandSpec(cmd=cmd, params={"fw_version": version}),
                 f"the device reports OTA success and then firmware {version}",
                 {
                     "all": [
@@ -338,8 +340,7 @@ def _command(params: dict[str, Any]) -> list[Part]:
         ]
     return [
         (
-            PolicyKind.DEVICE_COMMAND,
-            {"cmd": cmd, "params": {}},
+            DeviceCommandSpec(cmd=cmd),
             f"the device acks {cmd} as accepted",
             {"measure": "command_result", "op": "==", "value": "accepted"},
             f"command {cmd}",
@@ -352,8 +353,7 @@ def _state(params: dict[str, Any]) -> list[Part]:
     word = "enabled" if enabled else "disabled"
     return [
         (
-            PolicyKind.DEVICE_STATE,
-            {"enabled": enabled},
+            DeviceStateSpec(enabled=enabled),
             f"the device is recorded as {word}",
             {"measure": "device_enabled", "op": "==", "value": enabled},
             word,

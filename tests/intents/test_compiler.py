@@ -45,7 +45,11 @@ def compiled(text: str, devices: list[TargetDevice], **kw: Any) -> CompileResult
 
 
 def specs(result: CompileResult) -> list[tuple[str, str | None, str | None, dict[str, Any]]]:
-    return [(p.kind.value, p.device_id, p.address, p.spec) for p in result.policies]
+    """Each policy with its spec as stored (JSON)."""
+    return [
+        (p.kind.value, p.device_id, p.address, p.spec.model_dump(mode="json"))
+        for p in result.policies
+    ]
 
 
 def checks(result: CompileResult) -> list[dict[str, Any]]:
@@ -319,7 +323,7 @@ def test_device_kinds_ignore_bare_addresses_and_empty_targets_warn() -> None:
 
 def test_policies_are_ordered_by_intent_then_device_then_direction() -> None:
     result = compiled("prioritize camera-2 and limit camera-1 to 1 mbit", [CAM2, CAM1])
-    order = [(p.index, p.device_id, p.spec["direction"]) for p in result.policies]
+    order = [(p.index, p.device_id, p.spec.direction) for p in result.policies]
     assert order == sorted(order)
     assert len(order) == 8
 
