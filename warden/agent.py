@@ -21,17 +21,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from collectors.mqtt import MqttCollector
 from collectors.syslog import SyslogCollector
 from core import jobs
-from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.live import ChangeFeed
 from core.metrics import COMMIT_SECONDS
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import IngestWriter
-from core.reconciler import RECONCILER_ACTOR, Reconciler
 from core.rule_runner import RuleRunner
 from core.runtime import Core
 from core.services import actions, runtime
-from core.verifier import Verifier
+from enforcement import notifier
+from enforcement.action_runner import ActionRunner
+from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
+from enforcement.verifier import Verifier
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
 
@@ -103,7 +104,7 @@ class Agent:
         self.rules = RuleRunner(db, None, clock, measures=self.measures)
         self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
         self.scheduler.add_job(
-            jobs.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
+            notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
         self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
         backends = build_backends(settings)
@@ -133,7 +134,7 @@ class Agent:
         self.scheduler.add_job(
             self.reconcile_if_due, "interval", seconds=RECONCILE_POLL_S, id="reconcile"
         )
-        self.actions = ActionRunner(db, clock, post=jobs.post_json)
+        self.actions = ActionRunner(db, clock, post=notifier.post_json)
         self.scheduler.add_job(
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )

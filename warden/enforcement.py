@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.config import Settings
 from core.errors import ConfigError, EnforcementError
 from core.ports import Firewall, KernelFeatures, TrafficShaper
-from core.reconciler import STATE_KEY
 from core.runtime import Core
 from core.services import runtime
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.reconciler import STATE_KEY
 
 log = logging.getLogger(__name__)
 

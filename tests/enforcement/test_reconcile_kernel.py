@@ -7,9 +7,9 @@ import pytest
 
 from core.config import load_settings
 from core.models import FindingStatus, IntentStatus, PolicyStatus
-from core.reconciler import Reconciler
 from core.runtime import open_core
 from core.services import findings, intents
+from enforcement.reconciler import Reconciler
 from tests.enforcement.conftest import Lan, in_ns
 from tests.factories import FakeClock, actor, make_device
 from warden.enforcement import build_backends

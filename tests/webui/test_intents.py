@@ -21,8 +21,8 @@ from core.models import (
     Verdict,
 )
 from core.services import intents, users
-from core.verification import Outcome as CheckOutcome
-from core.verifier import Verifier
+from enforcement.verification import Outcome as CheckOutcome
+from enforcement.verifier import Verifier
 from tests.factories import make_device
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from core.reconciler import STATE_KEY
 from core.services import runtime
+from enforcement.reconciler import STATE_KEY
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.output import print_fields, print_json
 from warden.enforcement import dry_run_reasons

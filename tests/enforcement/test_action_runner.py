@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from core import jobs
-from core.action_runner import ActionRunner, ProgramResult, run_program
 from core.errors import InvalidInput
 from core.models import ActionState, Origin
 from core.playbooks import parse_playbook
 from core.services import actions, commands, findings, intents, maintenance
 from core.services.playbooks import PLAYBOOKS
+from enforcement import notifier
+from enforcement.action_runner import ActionRunner, ProgramResult, run_program
 from tests.factories import FakeClock, Receiver, actor, make_device
 
 T0 = 1_770_890_400_000
@@ -96,7 +96,7 @@ def setup(core):
             mac="aa:bb:cc:dd:ee:01",
         )
     runner = RecordingRunner()
-    action_runner = ActionRunner(core.db, clock, post=jobs.post_json, run=runner)
+    action_runner = ActionRunner(core.db, clock, post=notifier.post_json, run=runner)
     return clock, runner, action_runner
 
 
@@ -337,7 +337,7 @@ def test_a_diagnostic_that_cannot_run_fails_the_action_with_the_reason(
     action_runner = ActionRunner(
         core.db,
         clock,
-        post=jobs.post_json,
+        post=notifier.post_json,
         run=fake_run,
         **({"which": which} if which else {}),
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.enforcement_plan import (
+from core.ports import Netem, ShapeClass
+from enforcement.enforcement_plan import (
     DEFAULT_PRIO,
     NO_ADDRESS_YET,
     NO_NETEM,
@@ -14,7 +15,6 @@ from core.enforcement_plan import (
     minor_for,
     plan_kernel,
 )
-from core.ports import Netem, ShapeClass
 
 LINK = 100_000_000
 ADDRESS = "192.168.1.50"

@@ -13,10 +13,10 @@ import pytest
 from core.errors import EnforcementError
 from core.models import FindingStatus, IntentStatus, PolicyStatus, Verdict
 from core.ports import FirewallRule, ShapeClass
-from core.reconciler import Reconciler
 from core.services import findings, intents
-from core.verifier import VIOLATED_RULE, Verifier
 from enforcement.dryrun import EVERYTHING, DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
+from enforcement.verifier import VIOLATED_RULE, Verifier
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from core import jobs
 from core.errors import InvalidInput
 from core.services import findings, notify
+from enforcement import notifier
 from tests.factories import FakeClock, Receiver, actor
 
 
@@ -45,11 +45,11 @@ def test_a_finding_is_posted_once_after_a_failed_attempt_and_a_backoff(core, rec
     fire(core, clock, severity="low", key="10.0.0.1")  # below the target's threshold
     fire(core, clock, key="10.0.0.2", suppressed=True)  # maintenance: not notified
 
-    assert jobs.deliver_notifications(core.db, clock) == 0  # the receiver answered 500
-    assert jobs.deliver_notifications(core.db, clock) == 0  # not due yet: backing off
+    assert notifier.deliver_notifications(core.db, clock) == 0  # the receiver answered 500
+    assert notifier.deliver_notifications(core.db, clock) == 0  # not due yet: backing off
     clock.advance(5)
-    assert jobs.deliver_notifications(core.db, clock) == 1
-    assert jobs.deliver_notifications(core.db, clock) == 0  # sent: never again
+    assert notifier.deliver_notifications(core.db, clock) == 1
+    assert notifier.deliver_notifications(core.db, clock) == 0  # sent: never again
     assert len(receiver.bodies) == 2  # the failed attempt and the delivery
     body = receiver.bodies[-1]
     assert (body["event"], body["finding_id"], body["severity"], body["count"]) == (
@@ -61,7 +61,7 @@ def test_a_finding_is_posted_once_after_a_failed_attempt_and_a_backoff(core, rec
 
     fire(core, clock)  # the same finding fires again while open: no new notification
     clock.advance(timedelta(hours=1).total_seconds())
-    assert jobs.deliver_notifications(core.db, clock) == 0
+    assert notifier.deliver_notifications(core.db, clock) == 0
 
 
 def test_targets_are_checked(core):

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from core.errors import EnforcementError
 from core.models import DeviceUpdate, FindingStatus, IntentStatus, PolicyStatus
 from core.ports import ShapeClass
-from core.reconciler import Reconciler
 from core.services import devices, findings, intents
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000

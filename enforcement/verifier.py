@@ -3,7 +3,7 @@ it asked.
 
 Each pass reads the kernel once (classes, their counters, the nft table and its
 counters) and the database (command acks, reports since the ack, the registry), measures
-every policy of every active intent, judges its check (``core.verification``) and records:
+every policy of every active intent, judges its check (``enforcement.verification``) and records:
 
 - per policy, the verdict and what was measured;
 - per intent, the worst verdict of its policies with the reason, the check counters behind
@@ -43,7 +43,7 @@ from core.models import (
 )
 from core.ports import Firewall, FirewallRule, ShapeClass, TrafficShaper
 from core.services import findings
-from core.verification import Broken, Measure, Outcome, Unknown, Unobservable, judge, worst
+from enforcement.verification import Broken, Measure, Outcome, Unknown, Unobservable, judge, worst
 
 log = logging.getLogger(__name__)
 

@@ -30,16 +30,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core import intent_timing
 from core.clock import Clock, to_ms
 from core.db import Database
-from core.device_enforcement import DEVICE_KINDS, sync_device_policy
-from core.enforcement_plan import KernelPlan, PolicyView, plan_kernel
 from core.errors import EnforcementError
 from core.models import Actor, Device, IntentRecord, IntentStatus, PolicyRecord, PolicyStatus
 from core.ports import Firewall, ShapeClass, TrafficShaper
 from core.services import findings, runtime
 from core.services.changes import record_change
+from enforcement import intent_timing
+from enforcement.device_config import DEVICE_KINDS, sync_device_policy
+from enforcement.enforcement_plan import KernelPlan, PolicyView, plan_kernel
 
 log = logging.getLogger(__name__)
 
