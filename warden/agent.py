@@ -158,7 +158,7 @@ class Agent:
             "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
             if self.syslog
             else None,
-            "enforcement": self.reconciler.last.mode if self.reconciler.last else None,
+            "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
             "at_ms": to_ms(self.core.clock.now()),
         }

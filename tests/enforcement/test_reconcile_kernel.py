@@ -56,7 +56,7 @@ def test_an_intent_is_enforced_repaired_after_drift_and_removed_on_revoke(lan, g
     with core.db.reader() as session:
         shown = intents.get_intent(session=session, intent_id=limit.id)
     assert shown.status == IntentStatus.ACTIVE
-    down = next(p for p in shown.policies if p.spec["direction"] == "down")
+    down = next(p for p in shown.policies if p.spec.direction == "down")
     assert down.status == PolicyStatus.APPLIED
     minor = f"{down.id + 0x10:x}"
     assert f"class htb 5744:{minor} parent 5744:1" in kernel_classes(lan)

@@ -119,7 +119,7 @@ def test_a_limit_is_verified_against_the_kernel(lan, gateway):
             return intents.get_intent(session=session, intent_id=limit.id)
 
     def down_policy():
-        return next(p for p in shown().policies if p.spec["direction"] == "down")
+        return next(p for p in shown().policies if p.spec.direction == "down")
 
     assert shown().status == IntentStatus.ACTIVE
     assert verifier.verify() == {limit.id: Verdict.SATISFIED}  # by the class held

@@ -39,10 +39,8 @@ def test_a_plan_names_the_devices_and_what_changes_without_storing_anything(flee
     planned = plan(fleet, "limit cameras to 2 mbit and prioritize doorbell-1")
     assert planned.ok
     assert [p.devices for p in planned.intents] == [["camera-1", "camera-2"], ["doorbell-1"]]
-    limits = [p for p in planned.policies if p["index"] == 0]
-    assert sorted(
-        (p["device_id"], p["spec"]["direction"], p["spec"]["rate_bps"]) for p in limits
-    ) == [
+    limits = [p for p in planned.policies if p.index == 0]
+    assert sorted((p.device_id, p.spec.direction, p.spec.rate_bps) for p in limits) == [
         ("camera-1", "down", 2_000_000),
         ("camera-1", "up", 2_000_000),
         ("camera-2", "down", 2_000_000),
@@ -71,7 +69,7 @@ def test_a_conflicting_intent_is_refused_until_it_replaces_the_older(fleet):
     (first,), _ = submit(fleet, "limit cameras to 2 mbit")
     planned = plan(fleet, "limit camera-1 to 5 mbit")
     assert not planned.ok
-    assert "camera-1 would get two different limits" in planned.conflicts[0]["message"]
+    assert "camera-1 would get two different limits" in planned.conflicts[0].message
     with pytest.raises(intents.IntentConflict, match="two different limits"):
         submit(fleet, "limit camera-1 to 5 mbit")
 
@@ -119,7 +117,7 @@ def test_a_duration_sets_the_expiry(fleet):
 
 def test_device_settings_become_device_config_policies(fleet):
     planned = plan(fleet, "send data every 2 minutes for meter-4")
-    assert [(p["kind"], p["device_id"], p["spec"]) for p in planned.policies] == [
+    assert [(p.kind, p.device_id, p.spec.model_dump(mode="json")) for p in planned.policies] == [
         ("device_config", "meter-4", {"params": {"send_interval_s": 120}})
     ]
 
