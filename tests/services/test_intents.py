@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from core.errors import InvalidInput, NotFound
@@ -132,3 +133,26 @@ def test_what_is_not_understood_is_refused_with_the_parse_error(fleet):
     with pytest.raises(intents.IntentNotUnderstood) as caught:
         plan(fleet, "limit cameras to 2 bananas")
     assert caught.value.result.error.code == "unknown_unit"
+
+
+def test_lists_page_by_offset_and_load_all_policies_in_one_query(fleet):
+    for text in ("limit camera-1 to 1 mbit", "prioritize doorbell-1", "block camera-2"):
+        submit(fleet, text)
+    policy_queries = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM policy" in statement:
+            policy_queries.append(statement)
+
+    with fleet.db.reader() as session:
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            newest = intents.list_intents(session=session, limit=2)
+            rest = intents.list_intents(session=session, offset=2, limit=2)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert [i.kind for i in newest] == ["block", "priority"]
+    assert [(i.kind, len(i.policies)) for i in rest] == [("bandwidth_limit", 2)]
+    assert [len(i.policies) for i in newest] == [1, 2]
+    assert len(policy_queries) == 2  # one per list, not one per intent
