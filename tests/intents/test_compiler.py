@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from core.intents import parse_intent
-from core.intents.compiler import burst_bytes, compile_intents, htb_prio
+from core.intents.compiler import compile_intents
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, PolicyKind, TargetDevice
+from core.intents.policy_builders import burst_bytes, htb_prio
 
 CAM1 = TargetDevice(id="camera-1", type="camera", ip="10.0.0.21")
 CAM2 = TargetDevice(id="camera-2", type="camera", ip="10.0.0.22")
