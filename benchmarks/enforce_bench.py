@@ -58,10 +58,10 @@ from core.clock import SystemClock
 from core.db import Database
 from core.errors import EnforcementError
 from core.models import Actor, DeviceCreate
-from core.reconciler import Reconciler
 from core.services import devices, intents
 from enforcement.dryrun import DryRunFirewall
 from enforcement.probe import probe_features
+from enforcement.reconciler import Reconciler
 from enforcement.tc import NetlinkShaper
 
 DEVICE = "bench-dev"

@@ -163,7 +163,7 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         elif planned.refusals:
             self.refused(IntentRefused(planned.refusals))
         elif not planned.ok:
-            self.refused(IntentConflict([c["message"] for c in planned.conflicts]))
+            self.refused(IntentConflict([c.message for c in planned.conflicts]))
         else:
             title = "Apply this intent?"
             self.app.push_screen(
@@ -267,7 +267,7 @@ def plan_text(planned: PlanPublic) -> Text:
     text = Text().append_text(plain(planned.text, "bold")).append("\n\n")
     text.append_text(Text(strip_ansi(planned.rendered)))
     for conflict in planned.conflicts:
-        text.append("\nConflict: ", style="bold red").append_text(plain(conflict.get("message")))
+        text.append("\nConflict: ", style="bold red").append_text(plain(conflict.message))
     for warning in planned.warnings:
         text.append("\nWarning: ", style="yellow").append_text(plain(warning))
     return text

@@ -1,5 +1,9 @@
-"""Webhooks: the POST itself and the scheduled job that delivers due notifications
-(``core.services.notify`` decides what is due and records each attempt)."""
+"""Webhooks: the JSON POST, and the job that delivers the notification outbox with it.
+
+The outbox and its retries are ``core.services.notify``'s; this module only does the HTTP
+call, so the agent (and the action runner's ``webhook`` steps) are the only places Warden
+talks HTTP to the outside.
+"""
 
 from __future__ import annotations
 

@@ -22,16 +22,16 @@ from collectors import device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import SyslogCollector
-from core.action_runner import ActionRunner
 from core.clock import to_ms
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
-from core.reconciler import RECONCILER_ACTOR, Reconciler
 from core.runtime import Core
 from core.services import actions, runtime
-from core.verifier import Verifier
 from enforcement import notifier
+from enforcement.action_runner import ActionRunner
+from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
+from enforcement.verifier import Verifier
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
 
@@ -161,7 +161,7 @@ class Agent:
             "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
             if self.syslog
             else None,
-            "enforcement": self.reconciler.last.mode if self.reconciler.last else None,
+            "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
             "at_ms": to_ms(self.core.clock.now()),
         }

@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.config import Settings
 from core.errors import ConfigError, EnforcementError
 from core.ports import Firewall, KernelFeatures, TrafficShaper
-from core.reconciler import STATE_KEY
 from core.runtime import Core
-from core.services import runtime
+from core.services import enforcement_state
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
 
 log = logging.getLogger(__name__)
@@ -111,14 +110,9 @@ def planning_features(core: Core) -> KernelFeatures | None:
     if tc_reasons:
         return None
     with core.db.reader() as session:
-        state = runtime.get_state(session=session, key=STATE_KEY, now=core.clock.now())
-    known = (state or {}).get("features") or {}
-    if known.get("kernel") == platform.release() and known.get("qdiscs"):
-        return KernelFeatures(
-            qdiscs=frozenset(known["qdiscs"]),
-            classifiers=frozenset(known.get("classifiers") or ()),
-            actions=frozenset(known.get("actions") or ()),
-        )
+        state = enforcement_state.read(session=session, now=core.clock.now())
+    if state is not None and state.features.kernel == platform.release() and state.features.qdiscs:
+        return state.features.as_features()
     from enforcement.probe import probe_features
 
     try:

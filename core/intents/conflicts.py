@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.intents.model import Intent
-from core.intents.policy import CompileInput, Conflict, Policy, PolicyKind
+from core.intents.policy import (
+    CompileInput,
+    Conflict,
+    DeviceConfigSpec,
+    DeviceStateSpec,
+    FirewallSpec,
+    Policy,
+    ShapeSpec,
+)
 from core.intents.units import format_rate
 from core.intents.wording import DIRECTION_WORD as _WORD
 from core.intents.wording import value_text
@@ -39,23 +47,24 @@ def label_of(item: CompileInput, unnamed: int) -> str:
 
 def _claims(intent: Intent, policy: Policy) -> list[Claim]:
     spec, kind, params = policy.spec, intent.kind, intent.params
-    if kind == "bandwidth_limit":
-        return [("limit", spec["direction"], spec["rate_bps"])]
-    if kind == "bandwidth_guarantee":
-        return [
-            ("guarantee", spec["direction"], spec["rate_bps"]),
-            ("favour", "", f"guaranteed {format_rate(spec['rate_bps'])}"),
-        ]
-    if kind == "priority":
-        return [("favour", "", f"given priority {params['level']}")]
-    if kind == "low_latency":
-        return [("favour", "", "given low latency")]
-    if kind in ("block", "allow_only"):
-        return [("block", "", _BLOCK_WORDS[spec["action"]])]
-    if policy.kind is PolicyKind.DEVICE_CONFIG:
-        return [("config", key, value) for key, value in spec["params"].items()]
-    if policy.kind is PolicyKind.DEVICE_STATE:
-        return [("state", "", spec["enabled"])]
+    match spec:
+        case ShapeSpec() if kind == "bandwidth_limit":
+            return [("limit", spec.direction, spec.rate_bps)]
+        case ShapeSpec(rate_bps=int(rate)) if kind == "bandwidth_guarantee":
+            return [
+                ("guarantee", spec.direction, rate),
+                ("favour", "", f"guaranteed {format_rate(rate)}"),
+            ]
+        case ShapeSpec() if kind == "priority":
+            return [("favour", "", f"given priority {params['level']}")]
+        case ShapeSpec() if kind == "low_latency":
+            return [("favour", "", "given low latency")]
+        case FirewallSpec() if kind in ("block", "allow_only"):
+            return [("block", "", _BLOCK_WORDS[spec.action])]
+        case DeviceConfigSpec():
+            return [("config", key, value) for key, value in spec.params.items()]
+        case DeviceStateSpec():
+            return [("state", "", spec.enabled)]
     return []
 
 

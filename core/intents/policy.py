@@ -3,8 +3,13 @@
 A ``Policy`` is one thing a backend applies to one target (a registered device or a bare
 address): a tc class (``shape``), a netem leaf (``impair``), an nftables rule (``firewall``), an
 ``update_config`` command (``device_config``), another device command (``device_command``) or a
-registry flag (``device_state``). Its ``spec`` is what the backend applies; ``satisfied`` and
-``check`` say what verification measures.
+registry flag (``device_state``). Its ``spec`` is what the backend applies, one model per kind
+(``PolicySpec``, a union discriminated by ``kind``); ``satisfied`` and ``check`` say what
+verification measures.
+
+A spec's JSON does not carry its kind: the policy's ``kind`` does (it is stored beside the
+spec, and the public JSON of a plan has it once, on the policy). ``parse_spec`` reads a spec
+back from its JSON and kind; ``Policy`` and ``PolicyPublic`` do the same when given a dict.
 
 ``check`` is ``{"measure": NAME, "op": OP, "value": VALUE}`` with optional extra keys
 (``tolerance_pct``), or ``{"all": [check, ...]}`` when every listed check must hold. Measures:
@@ -25,9 +30,10 @@ registry flag (``device_state``). Its ``spec`` is what the backend applies; ``sa
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.intents.model import Intent
 
@@ -66,25 +72,118 @@ class PolicyKind(StrEnum):
     DEVICE_COMMAND = "device_command"
     DEVICE_STATE = "device_state"
 
+    @property
+    def network(self) -> bool:
+        """Enforced in the kernel (tc, nftables), not on the device."""
+        return self in (PolicyKind.SHAPE, PolicyKind.IMPAIR, PolicyKind.FIREWALL)
+
+
+def _kind(value: str) -> Any:
+    """The discriminator field of a spec: validated from the policy's kind, left out of the
+    spec's JSON (see the module docstring)."""
+    return Field(default=value, exclude=True)
+
+
+class ShapeSpec(BaseModel, frozen=True):
+    """One HTB class. ``direction``: "down" = traffic to the device, "up" = from it (through
+    IFB); one policy per direction."""
+
+    kind: Literal["shape"] = _kind("shape")
+    direction: Literal["down", "up"]
+    rate_bps: int | None
+    """HTB rate; None: no guarantee, the backend's minimum share."""
+    ceil_bps: int | None
+    """None: up to the link."""
+    prio: int
+    """HTB prio, 0 best … 7."""
+    burst_bytes: int | None
+    """None when there is no rate."""
+    leaf: str
+    """``fq_codel``; the backend falls back to pfifo where it is missing."""
+
+
+class ImpairSpec(BaseModel, frozen=True):
+    """A netem leaf on the device's download class (0 for what was not asked for)."""
+
+    kind: Literal["impair"] = _kind("impair")
+    direction: Literal["down"] = "down"
+    delay_ms: int | float
+    jitter_ms: int | float
+    loss_pct: float
+
+
+FirewallAction = Literal["block", "internet_block", "quarantine", "allow_only", "unblock"]
+
+
+class Destination(TypedDict):
+    """An allowed destination of ``allow_only``; ``port`` and ``proto`` only when said."""
+
+    ip: str
+    port: NotRequired[int]
+    proto: NotRequired[str]
+
+
+class FirewallSpec(BaseModel, frozen=True):
+    kind: Literal["firewall"] = _kind("firewall")
+    action: FirewallAction
+    destinations: list[Destination] = []
+    """Only for ``allow_only``."""
+
+
+SettingValue = bool | int | float | str
+"""A device setting's value, as ``update_config`` carries it (PROTOCOL.md)."""
+
+
+class DeviceConfigSpec(BaseModel, frozen=True):
+    kind: Literal["device_config"] = _kind("device_config")
+    params: dict[str, SettingValue]
+    """The params of ``update_config``."""
+
+
+class DeviceCommandSpec(BaseModel, frozen=True):
+    kind: Literal["device_command"] = _kind("device_command")
+    cmd: str
+    """The command's PROTOCOL.md name."""
+    params: dict[str, SettingValue | None] = {}
+
+
+class DeviceStateSpec(BaseModel, frozen=True):
+    """The registry's enabled flag; nothing is sent."""
+
+    kind: Literal["device_state"] = _kind("device_state")
+    enabled: bool
+
+
+PolicySpec = Annotated[
+    ShapeSpec | ImpairSpec | FirewallSpec | DeviceConfigSpec | DeviceCommandSpec | DeviceStateSpec,
+    Field(discriminator="kind"),
+]
+DeviceSpec = DeviceConfigSpec | DeviceCommandSpec | DeviceStateSpec
+_SPEC: TypeAdapter[PolicySpec] = TypeAdapter(PolicySpec)
+
+
+def parse_spec(kind: str, data: Any) -> PolicySpec:
+    """A policy's spec from its stored JSON and its kind (a spec model is returned as is)."""
+    if isinstance(data, dict):
+        data = {**data, "kind": kind}
+    return _SPEC.validate_python(data)
+
+
+def spec_of_kind(value: Any, info: ValidationInfo) -> Any:
+    """Field validator for a ``spec`` beside a ``kind``: a dict is read as that kind's spec;
+    a spec model must be of that kind."""
+    kind = info.data.get("kind")
+    if kind is None:
+        return value
+    if isinstance(value, dict):
+        return {**value, "kind": kind}
+    if getattr(value, "kind", kind) != kind:
+        raise ValueError(f"a {value.kind} spec cannot be the spec of a {kind} policy")
+    return value
+
 
 class Policy(BaseModel, frozen=True):
-    """One thing to apply to one target.
-
-    ``spec`` by kind:
-
-    - ``shape``: ``direction`` ("down" = traffic to the device, "up" = from it, through IFB),
-      ``rate_bps`` (HTB rate; None: no guarantee, the backend's minimum share), ``ceil_bps``
-      (None: up to the link), ``prio`` (HTB, 0 best … 7), ``burst_bytes`` (None when there is
-      no rate), ``leaf`` ("fq_codel"; the backend falls back to pfifo where it is missing).
-      One policy per direction.
-    - ``impair``: ``direction`` ("down"), ``delay_ms``, ``jitter_ms``, ``loss_pct`` (0 when not
-      asked for).
-    - ``firewall``: ``action`` ("block", "internet_block", "quarantine", "allow_only",
-      "unblock") and ``destinations`` (``[{ip, port?, proto?}]``, only for allow_only).
-    - ``device_config``: ``params`` for ``update_config`` (PROTOCOL.md).
-    - ``device_command``: ``cmd`` (PROTOCOL.md name) and its ``params``.
-    - ``device_state``: ``enabled``.
-    """
+    """One thing to apply to one target."""
 
     kind: PolicyKind
     intent_id: int | None
@@ -93,10 +192,15 @@ class Policy(BaseModel, frozen=True):
     """None for a bare address target."""
     address: str | None
     """The device's ip, or the bare address/cidr; None when the device has no known ip."""
-    spec: dict[str, Any]
+    spec: PolicySpec
     satisfied: str
     check: dict[str, Any]
     summary: str
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def read_spec_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        return spec_of_kind(value, info)
 
 
 class Conflict(BaseModel):

@@ -10,9 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
+from core.intents.policy import Conflict, Policy, PolicyKind, PolicySpec, parse_spec, spec_of_kind
 from core.models.types import UTCDateTime, utcnow
 
 
@@ -109,7 +111,8 @@ class PolicyRecord(SQLModel, table=True):
     device_id: str | None = Field(default=None, max_length=64, index=True)
     address: str | None = Field(default=None, max_length=64)
     spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    """The desired state the backend applies."""
+    """The desired state the backend applies: a ``PolicySpec``'s JSON (without its kind,
+    which is the column beside it); read it back with ``StoredPolicy`` or ``PolicyPublic``."""
     applied: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """What the backend last reported applying (enforcement issue)."""
     satisfied: str = Field(max_length=500)
@@ -122,19 +125,6 @@ class PolicyRecord(SQLModel, table=True):
     verdict: Verdict | None = Field(default=None, sa_type=String(16))
     measured: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """What the last check measured (rates, counters, cadence, the device's answer)."""
-
-    def set_state(
-        self,
-        status: PolicyStatus,
-        error: str | None,
-        applied: dict[str, Any] | None,
-        now: datetime,
-    ) -> None:
-        """Record how enforcement left the policy; ``updated_at`` moves only on a change,
-        so a steady pass writes nothing."""
-        if (self.status, self.last_error, self.applied) != (status, error, applied):
-            self.status, self.last_error, self.applied = status, error, applied
-            self.updated_at = now
 
 
 class IntentCheck(SQLModel, table=True):
@@ -151,10 +141,10 @@ class IntentCheck(SQLModel, table=True):
 
 class PolicyPublic(SQLModel):
     id: int
-    kind: str
+    kind: PolicyKind
     device_id: str | None
     address: str | None
-    spec: dict[str, Any]
+    spec: PolicySpec
     satisfied: str
     summary: str
     status: PolicyStatus
@@ -162,6 +152,74 @@ class PolicyPublic(SQLModel):
     applied: dict[str, Any] | None = None
     verdict: Verdict | None = None
     measured: dict[str, Any] | None = None
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def read_spec_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        return spec_of_kind(value, info)
+
+
+class StoredPolicy(BaseModel, frozen=True):
+    """A stored policy as the enforcement engines read it: what to apply (typed), what
+    verification checks, and how enforcement last left it."""
+
+    id: int
+    intent_id: int
+    kind: PolicyKind
+    device_id: str | None
+    address: str | None
+    """As planned; for a registered device the reconciler uses the device's current one."""
+    spec: PolicySpec
+    check: dict[str, Any]
+    status: PolicyStatus
+    last_error: str | None
+    applied: dict[str, Any] | None
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def read_spec_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        return spec_of_kind(value, info)
+
+    @classmethod
+    def of(cls, record: PolicyRecord) -> StoredPolicy:
+        return cls(
+            id=record.id,  # type: ignore[arg-type]
+            intent_id=record.intent_id,
+            kind=PolicyKind(record.kind),
+            device_id=record.device_id,
+            address=record.address,
+            spec=parse_spec(record.kind, record.spec),
+            check=record.criteria,
+            status=record.status,
+            last_error=record.last_error,
+            applied=record.applied,
+        )
+
+
+class PolicyState(BaseModel, frozen=True):
+    """How enforcement left a policy: its status, why (waiting or failed), and what the
+    backend reported applying."""
+
+    status: PolicyStatus
+    error: str | None = None
+    applied: dict[str, Any] | None = None
+
+
+class PolicyCheck(BaseModel, frozen=True):
+    """One policy's verdict in a check, and what was measured for it."""
+
+    policy_id: int
+    verdict: Verdict
+    measured: dict[str, Any]
+
+
+class IntentCheckIn(BaseModel, frozen=True):
+    """One verification of one intent: its verdict (the worst of its policies') and why."""
+
+    intent_id: int
+    verdict: Verdict
+    reason: str
+    policies: list[PolicyCheck] = []
 
 
 class IntentCheckPublic(SQLModel):
@@ -193,3 +251,33 @@ class IntentPublic(SQLModel):
     satisfaction: float | None = None
     """Share of checks that found the intent satisfied (None before the first check)."""
     policies: list[PolicyPublic] = []
+
+
+class PlannedIntent(SQLModel):
+    """One intent of a planned sentence, with the devices it resolved to."""
+
+    position: int
+    intent: dict[str, Any]
+    explanation: str
+    devices: list[str]
+    addresses: list[str]
+    warnings: list[str]
+    revokes: list[int] = []
+    """For a revoke intent: the live intents it ends."""
+
+
+class PlanPublic(SQLModel):
+    """What submitting a sentence would change (``services.intents.plan``)."""
+
+    text: str
+    ok: bool
+    """False when there are conflicts or refusals: submitting would be refused."""
+    intents: list[PlannedIntent]
+    policies: list[Policy]
+    conflicts: list[Conflict]
+    refusals: list[str] = []
+    """What this gateway cannot enforce (no netem in the kernel, say)."""
+    warnings: list[str]
+    notes: list[str]
+    rendered: str
+    """The plan as plain text for a person to check."""

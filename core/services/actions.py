@@ -4,7 +4,7 @@ proposed → approved → running → succeeded | failed, or proposed → reject
 playbooks skip the approval (approved by ``auto``); a finding raised during a maintenance
 window gets its actions recorded as ``skipped``; a step whose placeholder value does not
 pass its check makes the action ``failed`` before anything runs. Running the steps is
-``core.action_runner``'s job; this module only moves states, each move one transaction.
+``enforcement.action_runner``'s job; this module only moves states, each move one transaction.
 """
 
 from __future__ import annotations

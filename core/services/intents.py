@@ -1,25 +1,26 @@
-"""The intent lifecycle: plan a sentence against the registry and the live intents, submit
-it, list, show and revoke.
+"""Intents: plan a sentence against the registry and the live intents, submit it, list,
+show and revoke.
 
 Planning is parse (pure) → resolve (registry) → compile (pure) with the live intents, so
 conflicts with what already holds are found before anything is stored. Submitting stores
-one ``IntentRecord`` per intent of the sentence, status ``planned``, with its policies
-``pending``; the enforcement issue's reconciler applies them and moves them on.
+one intent per intent of the sentence, ``planned`` with its policies ``pending``, through
+``intent_lifecycle`` (which owns every status change); the reconciler applies them and
+moves them on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.intents import Intent, ParseResult, parse_intent
-from core.intents.compiler import NETWORK_KINDS, compile_intents
+from core.intents.compiler import compile_intents
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, TargetDevice
+from core.intents.refusals import refusals
 from core.models import (
     Actor,
     IntentCheck,
@@ -27,13 +28,14 @@ from core.models import (
     IntentPublic,
     IntentRecord,
     IntentStatus,
+    PlannedIntent,
+    PlanPublic,
     PolicyPublic,
     PolicyRecord,
-    PolicyStatus,
 )
 from core.permissions import Permission, authorize
 from core.ports import KernelFeatures
-from core.services.changes import record_change
+from core.services import intent_lifecycle
 from core.services.resolve import Resolution, resolve_targets
 
 LIVE = [s.value for s in IntentStatus if s.live]
@@ -62,59 +64,6 @@ class IntentRefused(InvalidInput):
     def __init__(self, messages: list[str]) -> None:
         super().__init__("; ".join(messages))
         self.messages = messages
-
-
-NO_NETEM = (
-    "this kernel has no netem (sch_netem), so delay, jitter and loss cannot be added here; "
-    "`warden doctor` lists what the kernel offers"
-)
-DEVICE_TIMING = (
-    "a device setting cannot be given a schedule or a duration: Warden cannot undo it when "
-    "the time is up (it does not know the value the device had before)"
-)
-
-
-def refusals(intents: Sequence[Intent], features: KernelFeatures | None) -> list[str]:
-    """What this gateway cannot do of ``intents``: impairments without netem (``features``
-    None: unknown, e.g. in a dry run, which plans as for a full kernel), and timing on a
-    device setting."""
-    out = []
-    for number, intent in enumerate(intents, start=1):
-        label = (
-            f"intent {number} ({intent.explanation})" if len(intents) > 1 else intent.explanation
-        )
-        if intent.kind == "impair" and features is not None and "netem" not in features.qdiscs:
-            out.append(f"{label}: {NO_NETEM}")
-        timed = intent.schedule is not None or intent.duration_s is not None
-        if timed and intent.kind not in NETWORK_KINDS and intent.kind != "revoke":
-            out.append(f"{label}: {DEVICE_TIMING}")
-    return out
-
-
-class PlannedIntent(SQLModel):
-    position: int
-    intent: dict[str, Any]
-    explanation: str
-    devices: list[str]
-    addresses: list[str]
-    warnings: list[str]
-    revokes: list[int] = []
-    """For a revoke intent: the live intents it ends."""
-
-
-class PlanPublic(SQLModel):
-    text: str
-    ok: bool
-    """False when there are conflicts or refusals: submitting would be refused."""
-    intents: list[PlannedIntent]
-    policies: list[dict[str, Any]]
-    conflicts: list[dict[str, Any]]
-    refusals: list[str] = []
-    """What this gateway cannot enforce (no netem in the kernel, say)."""
-    warnings: list[str]
-    notes: list[str]
-    rendered: str
-    """The plan as plain text for a person to check."""
 
 
 def _targets(resolution: Resolution) -> list[TargetDevice]:
@@ -224,8 +173,8 @@ def plan(
         text=text,
         ok=not compiled.conflicts and not refused,
         intents=planned,
-        policies=[p.model_dump(mode="json") for p in compiled.policies],
-        conflicts=[c.model_dump(mode="json") for c in compiled.conflicts],
+        policies=compiled.policies,
+        conflicts=compiled.conflicts,
         refusals=refused,
         warnings=warnings,
         notes=notes,
@@ -233,23 +182,38 @@ def plan(
     )
 
 
-def _public(session: Session, record: IntentRecord) -> IntentPublic:
-    policies = session.exec(
-        select(PolicyRecord)
-        .where(PolicyRecord.intent_id == record.id)
-        .order_by(col(PolicyRecord.id))
-    )
-    public = IntentPublic.model_validate(record, from_attributes=True)
-    public.policies = [PolicyPublic.model_validate(p, from_attributes=True) for p in policies]
-    if record.checks:
-        public.satisfaction = round(record.checks_satisfied / record.checks, 4)
-    return public
+def _publics(session: Session, records: Sequence[IntentRecord]) -> list[IntentPublic]:
+    """The intents with their policies (one query for all the policies)."""
+    by_intent: dict[int, list[PolicyPublic]] = {}
+    if records:
+        policies = session.exec(
+            select(PolicyRecord)
+            .where(col(PolicyRecord.intent_id).in_([r.id for r in records]))
+            .order_by(col(PolicyRecord.id))
+        )
+        for policy in policies:
+            public = PolicyPublic.model_validate(policy, from_attributes=True)
+            by_intent.setdefault(policy.intent_id, []).append(public)
+    out = []
+    for record in records:
+        public = IntentPublic.model_validate(record, from_attributes=True)
+        public.policies = by_intent.get(record.id, [])  # type: ignore[arg-type]
+        if record.checks:
+            public.satisfaction = round(record.checks_satisfied / record.checks, 4)
+        out.append(public)
+    return out
+
+
+def _get(session: Session, intent_id: int) -> IntentRecord:
+    record = session.get(IntentRecord, intent_id)
+    if record is None:
+        raise NotFound(f"no intent {intent_id}")
+    return record
 
 
 def history(*, session: Session, intent_id: int, limit: int = 500) -> list[IntentCheckPublic]:
     """The intent's verification checks, newest first (kept 7 days)."""
-    if session.get(IntentRecord, intent_id) is None:
-        raise NotFound(f"no intent {intent_id}")
+    _get(session, intent_id)
     rows = session.exec(
         select(IntentCheck)
         .where(IntentCheck.intent_id == intent_id)
@@ -277,129 +241,76 @@ def submit(
     if planned.refusals:
         raise IntentRefused(planned.refusals)
     if not planned.ok:
-        raise IntentConflict([c["message"] for c in planned.conflicts])
+        raise IntentConflict([c.message for c in planned.conflicts])
     for intent_id in replaces:
         record = session.get(IntentRecord, intent_id)
         if record is None or record.status not in LIVE:
             raise InvalidInput(f"intent {intent_id} is not live, so it cannot be replaced")
     result = _parse(text)
-    stored: list[IntentRecord] = []
-    for item, intent in zip(planned.intents, result.intents, strict=True):
-        if intent.kind == "revoke":
-            continue
-        record = IntentRecord(
+    stored = [
+        intent_lifecycle.record_submitted(
+            session=session,
             text=text,
             position=item.position,
-            kind=intent.kind,
-            parsed=intent.model_dump(mode="json"),
-            explanation=intent.explanation,
-            owner=actor.name,
-            origin=actor.origin.value,
-            replaces=list(replaces),
-            expires_at=now + timedelta(seconds=intent.duration_s) if intent.duration_s else None,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(record)
-        session.flush()
-        for policy in planned.policies:
-            if policy["index"] != item.position:
-                continue
-            session.add(
-                PolicyRecord(
-                    intent_id=record.id,
-                    kind=policy["kind"],
-                    device_id=policy["device_id"],
-                    address=policy["address"],
-                    spec=policy["spec"],
-                    satisfied=policy["satisfied"],
-                    criteria=policy["check"],
-                    summary=policy["summary"],
-                    updated_at=now,
-                )
-            )
-        record_change(
-            session=session,
-            actor=actor,
-            kind="intent.submitted",
-            entity="intent",
-            entity_id=str(record.id),
-            summary=f"intent {record.id}: {record.explanation}",
-        )
-        stored.append(record)
-    ended = sorted({i for p in planned.intents for i in p.revokes} | set(replaces))
-    for intent_id in ended:
-        _end(
-            session,
-            intent_id,
+            intent=intent,
+            policies=[p for p in planned.policies if p.index == item.position],
+            replaces=replaces,
             actor=actor,
             now=now,
+        )
+        for item, intent in zip(planned.intents, result.intents, strict=True)
+        if intent.kind != "revoke"
+    ]
+    ended = sorted({i for p in planned.intents for i in p.revokes} | set(replaces))
+    for intent_id in ended:
+        intent_lifecycle.end(
+            session=session,
+            intent_id=intent_id,
             why="replaced" if intent_id in replaces else "revoked",
+            actor=actor,
+            now=now,
         )
     session.commit()
-    return [_public(session, r) for r in stored], ended
-
-
-def _end(session: Session, intent_id: int, *, actor: Actor, now: datetime, why: str) -> None:
-    record = session.get(IntentRecord, intent_id)
-    if record is None:
-        raise NotFound(f"no intent {intent_id}")
-    if record.status not in LIVE:
-        return
-    record.status = IntentStatus.REVOKED
-    record.ended_at = record.updated_at = now
-    record.note = why
-    session.add(record)
-    for policy in session.exec(select(PolicyRecord).where(PolicyRecord.intent_id == intent_id)):
-        policy.status = PolicyStatus.REMOVED
-        policy.updated_at = now
-        session.add(policy)
-    record_change(
-        session=session,
-        actor=actor,
-        kind="intent.revoked",
-        entity="intent",
-        entity_id=str(intent_id),
-        summary=f"intent {intent_id} {why}",
-    )
+    return _publics(session, [_get(session, i) for i in stored]), ended
 
 
 def revoke(*, session: Session, intent_id: int, actor: Actor, now: datetime) -> IntentPublic:
     """End a live intent; its policies are to be removed by enforcement."""
     authorize(actor, Permission.INTENTS_WRITE)
-    record = session.get(IntentRecord, intent_id)
-    if record is None:
-        raise NotFound(f"no intent {intent_id}")
+    record = _get(session, intent_id)
     if record.status not in LIVE:
         raise InvalidInput(f"intent {intent_id} is already {record.status}")
-    _end(session, intent_id, actor=actor, now=now, why="revoked")
+    intent_lifecycle.end(session=session, intent_id=intent_id, why="revoked", actor=actor, now=now)
     session.commit()
-    return _public(session, record)
+    return get_intent(session=session, intent_id=intent_id)
 
 
 def get_intent(*, session: Session, intent_id: int) -> IntentPublic:
-    record = session.get(IntentRecord, intent_id)
-    if record is None:
-        raise NotFound(f"no intent {intent_id}")
-    return _public(session, record)
+    (public,) = _publics(session, [_get(session, intent_id)])
+    return public
 
 
 def list_intents(
-    *, session: Session, status: IntentStatus | None = None, limit: int = 100
+    *,
+    session: Session,
+    status: IntentStatus | None = None,
+    offset: int = 0,
+    limit: int = 100,
 ) -> list[IntentPublic]:
-    query = select(IntentRecord).order_by(col(IntentRecord.id).desc()).limit(limit)
+    """Intents, newest first."""
+    query = select(IntentRecord).order_by(col(IntentRecord.id).desc()).offset(offset).limit(limit)
     if status is not None:
         query = query.where(IntentRecord.status == status)
-    return [_public(session, r) for r in session.exec(query)]
+    return _publics(session, session.exec(query).all())
 
 
 def intents_for_device(*, session: Session, device_id: str, limit: int = 50) -> list[IntentPublic]:
     """Intents with a policy on ``device_id``, newest first."""
-    ids = session.exec(
-        select(PolicyRecord.intent_id)
-        .where(PolicyRecord.device_id == device_id)
-        .distinct()
-        .order_by(col(PolicyRecord.intent_id).desc())
+    ids = select(PolicyRecord.intent_id).where(PolicyRecord.device_id == device_id)
+    records = session.exec(
+        select(IntentRecord)
+        .where(col(IntentRecord.id).in_(ids))
+        .order_by(col(IntentRecord.id).desc())
         .limit(limit)
     ).all()
-    return [_public(session, record) for i in ids if (record := session.get(IntentRecord, i))]
+    return _publics(session, records)

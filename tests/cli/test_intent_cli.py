@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from core.reconciler import Reconciler
 from core.runtime import open_core
-from core.verifier import Verifier
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.probe import probe_features
+from enforcement.reconciler import Reconciler
+from enforcement.verifier import Verifier
 from tests.enforcement.conftest import require_net_admin
 
 

@@ -77,7 +77,7 @@ def test_a_meter_reports_at_the_interval_an_intent_set(agent, agent_core, meter)
     )
     (policy,) = shown(agent_core, intent_id).policies
     assert (policy.kind, policy.status) == ("device_config", PolicyStatus.APPLIED)
-    assert policy.spec["params"] == {"send_interval_s": 2}
+    assert policy.spec.params == {"send_interval_s": 2}
 
     wait_until(
         lambda: judged_verdict(agent, intent_id) != Verdict.UNVERIFIABLE,

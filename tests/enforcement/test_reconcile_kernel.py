@@ -7,9 +7,9 @@ import pytest
 
 from core.config import load_settings
 from core.models import FindingStatus, IntentStatus, PolicyStatus
-from core.reconciler import Reconciler
 from core.runtime import open_core
 from core.services import findings, intents
+from enforcement.reconciler import Reconciler
 from tests.enforcement.conftest import Lan, in_ns
 from tests.factories import FakeClock, actor, make_device
 from warden.enforcement import build_backends
@@ -56,7 +56,7 @@ def test_an_intent_is_enforced_repaired_after_drift_and_removed_on_revoke(lan, g
     with core.db.reader() as session:
         shown = intents.get_intent(session=session, intent_id=limit.id)
     assert shown.status == IntentStatus.ACTIVE
-    down = next(p for p in shown.policies if p.spec["direction"] == "down")
+    down = next(p for p in shown.policies if p.spec.direction == "down")
     assert down.status == PolicyStatus.APPLIED
     minor = f"{down.id + 0x10:x}"
     assert f"class htb 5744:{minor} parent 5744:1" in kernel_classes(lan)

@@ -12,10 +12,10 @@ import pytest
 from core.clock import SystemClock
 from core.config import load_settings
 from core.models import IntentStatus, Verdict
-from core.reconciler import Reconciler
 from core.runtime import open_core
 from core.services import intents
-from core.verifier import Verifier
+from enforcement.reconciler import Reconciler
+from enforcement.verifier import Verifier
 from tests.enforcement.conftest import Lan, in_ns, require_net_admin
 from tests.factories import FakeClock, actor, make_device
 from warden.enforcement import build_backends
@@ -119,7 +119,7 @@ def test_a_limit_is_verified_against_the_kernel(lan, gateway):
             return intents.get_intent(session=session, intent_id=limit.id)
 
     def down_policy():
-        return next(p for p in shown().policies if p.spec["direction"] == "down")
+        return next(p for p in shown().policies if p.spec.direction == "down")
 
     assert shown().status == IntentStatus.ACTIVE
     assert verifier.verify() == {limit.id: Verdict.SATISFIED}  # by the class held

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from core.intents import parse_intent
-from core.intents.compiler import burst_bytes, compile_intents, htb_prio
+from core.intents.compiler import compile_intents
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, PolicyKind, TargetDevice
+from core.intents.policy_builders import burst_bytes, htb_prio
 
 CAM1 = TargetDevice(id="camera-1", type="camera", ip="10.0.0.21")
 CAM2 = TargetDevice(id="camera-2", type="camera", ip="10.0.0.22")
@@ -45,7 +46,11 @@ def compiled(text: str, devices: list[TargetDevice], **kw: Any) -> CompileResult
 
 
 def specs(result: CompileResult) -> list[tuple[str, str | None, str | None, dict[str, Any]]]:
-    return [(p.kind.value, p.device_id, p.address, p.spec) for p in result.policies]
+    """Each policy with its spec as stored (JSON)."""
+    return [
+        (p.kind.value, p.device_id, p.address, p.spec.model_dump(mode="json"))
+        for p in result.policies
+    ]
 
 
 def checks(result: CompileResult) -> list[dict[str, Any]]:
@@ -319,7 +324,7 @@ def test_device_kinds_ignore_bare_addresses_and_empty_targets_warn() -> None:
 
 def test_policies_are_ordered_by_intent_then_device_then_direction() -> None:
     result = compiled("prioritize camera-2 and limit camera-1 to 1 mbit", [CAM2, CAM1])
-    order = [(p.index, p.device_id, p.spec["direction"]) for p in result.policies]
+    order = [(p.index, p.device_id, p.spec.direction) for p in result.policies]
     assert order == sorted(order)
     assert len(order) == 8
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from core.errors import InvalidInput, NotFound
@@ -39,10 +40,8 @@ def test_a_plan_names_the_devices_and_what_changes_without_storing_anything(flee
     planned = plan(fleet, "limit cameras to 2 mbit and prioritize doorbell-1")
     assert planned.ok
     assert [p.devices for p in planned.intents] == [["camera-1", "camera-2"], ["doorbell-1"]]
-    limits = [p for p in planned.policies if p["index"] == 0]
-    assert sorted(
-        (p["device_id"], p["spec"]["direction"], p["spec"]["rate_bps"]) for p in limits
-    ) == [
+    limits = [p for p in planned.policies if p.index == 0]
+    assert sorted((p.device_id, p.spec.direction, p.spec.rate_bps) for p in limits) == [
         ("camera-1", "down", 2_000_000),
         ("camera-1", "up", 2_000_000),
         ("camera-2", "down", 2_000_000),
@@ -71,7 +70,7 @@ def test_a_conflicting_intent_is_refused_until_it_replaces_the_older(fleet):
     (first,), _ = submit(fleet, "limit cameras to 2 mbit")
     planned = plan(fleet, "limit camera-1 to 5 mbit")
     assert not planned.ok
-    assert "camera-1 would get two different limits" in planned.conflicts[0]["message"]
+    assert "camera-1 would get two different limits" in planned.conflicts[0].message
     with pytest.raises(intents.IntentConflict, match="two different limits"):
         submit(fleet, "limit camera-1 to 5 mbit")
 
@@ -119,7 +118,7 @@ def test_a_duration_sets_the_expiry(fleet):
 
 def test_device_settings_become_device_config_policies(fleet):
     planned = plan(fleet, "send data every 2 minutes for meter-4")
-    assert [(p["kind"], p["device_id"], p["spec"]) for p in planned.policies] == [
+    assert [(p.kind, p.device_id, p.spec.model_dump(mode="json")) for p in planned.policies] == [
         ("device_config", "meter-4", {"params": {"send_interval_s": 120}})
     ]
 
@@ -134,3 +133,26 @@ def test_what_is_not_understood_is_refused_with_the_parse_error(fleet):
     with pytest.raises(intents.IntentNotUnderstood) as caught:
         plan(fleet, "limit cameras to 2 bananas")
     assert caught.value.result.error.code == "unknown_unit"
+
+
+def test_lists_page_by_offset_and_load_all_policies_in_one_query(fleet):
+    for text in ("limit camera-1 to 1 mbit", "prioritize doorbell-1", "block camera-2"):
+        submit(fleet, text)
+    policy_queries = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM policy" in statement:
+            policy_queries.append(statement)
+
+    with fleet.db.reader() as session:
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            newest = intents.list_intents(session=session, limit=2)
+            rest = intents.list_intents(session=session, offset=2, limit=2)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert [i.kind for i in newest] == ["block", "priority"]
+    assert [(i.kind, len(i.policies)) for i in rest] == [("bandwidth_limit", 2)]
+    assert [len(i.policies) for i in newest] == [1, 2]
+    assert len(policy_queries) == 2  # one per list, not one per intent

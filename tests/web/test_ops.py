@@ -123,9 +123,9 @@ def test_metrics_parse_and_move_with_http_ingest(client, core):
 
 
 def test_metrics_carry_the_apply_latency_and_drift_repairs_of_the_reconciler(client, core):
-    from core.reconciler import Reconciler
     from core.services import intents
     from enforcement.dryrun import DryRunFirewall, DryRunShaper
+    from enforcement.reconciler import Reconciler
     from tests.factories import FakeClock, actor
 
     clock = FakeClock()

@@ -13,6 +13,7 @@ from sqlmodel import select
 from core.models import (
     Actor,
     ChangeLog,
+    IntentCheckIn,
     IntentRecord,
     IntentStatus,
     Origin,
@@ -20,9 +21,7 @@ from core.models import (
     Role,
     Verdict,
 )
-from core.services import intents, users
-from core.verification import Outcome as CheckOutcome
-from core.verifier import Verifier
+from core.services import intent_lifecycle, intents, users
 from tests.factories import make_device
 
 
@@ -211,13 +210,17 @@ async def test_an_intent_submitted_elsewhere_appears_without_reload(fleet, core,
 
 async def test_the_list_shows_verdict_satisfaction_and_history(fleet, core, viewer):
     intent_id = _submit(core, "limit meter-1 to 2 mbit")
-    verifier = Verifier(core.db, core.clock, shaper=None, firewall=None, link_rate_bps=10**8)
     with core.db.writer() as session:
-        record = session.get(IntentRecord, intent_id)
         for verdict in (Verdict.SATISFIED, Verdict.VIOLATED, Verdict.SATISFIED):
             core.clock.advance(30)
-            outcome = CheckOutcome(verdict, "meter-1: 1.9 Mbit/s")
-            verifier._record(session, record, outcome, core.clock.now())
+            intent_lifecycle.record_check(
+                session=session,
+                check=IntentCheckIn(
+                    intent_id=intent_id, verdict=verdict, reason="meter-1: 1.9 Mbit/s"
+                ),
+                violations_for_finding=3,
+                now=core.clock.now(),
+            )
         session.commit()
     await viewer.open("/intents")
     await viewer.should_see(marker=f"intent-{intent_id}", retries=30)

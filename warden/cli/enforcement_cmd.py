@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from core.reconciler import STATE_KEY
-from core.services import runtime
+from core.services import enforcement_state
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.output import print_fields, print_json
 from warden.enforcement import dry_run_reasons
@@ -25,7 +24,7 @@ def status(state: CliContext, as_json: bool) -> None:
     settings = state.settings
     tc_reasons, nft_reasons = dry_run_reasons(settings)
     with state.core.db.reader() as session:
-        last = runtime.get_state(session=session, key=STATE_KEY, now=state.core.clock.now())
+        last = enforcement_state.read(session=session, now=state.core.clock.now())
     report = {
         "mode": {
             "tc": "dry-run" if tc_reasons else "kernel",
@@ -35,7 +34,7 @@ def status(state: CliContext, as_json: bool) -> None:
         "lan_interfaces": settings.lan_interfaces,
         "wan_interface": settings.wan_iface,
         "netns": settings.enforcement_netns,
-        "last_reconcile": last,
+        "last_reconcile": last.model_dump(mode="json") if last is not None else None,
     }
     if as_json:
         print_json(report)
@@ -53,18 +52,11 @@ def status(state: CliContext, as_json: bool) -> None:
         fields.append(("last reconcile", "never (is the agent running?)"))
     else:
         fields += [
-            ("last reconcile", f"{last.get('applied', 0)} policies held"),
-            ("repaired", "; ".join(last.get("repaired") or []) or "-"),
-            (
-                "waiting",
-                "; ".join(f"policy {k}: {v}" for k, v in (last.get("waiting") or {}).items())
-                or "-",
-            ),
-            (
-                "failed",
-                "; ".join(f"policy {k}: {v}" for k, v in (last.get("failed") or {}).items()) or "-",
-            ),
-            ("error", last.get("error")),
+            ("last reconcile", f"{last.applied} policies held"),
+            ("repaired", "; ".join(last.repaired) or "-"),
+            ("waiting", "; ".join(f"policy {k}: {v}" for k, v in last.waiting.items()) or "-"),
+            ("failed", "; ".join(f"policy {k}: {v}" for k, v in last.failed.items()) or "-"),
+            ("error", last.error),
         ]
     print_fields(fields)
     if tc_reasons or nft_reasons:

@@ -42,15 +42,14 @@ from core.models import (
     IntentRecord,
     IntentStatus,
 )
+from core.models.enforcement import EnforcementStatePublic
 from core.pipeline.writer import COMMIT_SECONDS
-from core.services import runtime
+from core.services import enforcement_state, runtime
 from core.services.ingest import HTTP_COUNTERS_KEY, load_counters
 from core.timings import COMMIT_BUCKETS, Timings
 
 log = logging.getLogger(__name__)
 
-ENFORCEMENT_KEY = "enforcement"
-"""Where the reconciler publishes its last pass (the reconciler's ``STATE_KEY``)."""
 LOGIN_FAILED = "auth.login_failed"
 LIVE_INTENTS = [str(s) for s in IntentStatus if s.live]
 AgentState = Callable[[], dict[str, Any] | None]
@@ -163,9 +162,7 @@ class WardenCollector:
         for intent_id, kind, satisfied, checks in live:
             ratio.add_metric([str(intent_id), kind], satisfied / checks)
         yield ratio
-        yield from _enforcement(
-            runtime.get_state(session=session, key=ENFORCEMENT_KEY, now=self._clock.now())
-        )
+        yield from _enforcement(enforcement_state.read(session=session, now=self._clock.now()))
         failures = session.exec(
             select(func.count()).select_from(ChangeLog).where(ChangeLog.kind == LOGIN_FAILED)
         ).one()
@@ -244,7 +241,7 @@ def _grouped(session: Session, name: str, doc: str, label: str, query: Any) -> G
     return family
 
 
-def _enforcement(state: dict[str, Any] | None) -> Iterator[Metric]:
+def _enforcement(state: EnforcementStatePublic | None) -> Iterator[Metric]:
     repairs = GaugeMetricFamily(
         "warden_enforcement_drift_repairs",
         "Kernel objects the last reconcile pass found drifted and repaired.",
@@ -252,8 +249,8 @@ def _enforcement(state: dict[str, Any] | None) -> Iterator[Metric]:
     failed = GaugeMetricFamily(
         "warden_enforcement_failed_policies", "Policies the last reconcile pass could not apply."
     )
-    repairs.add_metric([], len((state or {}).get("repaired") or []))
-    failed.add_metric([], len((state or {}).get("failed") or {}))
+    repairs.add_metric([], len(state.repaired) if state else 0)
+    failed.add_metric([], len(state.failed) if state else 0)
     yield repairs
     yield failed
     repairs_total = CounterMetricFamily(
@@ -261,16 +258,16 @@ def _enforcement(state: dict[str, Any] | None) -> Iterator[Metric]:
         "Drifted kernel objects repaired since the agent started (restores after a start "
         "are not drift).",
     )
-    repairs_total.add_metric([], int((state or {}).get("repairs_total") or 0))
+    repairs_total.add_metric([], state.repairs_total if state else 0)
     yield repairs_total
-    timings = (state or {}).get("apply_seconds")
-    if timings:
+    if state:
+        timings = state.apply_seconds
         apply = HistogramMetricFamily(
             "warden_enforcement_apply_seconds",
             "Time to apply one reconcile pass's plan to tc and nftables, since the agent started.",
         )
-        buckets = [(le, float(n)) for le, n in timings["buckets"].items()]
-        apply.add_metric([], [*buckets, ("+Inf", float(timings["count"]))], timings["sum"])
+        buckets = [(le, float(n)) for le, n in timings.buckets.items()]
+        apply.add_metric([], [*buckets, ("+Inf", float(timings.count))], timings.sum)
         yield apply
 
 

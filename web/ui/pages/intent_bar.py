@@ -110,20 +110,20 @@ def _show_plan(plan: PlanPublic | None) -> None:
             else:
                 ui.badge("would be refused", color="negative").mark("plan-refused")
         groups = (
-            ("Kernel classes", [p for p in plan.policies if p["kind"] in NETWORK_POLICIES]),
-            ("nft rules", [p for p in plan.policies if p["kind"] == "firewall"]),
-            ("Device commands", [p for p in plan.policies if p["kind"].startswith("device_")]),
+            ("Kernel classes", [p for p in plan.policies if p.kind in NETWORK_POLICIES]),
+            ("nft rules", [p for p in plan.policies if p.kind == "firewall"]),
+            ("Device commands", [p for p in plan.policies if p.kind.startswith("device_")]),
         )
         for title, policies in groups:
             if policies:
                 ui.label(title).classes("text-overline")
                 for policy in policies:
-                    target = policy.get("device_id") or policy.get("address") or "all"
-                    ui.label(f"{target}: {policy['summary']}").classes("q-ml-md")
+                    target = policy.device_id or policy.address or "all"
+                    ui.label(f"{target}: {policy.summary}").classes("q-ml-md")
         if not plan.policies:
             ui.label("Nothing to change.").classes("text-grey")
         for conflict in plan.conflicts:
-            ui.label(f"Conflict: {conflict['message']}").classes("text-negative").mark("conflict")
+            ui.label(f"Conflict: {conflict.message}").classes("text-negative").mark("conflict")
         for refusal in plan.refusals:
             ui.label(f"Refused: {refusal}").classes("text-negative").mark("refusal")
         for line in [*plan.warnings, *plan.notes]:

@@ -124,7 +124,7 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
         ):
             for policy in intent.policies:
                 with ui.row().classes("items-center gap-2 flex-wrap"):
-                    ui.badge(policy.kind, color="blue-grey").props("outline")
+                    ui.badge(policy.kind.value, color="blue-grey").props("outline")
                     ui.badge(policy.status.value, color="grey")
                     if policy.verdict:
                         chip(policy.verdict.value, VERDICT_COLOURS[policy.verdict.value])

@@ -6,14 +6,14 @@ tests/collectors/test_device_intents.py.)"""
 
 from __future__ import annotations
 
-from core.device_enforcement import UNACKED_RULE
 from core.models import CommandState, IntentStatus, PolicyStatus
 from core.pipeline.batch import IngestBatch
 from core.protocol.messages import CommandAck
-from core.reconciler import Reconciler
 from core.services import commands, findings, ingest, intents
 from core.services.ingest import SeriesCache
+from enforcement.device_config import UNACKED_RULE
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
 from tests.factories import FakeClock, actor, make_device
 
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from core.action_runner import ActionRunner, ProgramResult, run_program
 from core.errors import InvalidInput
 from core.models import ActionState, Origin
 from core.playbooks import parse_playbook
 from core.services import actions, commands, findings, intents, maintenance
 from core.services.playbooks import PLAYBOOKS
 from enforcement import notifier
+from enforcement.action_runner import ActionRunner, ProgramResult, run_program
 from tests.factories import FakeClock, Receiver, actor, make_device
 
 T0 = 1_770_890_400_000

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.enforcement_plan import (
+from core.intents.policy import parse_spec
+from core.ports import Netem, ShapeClass
+from enforcement.enforcement_plan import (
     DEFAULT_PRIO,
     NO_ADDRESS_YET,
     NO_NETEM,
@@ -14,7 +16,6 @@ from core.enforcement_plan import (
     minor_for,
     plan_kernel,
 )
-from core.ports import Netem, ShapeClass
 
 LINK = 100_000_000
 ADDRESS = "192.168.1.50"
@@ -30,14 +31,14 @@ def limit(policy_id: int, direction: str, address: str | None = ADDRESS) -> Poli
         "burst_bytes": 25_000,
         "leaf": "fq_codel",
     }
-    return PolicyView(policy_id, intent_id=1, kind="shape", address=address, spec=spec)
+    return PolicyView(policy_id, intent_id=1, address=address, spec=parse_spec("shape", spec))
 
 
 def impair(
     policy_id: int, address: str | None = ADDRESS, *, delay: float = 100, loss: float = 0
 ) -> PolicyView:
     spec = {"direction": "down", "delay_ms": delay, "jitter_ms": 0, "loss_pct": loss}
-    return PolicyView(policy_id, intent_id=2, kind="impair", address=address, spec=spec)
+    return PolicyView(policy_id, intent_id=2, address=address, spec=parse_spec("impair", spec))
 
 
 def test_an_impairment_joins_the_limit_of_the_same_address() -> None:

@@ -11,6 +11,8 @@ command queue and counted as applied only when the device acknowledges it.
 - A command waits in the queue while its device is offline, so an intent for a sleeping
   device is applied when the device comes back.
 - Nothing is undone on revoke: Warden does not know the value the device had before.
+
+Each step's outcome is recorded through ``intent_lifecycle``, which owns policy states.
 """
 
 from __future__ import annotations
@@ -23,13 +25,21 @@ from sqlmodel import Session
 
 from core.clock import to_ms
 from core.errors import InvalidInput, NotFound
-from core.models import Actor, Command, CommandState, Device, PolicyRecord, PolicyStatus
-from core.services import commands, devices, findings
+from core.intents.policy import DeviceCommandSpec, DeviceConfigSpec, DeviceStateSpec
+from core.models import (
+    Actor,
+    Command,
+    CommandState,
+    Device,
+    PolicyState,
+    PolicyStatus,
+    StoredPolicy,
+)
+from core.services import commands, devices, findings, intent_lifecycle
 from core.services.changes import record_change
 
 log = logging.getLogger(__name__)
 
-DEVICE_KINDS = ("device_config", "device_command", "device_state")
 RESENDS = 1
 """Times an unacknowledged command is sent again before the policy is ``unverified``."""
 ACK_TIMEOUT_S = 60
@@ -38,28 +48,32 @@ WAITING_FOR_ACK = "waiting for the device to acknowledge"
 _DEVICE_REFUSED = (CommandState.REJECTED, CommandState.ERROR, CommandState.UNSUPPORTED)
 
 
-def _command_of(policy: PolicyRecord) -> tuple[str, dict[str, Any]]:
-    if policy.kind == "device_config":
-        return "update_config", dict(policy.spec.get("params") or {})
-    return str(policy.spec["cmd"]), dict(policy.spec.get("params") or {})
+def _command_of(policy: StoredPolicy) -> tuple[str, dict[str, Any]]:
+    match policy.spec:
+        case DeviceConfigSpec(params=params):
+            return "update_config", dict(params)
+        case DeviceCommandSpec(cmd=cmd, params=params):
+            return cmd, dict(params)
+    raise ValueError(f"policy {policy.id} ({policy.kind}) sends no command")
 
 
 def sync_device_policy(
-    session: Session, policy: PolicyRecord, *, actor: Actor, now: datetime
+    session: Session, policy: StoredPolicy, *, actor: Actor, now: datetime
 ) -> None:
     """One step for one pending device policy (the caller commits)."""
     if policy.status != PolicyStatus.PENDING or policy.device_id is None:
         return
-    if policy.kind == "device_state":
-        enabled = bool(policy.spec["enabled"])
+
+    if isinstance(policy.spec, DeviceStateSpec):
+        enabled = policy.spec.enabled
         try:
             devices.set_enabled(
                 session=session, device_id=policy.device_id, enabled=enabled, actor=actor
             )
         except NotFound as exc:
-            policy.set_state(PolicyStatus.FAILED, str(exc), None, now)
+            _set(session, policy, PolicyStatus.FAILED, str(exc), None, now)
             return
-        policy.set_state(PolicyStatus.APPLIED, None, {"enabled": enabled}, now)
+        _set(session, policy, PolicyStatus.APPLIED, None, {"enabled": enabled}, now)
         return
     applied = dict(policy.applied or {})
     command = session.get(Command, applied["command_id"]) if "command_id" in applied else None
@@ -69,10 +83,10 @@ def sync_device_policy(
     state = CommandState(command.state)
     if state == CommandState.ACCEPTED:
         applied["acked_at_ms"] = to_ms(command.finished_at or now)
-        policy.set_state(PolicyStatus.APPLIED, None, applied, now)
+        _set(session, policy, PolicyStatus.APPLIED, None, applied, now)
     elif state in _DEVICE_REFUSED:
         reason = f"{policy.device_id} answered {state.value}: {command.detail or 'no reason given'}"
-        policy.set_state(PolicyStatus.FAILED, reason[:500], applied, now)
+        _set(session, policy, PolicyStatus.FAILED, reason[:500], applied, now)
     elif state == CommandState.TIMED_OUT:
         if applied.get("sends", 1) <= RESENDS:
             _send(session, policy, applied, actor=actor, now=now, resend=True)
@@ -83,12 +97,24 @@ def sync_device_policy(
         waiting = WAITING_FOR_ACK
         if online is not None and online.status != "online":
             waiting = "queued until the device is online"
-        policy.set_state(PolicyStatus.PENDING, waiting, applied, now)
+        _set(session, policy, PolicyStatus.PENDING, waiting, applied, now)
+
+
+def _set(
+    session: Session,
+    policy: StoredPolicy,
+    status: PolicyStatus,
+    error: str | None,
+    applied: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    state = PolicyState(status=status, error=error, applied=applied)
+    intent_lifecycle.set_policy_state(session=session, policy_id=policy.id, state=state, now=now)
 
 
 def _send(
     session: Session,
-    policy: PolicyRecord,
+    policy: StoredPolicy,
     applied: dict[str, Any],
     *,
     actor: Actor,
@@ -106,9 +132,8 @@ def _send(
             timeout_s=ACK_TIMEOUT_S,
         )
     except (InvalidInput, NotFound) as exc:
-        policy.set_state(
-            PolicyStatus.FAILED, f"cannot send {cmd}: {exc}"[:500], applied or None, now
-        )
+        error = f"cannot send {cmd}: {exc}"[:500]
+        _set(session, policy, PolicyStatus.FAILED, error, applied or None, now)
         return
     applied = {**applied, "command_id": queued.id, "sends": applied.get("sends", 0) + 1}
     if resend:
@@ -121,16 +146,16 @@ def _send(
             entity_id=str(policy.id),
             summary=f"{cmd} to {policy.device_id} was not acknowledged; sent once more",
         )
-    policy.set_state(PolicyStatus.PENDING, WAITING_FOR_ACK, applied, now)
+    _set(session, policy, PolicyStatus.PENDING, WAITING_FOR_ACK, applied, now)
 
 
 def _unacked(
-    session: Session, policy: PolicyRecord, applied: dict[str, Any], now: datetime
+    session: Session, policy: StoredPolicy, applied: dict[str, Any], now: datetime
 ) -> None:
     cmd, _ = _command_of(policy)
     sends = applied.get("sends", 1)
     reason = f"{policy.device_id} never acknowledged {cmd} (sent {sends} times)"
-    policy.set_state(PolicyStatus.UNVERIFIED, reason, applied, now)
+    _set(session, policy, PolicyStatus.UNVERIFIED, reason, applied, now)
     findings.raise_finding(
         session=session,
         firing=findings.FindingIn(

@@ -17,8 +17,8 @@ import dataclasses
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from core.intents.policy import FirewallSpec, ImpairSpec, PolicySpec, ShapeSpec
 from core.ports import FirewallRule, Netem, ShapeClass
 
 MINOR_BASE = 0x10
@@ -29,7 +29,6 @@ MIN_RATE_BPS = 8_000
 DEFAULT_PRIO = 4
 NO_ADDRESS_YET = "waiting for the device's IP address (learned from DHCP)"
 NO_NETEM = "this kernel has no netem (sch_netem), so impairments cannot be applied"
-FIREWALL_ACTIONS = frozenset({"block", "internet_block", "quarantine", "allow_only"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +37,9 @@ class PolicyView:
 
     id: int
     intent_id: int
-    kind: str
     address: str | None
-    spec: dict[str, Any]
+    """Where it applies now (a device's current address); None: not known yet."""
+    spec: PolicySpec
 
 
 @dataclass(slots=True)
@@ -74,17 +73,20 @@ def plan_kernel(
     plan = KernelPlan()
     ordered = sorted(policies, key=lambda p: p.id)
     for policy in ordered:
-        if policy.kind == "shape":
-            _plan_shape(plan, policy, link_rate_bps)
-        elif policy.kind == "firewall":
-            _plan_firewall(plan, policy)
+        match policy.spec:
+            case ShapeSpec():
+                _plan_shape(plan, policy, policy.spec, link_rate_bps)
+            case FirewallSpec():
+                _plan_firewall(plan, policy, policy.spec)
     for policy in ordered:
-        if policy.kind == "impair":
-            _plan_impair(plan, policy, link_rate_bps, netem)
+        if isinstance(policy.spec, ImpairSpec):
+            _plan_impair(plan, policy, policy.spec, link_rate_bps, netem)
     return plan
 
 
-def _plan_impair(plan: KernelPlan, policy: PolicyView, link_rate_bps: int, netem: bool) -> None:
+def _plan_impair(
+    plan: KernelPlan, policy: PolicyView, spec: ImpairSpec, link_rate_bps: int, netem: bool
+) -> None:
     if not netem:
         plan.waiting[policy.id] = NO_NETEM
         return
@@ -95,11 +97,8 @@ def _plan_impair(plan: KernelPlan, policy: PolicyView, link_rate_bps: int, netem
     if address is None:
         plan.waiting[policy.id] = f"{policy.address}: only single IPv4 addresses are shaped so far"
         return
-    spec = policy.spec
     leaf = Netem(
-        delay_ms=float(spec.get("delay_ms") or 0),
-        jitter_ms=float(spec.get("jitter_ms") or 0),
-        loss_pct=float(spec.get("loss_pct") or 0),
+        delay_ms=float(spec.delay_ms), jitter_ms=float(spec.jitter_ms), loss_pct=spec.loss_pct
     )
     for position, cls in enumerate(plan.shaping):
         if cls.address == address and cls.direction == "down":
@@ -133,7 +132,7 @@ def _plan_impair(plan: KernelPlan, policy: PolicyView, link_rate_bps: int, netem
     plan.owners["shape", minor] = plan.owners["impair", minor] = policy.id
 
 
-def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> None:
+def _plan_shape(plan: KernelPlan, policy: PolicyView, spec: ShapeSpec, link_rate_bps: int) -> None:
     if policy.address is None:
         plan.waiting[policy.id] = NO_ADDRESS_YET
         return
@@ -147,33 +146,26 @@ def _plan_shape(plan: KernelPlan, policy: PolicyView, link_rate_bps: int) -> Non
             f"class minor {minor:#x} is taken by policy {plan.owners['shape', minor]}"
         )
         return
-    spec = policy.spec
-    ceil = spec.get("ceil_bps")
-    ceil = min(int(ceil), link_rate_bps) if ceil else None
-    rate = int(spec.get("rate_bps") or MIN_RATE_BPS)
-    rate = min(rate, ceil or link_rate_bps)
+    ceil = min(spec.ceil_bps, link_rate_bps) if spec.ceil_bps else None
+    rate = min(spec.rate_bps or MIN_RATE_BPS, ceil or link_rate_bps)
     plan.shaping.append(
         ShapeClass(
             minor=minor,
             address=address,
-            direction="up" if spec.get("direction") == "up" else "down",
+            direction=spec.direction,
             rate_bps=rate,
             ceil_bps=ceil,
-            prio=int(spec.get("prio", DEFAULT_PRIO)),
-            burst_bytes=spec.get("burst_bytes"),
-            leaf=str(spec.get("leaf") or "fq_codel"),
+            prio=spec.prio,
+            burst_bytes=spec.burst_bytes,
+            leaf=spec.leaf or "fq_codel",
         )
     )
     plan.owners["shape", minor] = policy.id
 
 
-def _plan_firewall(plan: KernelPlan, policy: PolicyView) -> None:
-    action = policy.spec.get("action")
-    if action == "unblock":
+def _plan_firewall(plan: KernelPlan, policy: PolicyView, spec: FirewallSpec) -> None:
+    if spec.action == "unblock":
         return  # an unblock ends blocks when it is submitted; nothing to hold
-    if action not in FIREWALL_ACTIONS:
-        plan.waiting[policy.id] = f"unknown firewall action {action!r}"
-        return
     if policy.address is None:
         plan.waiting[policy.id] = NO_ADDRESS_YET
         return
@@ -183,8 +175,6 @@ def _plan_firewall(plan: KernelPlan, policy: PolicyView) -> None:
             f"{plan.owners['firewall', policy.address]}"
         )
         return
-    destinations = tuple(
-        (str(d["ip"]), d.get("port"), d.get("proto")) for d in policy.spec.get("destinations") or []
-    )
-    plan.firewall.append(FirewallRule(policy.address, action, destinations))
+    destinations = tuple((d["ip"], d.get("port"), d.get("proto")) for d in spec.destinations)
+    plan.firewall.append(FirewallRule(policy.address, spec.action, destinations))
     plan.owners["firewall", policy.address] = policy.id

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.intent_timing import DAYS, describe, in_window, next_change
+from enforcement.intent_timing import DAYS, describe, in_window, next_change
 
 US = timedelta(microseconds=1)
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]

@@ -3,7 +3,8 @@ it asked.
 
 Each pass reads the kernel once (classes, their counters, the nft table and its
 counters) and the database (command acks, reports since the ack, the registry), measures
-every policy of every active intent, judges its check (``core.verification``) and records:
+every policy of every active intent, judges its check (``enforcement.verification``) and
+records, through ``intent_lifecycle.record_check``:
 
 - per policy, the verdict and what was measured;
 - per intent, the worst verdict of its policies with the reason, the check counters behind
@@ -20,35 +21,33 @@ from __future__ import annotations
 import itertools
 import logging
 import statistics
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.errors import EnforcementError
+from core.intents.policy import FirewallSpec, ImpairSpec, ShapeSpec
 from core.models import (
     Command,
     Device,
     DeviceSeq,
-    IntentCheck,
-    IntentRecord,
-    IntentStatus,
-    PolicyRecord,
+    IntentCheckIn,
+    PolicyCheck,
     PolicyStatus,
     Reading,
     Series,
+    StoredPolicy,
     Verdict,
 )
 from core.ports import Firewall, FirewallRule, ShapeClass, TrafficShaper
-from core.services import findings
-from core.verification import Broken, Measure, Outcome, Unknown, Unobservable, judge, worst
+from core.services import intent_lifecycle, policies
+from enforcement.verification import Broken, Measure, Outcome, Unknown, Unobservable, judge, worst
 
 log = logging.getLogger(__name__)
 
-VIOLATED_RULE = "enforcement.violated"
-HISTORY_DAYS = 7
 CADENCE_INTERVALS = 3
 """Report intervals seen after the ack before a cadence is judged."""
 CADENCE_SAMPLE = 50
@@ -84,83 +83,50 @@ class Verifier:
         now = self._clock.now()
         verdicts: dict[int, Verdict] = {}
         with self._db.writer() as session:
-            intents = session.exec(
-                select(IntentRecord).where(IntentRecord.status == IntentStatus.ACTIVE)
-            ).all()
-            for intent in intents:
-                policies = session.exec(
-                    select(PolicyRecord).where(
-                        PolicyRecord.intent_id == intent.id,
-                        PolicyRecord.status != PolicyStatus.REMOVED,
+            for intent_id, stored in policies.active_policies(session=session).items():
+                checked, outcomes = [], []
+                for policy in stored:
+                    outcome = judge(policy.check, self._measure(session, policy, kernel))
+                    checked.append(
+                        PolicyCheck(
+                            policy_id=policy.id, verdict=outcome.verdict, measured=outcome.measured
+                        )
                     )
-                ).all()
-                outcomes = []
-                for policy in policies:
-                    outcome = judge(policy.criteria, self._measure(session, policy, kernel))
-                    policy.verdict, policy.measured = outcome.verdict, outcome.measured
-                    session.add(policy)
                     who = policy.device_id or policy.address or "?"
                     outcomes.append(Outcome(outcome.verdict, f"{who}: {outcome.reason}"))
-                self._record(session, intent, worst(outcomes), now)
-                verdicts[intent.id] = intent.verdict  # type: ignore[index,assignment]
-            session.exec(
-                delete(IntentCheck).where(col(IntentCheck.at) < now - timedelta(days=HISTORY_DAYS))
-            )
+                decided = worst(outcomes)
+                intent_lifecycle.record_check(
+                    session=session,
+                    check=IntentCheckIn(
+                        intent_id=intent_id,
+                        verdict=decided.verdict,
+                        reason=decided.reason,
+                        policies=checked,
+                    ),
+                    violations_for_finding=self._for_finding,
+                    now=now,
+                )
+                verdicts[intent_id] = decided.verdict
+            intent_lifecycle.prune_checks(session=session, now=now)
             session.commit()
         self._last_bytes = kernel.bytes_now
         return verdicts
 
-    def _record(
-        self, session: Session, intent: IntentRecord, outcome: Outcome, now: datetime
-    ) -> None:
-        intent.verdict = outcome.verdict
-        intent.verdict_reason = outcome.reason[:500]
-        intent.checked_at = now
-        intent.checks += 1
-        intent.checks_satisfied += outcome.verdict == Verdict.SATISFIED
-        violated = outcome.verdict == Verdict.VIOLATED
-        intent.violated_streak = intent.violated_streak + 1 if violated else 0
-        session.add(intent)
-        session.add(
-            IntentCheck(
-                intent_id=intent.id,  # type: ignore[arg-type]
-                at=now,
-                verdict=outcome.verdict,
-                reason=outcome.reason[:500],
-            )
-        )
-        key = f"intent:{intent.id}"
-        if intent.violated_streak >= self._for_finding:
-            findings.raise_finding(
-                session=session,
-                firing=findings.FindingIn(
-                    rule_id=VIOLATED_RULE,
-                    severity="high",
-                    key=key,
-                    ts_ms=to_ms(now),
-                    summary=f"intent {intent.id} ({intent.explanation}) violated "
-                    f"{intent.violated_streak} checks in a row: {outcome.reason}"[:500],
-                    details={"intent_id": intent.id, "reason": outcome.reason},
-                ),
-                now=now,
-            )
-        elif outcome.verdict == Verdict.SATISFIED:
-            findings.resolve_cleared(session=session, rule_id=VIOLATED_RULE, key=key, now=now)
-
     def _measure(
-        self, session: Session, policy: PolicyRecord, kernel: _KernelView
+        self, session: Session, policy: StoredPolicy, kernel: _KernelView
     ) -> dict[str, Measure]:
-        if policy.kind in ("shape", "impair"):
-            return self._measure_class(policy, kernel)
-        if policy.kind == "firewall":
-            return self._measure_firewall(policy, kernel)
+        match policy.spec:
+            case ShapeSpec() | ImpairSpec():
+                return self._measure_class(policy, kernel)
+            case FirewallSpec():
+                return self._measure_firewall(policy, kernel)
         measures = _measure_device(session, policy)
-        wants_cadence = _find_value(policy.criteria, "report_interval_s") is not None
+        wants_cadence = _find_value(policy.check, "report_interval_s") is not None
         if measures and "report_interval_s" not in measures and wants_cadence:
             measures["report_interval_s"] = self._cadence(session, policy)
         return measures
 
-    def _cadence(self, session: Session, policy: PolicyRecord) -> Measure:
+    def _cadence(self, session: Session, policy: StoredPolicy) -> Measure:
         """Seconds per report since the ack: the time between two reports Warden saw,
         divided by the messages the device sent between them (its sequence numbers, which
         count lost messages too). Readings' own timestamps would give the sampling cadence
@@ -174,9 +140,9 @@ class Verifier:
             return _reading_cadence(session, device_id, acked_ms)
         if acked_ms is not None and to_ms(device.last_seen) < acked_ms:
             return Unknown("no report since the device acked the change yet")
-        base = self._cadence_base.get(policy.id)  # type: ignore[arg-type]
+        base = self._cadence_base.get(policy.id)
         if base is None or base[0] != seq.boot or seq.last < base[1]:
-            self._cadence_base[policy.id] = (seq.boot, seq.last, device.last_seen)  # type: ignore[index]
+            self._cadence_base[policy.id] = (seq.boot, seq.last, device.last_seen)
             return Unknown("counting the device's reports from now on")
         sent = seq.last - base[1]
         if sent < CADENCE_INTERVALS:
@@ -186,7 +152,7 @@ class Verifier:
             )
         return (device.last_seen - base[2]).total_seconds() / sent
 
-    def _measure_class(self, policy: PolicyRecord, kernel: _KernelView) -> dict[str, Measure]:
+    def _measure_class(self, policy: StoredPolicy, kernel: _KernelView) -> dict[str, Measure]:
         if kernel.unknown is not None:
             return dict.fromkeys(_CLASS_MEASURES, Unknown(kernel.unknown))
         if policy.status != PolicyStatus.APPLIED or not policy.applied:
@@ -198,7 +164,7 @@ class Verifier:
                 _CLASS_MEASURES, Broken(f"class {minor:#x} is missing from the kernel")
             )
         measures: dict[str, Measure] = {
-            "class_config": _class_config(policy.criteria, held, self._link),
+            "class_config": _class_config(policy.check, held, self._link),
             "netem": _netem(held),
             "rtt_ms": Unobservable(NO_LATENCY_PROBE),
         }
@@ -212,7 +178,7 @@ class Verifier:
             measures["class_rate_bps"] = float(held.ceil_bps or self._link)
         return measures
 
-    def _measure_firewall(self, policy: PolicyRecord, kernel: _KernelView) -> dict[str, Measure]:
+    def _measure_firewall(self, policy: StoredPolicy, kernel: _KernelView) -> dict[str, Measure]:
         if kernel.unknown is not None:
             return {"firewall_action": Unknown(kernel.unknown)}
         address = (policy.applied or {}).get("address") or policy.address
@@ -291,7 +257,7 @@ _ANSWER_MEASURES = ("config_acked", "command_result", "ota_state", "report_inter
 """What depends on the device's answer to the policy's command."""
 
 
-def _measure_device(session: Session, policy: PolicyRecord) -> dict[str, Measure]:
+def _measure_device(session: Session, policy: StoredPolicy) -> dict[str, Measure]:
     device = session.get(Device, policy.device_id) if policy.device_id else None
     if device is None:
         return {}

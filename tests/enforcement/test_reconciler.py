@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from core.errors import EnforcementError
 from core.models import DeviceUpdate, FindingStatus, IntentStatus, PolicyStatus
 from core.ports import ShapeClass
-from core.reconciler import Reconciler
-from core.services import devices, findings, intents
+from core.services import devices, enforcement_state, findings, intents, runtime
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000
@@ -169,7 +169,39 @@ def test_a_new_intent_beside_an_applied_one_is_not_drift_and_the_state_counts_it
     assert report.applied == 4
     with core.db.reader() as session:
         assert findings.list_findings(session=session, rule_id="enforcement.drift") == []
-        from core.services import runtime
-
         state = runtime.get_state(session=session, key="enforcement", now=clock.now())
     assert state["applied"] == 4
+
+
+def test_the_published_state_is_typed_and_its_json_keeps_its_shape(core):
+    clock = FakeClock()
+    register(core, clock, ip=None)
+    (limit,) = submit(core, clock, "limit camera-2 to 2 mbit")
+    reconciler(core, clock).reconcile()
+    with core.db.reader() as session:
+        raw = runtime.get_state(session=session, key="enforcement", now=clock.now())
+        typed = enforcement_state.read(session=session, now=clock.now())
+    assert raw is not None and typed is not None
+    assert list(raw) == [
+        "mode",
+        "applied",
+        "repaired",
+        "failed",
+        "waiting",
+        "error",
+        "repairs_total",
+        "apply_seconds",
+        "features",
+        "at_ms",
+        "updated_at",
+        "running",
+    ]
+    assert raw["mode"] == {"tc": "dry-run", "nft": "dry-run"}
+    waiting = "waiting for the device's IP address (learned from DHCP)"
+    assert raw["waiting"] == {str(p.id): waiting for p in limit.policies}
+    assert typed.waiting == {p.id: waiting for p in limit.policies}
+    assert list(raw["apply_seconds"]) == ["buckets", "sum", "count"]
+    assert raw["apply_seconds"]["count"] == typed.apply_seconds.count == 1
+    assert list(raw["features"]) == ["kernel", "qdiscs", "classifiers", "actions"]
+    assert "netem" in typed.features.as_features().qdiscs
+    assert typed.running

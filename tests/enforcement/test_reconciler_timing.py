@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.models import IntentStatus, PolicyStatus
-from core.reconciler import Reconciler
 from core.services import intents
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
 from tests.factories import FakeClock, actor, make_device
 
 MONDAY_21H = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from core.intents import Schedule
 from core.intents.schedule import DAYS
 
 _LOOK_BACK_DAYS = 1
@@ -26,11 +27,22 @@ def _clock(text: str | None) -> time | None:
     return time(int(hours), int(minutes))
 
 
-def _windows(schedule: Mapping[str, Any], now: datetime) -> Iterator[tuple[datetime, datetime]]:
+ScheduleLike = Schedule | Mapping[str, Any]
+"""A parsed intent's ``Schedule``, or its JSON."""
+
+
+def _fields(schedule: ScheduleLike) -> tuple[str | None, str | None, list[str]]:
+    if isinstance(schedule, Schedule):
+        return schedule.start, schedule.end, schedule.days
+    return schedule.get("start"), schedule.get("end"), schedule.get("days") or []
+
+
+def _windows(schedule: ScheduleLike, now: datetime) -> Iterator[tuple[datetime, datetime]]:
     """The schedule's windows from yesterday to a week ahead, in order."""
-    start = _clock(schedule.get("start")) or time(0, 0)
-    end = _clock(schedule.get("end"))
-    days = set(schedule.get("days") or DAYS)
+    start_at, end_at, listed = _fields(schedule)
+    start = _clock(start_at) or time(0, 0)
+    end = _clock(end_at)
+    days = set(listed or DAYS)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for offset in range(-_LOOK_BACK_DAYS, _LOOK_AHEAD_DAYS):
         day = today + timedelta(days=offset)
@@ -46,14 +58,14 @@ def _windows(schedule: Mapping[str, Any], now: datetime) -> Iterator[tuple[datet
         yield opens, closes
 
 
-def in_window(schedule: Mapping[str, Any] | None, now: datetime) -> bool:
+def in_window(schedule: ScheduleLike | None, now: datetime) -> bool:
     """Whether an intent with ``schedule`` holds at ``now`` (None: always)."""
     if schedule is None:
         return True
     return any(opens <= now < closes for opens, closes in _windows(schedule, now))
 
 
-def next_change(schedule: Mapping[str, Any] | None, now: datetime) -> datetime | None:
+def next_change(schedule: ScheduleLike | None, now: datetime) -> datetime | None:
     """The next time after ``now`` the schedule opens or closes (None: it never does)."""
     if schedule is None:
         return None
@@ -61,9 +73,10 @@ def next_change(schedule: Mapping[str, Any] | None, now: datetime) -> datetime |
     return min(edges, default=None)
 
 
-def describe(schedule: Mapping[str, Any]) -> str:
+def describe(schedule: ScheduleLike) -> str:
     """The schedule in words, for a waiting policy's reason."""
-    start, end = schedule.get("start") or "00:00", schedule.get("end") or "24:00"
-    days = schedule.get("days") or list(DAYS)
+    start_at, end_at, listed = _fields(schedule)
+    start, end = start_at or "00:00", end_at or "24:00"
+    days = listed or list(DAYS)
     on = "every day" if len(days) == len(DAYS) else ", ".join(days)
     return f"{start} to {end} {on}"

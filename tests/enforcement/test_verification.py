@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import Verdict
-from core.verification import Broken, Outcome, Unknown, Unobservable, judge, worst
+from enforcement.verification import Broken, Outcome, Unknown, Unobservable, judge, worst
 
 S, D, V, U = Verdict.SATISFIED, Verdict.DEGRADED, Verdict.VIOLATED, Verdict.UNVERIFIABLE
 LIMIT = {"measure": "class_rate_bps", "op": "<=", "value": 2_000_000}

@@ -13,10 +13,11 @@ import pytest
 from core.errors import EnforcementError
 from core.models import FindingStatus, IntentStatus, PolicyStatus, Verdict
 from core.ports import FirewallRule, ShapeClass
-from core.reconciler import Reconciler
 from core.services import findings, intents
-from core.verifier import VIOLATED_RULE, Verifier
+from core.services.intent_lifecycle import VIOLATED_RULE
 from enforcement.dryrun import EVERYTHING, DryRunFirewall, DryRunShaper
+from enforcement.reconciler import Reconciler
+from enforcement.verifier import Verifier
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000
@@ -115,9 +116,7 @@ class Gateway:
             return findings.list_findings(session=session, rule_id=VIOLATED_RULE)
 
     def minor(self, intent_id: int, direction: str) -> int:
-        policy = next(
-            p for p in self.intent(intent_id).policies if p.spec.get("direction") == direction
-        )
+        policy = next(p for p in self.intent(intent_id).policies if p.spec.direction == direction)
         assert policy.applied is not None
         return int(policy.applied["minor"])
 
@@ -152,7 +151,7 @@ def test_a_limit_is_judged_by_its_class_then_by_its_rate(gw):
     assert gw.verifier.verify() == {limit: Verdict.VIOLATED}
     shown = gw.intent(limit)
     assert shown.verdict_reason == ("dev-1: class_rate_bps 4e+06 against at most 2e+06 (100% over)")
-    rates = {p.spec["direction"]: (p.verdict, p.measured["class_rate_bps"]) for p in shown.policies}
+    rates = {p.spec.direction: (p.verdict, p.measured["class_rate_bps"]) for p in shown.policies}
     assert rates == {"down": (Verdict.VIOLATED, 4e6), "up": (Verdict.SATISFIED, 0.0)}
 
     gw.clock.advance(10)
