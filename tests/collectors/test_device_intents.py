@@ -35,7 +35,7 @@ def meter(agent: Agent, agent_core: Core, broker) -> Iterator[str]:
 
 def registered(core: Core) -> bool:
     with core.db.reader() as session:
-        return any(d.id == METER for d in devices.list_devices(session=session))
+        return any(d.id == METER for d in devices.list_devices(session=session).items)
 
 
 def submit(core: Core, text: str) -> int:
@@ -53,7 +53,7 @@ def shown(core: Core, intent_id: int) -> intents.IntentPublic:
 
 def command_state(core: Core, device_id: str) -> CommandState | None:
     with core.db.reader() as session:
-        found = commands.list_commands(session=session, device_ref=device_id, limit=1)
+        found = commands.list_commands(session=session, device_ref=device_id, limit=1).items
     return found[0].state if found else None
 
 

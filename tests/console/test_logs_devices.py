@@ -81,7 +81,7 @@ async def test_device_detail_charts_ranges_and_commands(core: Core, fleet) -> No
 
         def queued() -> list:
             with core.db.reader() as session:
-                return commands.list_commands(session=session, device_ref="meter-1")
+                return commands.list_commands(session=session, device_ref="meter-1").items
 
         await wait_for(pilot, queued, "the queued command")
         assert queued()[0].params == {"send_interval_s": 60}

@@ -112,7 +112,7 @@ class Gateway:
 
     def violated_findings(self):
         with self.core.db.reader() as session:
-            return findings.list_findings(session=session, rule_id=VIOLATED_RULE)
+            return findings.list_findings(session=session, rule_id=VIOLATED_RULE).items
 
     def minor(self, intent_id: int, direction: str) -> int:
         policy = next(

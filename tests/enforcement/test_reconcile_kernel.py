@@ -72,7 +72,7 @@ def test_an_intent_is_enforced_repaired_after_drift_and_removed_on_revoke(lan, g
     assert report.repaired == [f"class 0x{minor} for {lan.dev_ip} missing"]
     assert f"class htb 5744:{minor} parent 5744:1" in kernel_classes(lan)
     with core.db.reader() as session:
-        (drift,) = findings.list_findings(session=session)
+        (drift,) = findings.list_findings(session=session).items
     assert (drift.rule_id, drift.status) == ("enforcement.drift", FindingStatus.OPEN)
 
     with core.db.writer() as session:

@@ -79,7 +79,7 @@ def fire(
 
 def only_action(core, **filters):
     with core.db.reader() as session:
-        (action,) = actions.list_actions(session=session, **filters)
+        (action,) = actions.list_actions(session=session, **filters).items
     return action
 
 
@@ -139,7 +139,7 @@ def test_a_suggested_action_waits_for_approval_then_runs_its_steps_in_order(core
     assert done.results[0]["output"] == "temp-1 192.168.1.20 aa:bb:cc:dd:ee:01\n"
     assert programs.calls[0][1:] == ["temp-1", "192.168.1.20", "aa:bb:cc:dd:ee:01"]
     with core.db.reader() as session:
-        (queued,) = commands.list_commands(session=session)
+        (queued,) = commands.list_commands(session=session).items
     assert (queued.cmd, queued.device_id, queued.actor) == (
         "request_status",
         "temp-1",
@@ -207,7 +207,7 @@ def test_auto_mode_runs_without_approval_and_a_failing_step_stops_the_rest(core,
         fire(core, clock)
         assert action_runner.run_approved() == 1
         with core.db.reader() as session:
-            latest, _ = actions.list_actions(session=session)
+            latest, _ = actions.list_actions(session=session).items
         assert latest.state == ActionState.SUCCEEDED
         assert latest.decided_by == "auto"
         assert len(receiver.bodies) == 2
@@ -313,7 +313,7 @@ def test_a_disabled_or_non_matching_playbook_proposes_nothing(core, setup):
     )
     fire(core, clock)
     with core.db.reader() as session:
-        assert actions.list_actions(session=session) == []
+        assert actions.list_actions(session=session).items == []
 
 
 @pytest.mark.parametrize(

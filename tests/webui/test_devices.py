@@ -35,7 +35,7 @@ def _element(user, marker: str):
 
 def _commands_of(core, device_id: str = "meter-1"):
     with core.db.reader() as session:
-        return commands.list_commands(session=session, device_ref=device_id)
+        return commands.list_commands(session=session, device_ref=device_id).items
 
 
 def _append(core, metric: str, values: list[float], unit: str | None = None) -> None:
@@ -158,7 +158,7 @@ async def test_the_register_form_refuses_a_bad_id_or_address(console, core):
     admin.find(marker="register-submit").click()
     await admin.should_see("10.0.0.300 is not an IP address")
     with core.db.reader() as session:
-        assert devices.list_devices(session=session) == []
+        assert devices.list_devices(session=session).items == []
 
 
 async def test_only_an_admin_may_register(console, core):
