@@ -48,4 +48,5 @@ def test_the_help_lists_the_catalog(warden):
     shown = warden("command", "send", "--help").output
     for name in ("request_status", "reboot", "update_config", "start_ota", "factory_reset"):
         assert name in shown
-    assert "send_interval_s=60" in shown
+    assert "send_interval_s: how often it sends telemetry, 1-3600 s" in shown
+    assert "fw_url (required)" in shown

@@ -63,9 +63,17 @@ def command() -> None:
 
 
 def _catalog_help() -> str:
+    """The catalog, for ``command send --help`` (``\\b``: click keeps the lines as they are)."""
     width = max(len(spec.name) for spec in CATALOG)
-    lines = [f"  {spec.name:<{width}}  {spec.description}: {spec.example}" for spec in CATALOG]
-    return "\b\nCommands and their parameters:\n" + "\n".join(lines)
+    lines = ["\b", "Commands and their parameters:"]
+    for spec in CATALOG:
+        lines.append(f"  {spec.name:<{width}}  {spec.description}")
+        for param in spec.params:
+            required = " (required)" if param.required else ""
+            lines.append(f"      {param.name}{required}: {param.description}")
+        if spec.other_params:
+            lines.append("      any other KEY: a device-specific setting, passed on as given")
+    return "\n".join(lines)
 
 
 @command.command("send", epilog=_catalog_help())
