@@ -185,6 +185,7 @@ class _WardenPath:
                 actor=self.actor,
                 now=self.clock.now(),
                 replaces=[self.previous] if self.previous is not None else [],
+                features=None,
             )
         t1 = time.perf_counter()
         report = self.reconciler.reconcile()

@@ -120,7 +120,9 @@ def run(workdir: Path, *, rounds: int = 40, devices_count: int = 1000) -> dict[s
         started = time.perf_counter()
         with db.reader() as session:
             for sentence in SENTENCES:
-                policies += len(intents.plan(session=session, text=sentence).policies)
+                policies += len(
+                    intents.plan(session=session, text=sentence, features=None).policies
+                )
         plan_s = time.perf_counter() - started
     finally:
         db.dispose()

@@ -41,10 +41,10 @@ class ActionsScreen(TableScreen[list[ActionPublic]]):
     )
 
     def fetch(self, session: Session) -> list[ActionPublic]:
-        queue = actions.list_actions(session=session, state=ActionState.PROPOSED.value)
+        queue = actions.list_actions(session=session, state=ActionState.PROPOSED.value).items
         history = [
             a
-            for a in actions.list_actions(session=session, limit=HISTORY)
+            for a in actions.list_actions(session=session, limit=HISTORY).items
             if a.state != ActionState.PROPOSED
         ]
         return queue + history

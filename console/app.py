@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import logging
 import threading
-from collections.abc import Callable
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,7 +34,6 @@ from console.messages import Changed, FeedFailed, FeedRecovered
 from console.rules_screen import RulesScreen
 from console.widgets import SCREENS
 from core.models import Actor, Origin, UserPublic
-from core.ports import KernelFeatures
 from core.runtime import Core
 from core.services.overview import Overview, ingest_rate, overview
 
@@ -80,17 +78,9 @@ class ConsoleApp(App[None]):
     status: reactive[tuple[Overview, float | None] | None] = reactive(None)
     """The last overview and the ingest rate since the one before (the header shows it)."""
 
-    def __init__(
-        self,
-        core: Core,
-        *,
-        features_provider: Callable[[], KernelFeatures | None] | None = None,
-        user: str | None = None,
-        feed_interval: float = 0.5,
-    ) -> None:
+    def __init__(self, core: Core, *, user: str | None = None, feed_interval: float = 0.5) -> None:
         super().__init__()
         self.core = core
-        self.features_provider = features_provider or (lambda: None)
         self.initial_user = user
         self.feed_interval = feed_interval
         self.user: UserPublic | None = None
@@ -164,8 +154,9 @@ class ConsoleApp(App[None]):
 
     def on_changed(self, message: Changed) -> None:
         self.load_overview()
-        if isinstance(self.screen, WardenScreen):
-            self.screen.changed(message)
+        stack = self.screen_stack  # empty while the app closes, as a last change arrives
+        if stack and isinstance(stack[-1], WardenScreen):
+            stack[-1].changed(message)
 
     def on_feed_failed(self, message: FeedFailed) -> None:
         self.notify(message.error, title="Database unreachable", severity="error")

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,15 +21,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 from textual.worker import get_current_worker
 
+from console.context import ConsoleContext, console_of
 from console.messages import Changed
 from console.widgets import FilterBar, StatusHeader
 from core.errors import PermissionDenied, WardenError
 from core.models import Actor
 from core.permissions import Permission, authorize
 from core.services.audit import record_denied
-
-if TYPE_CHECKING:
-    from console.app import ConsoleApp
 
 log = logging.getLogger(__name__)
 Data = TypeVar("Data")
@@ -50,8 +48,8 @@ class WardenScreen(Screen[None], Generic[Data]):
     """How many answers the screen has shown (tests wait on it)."""
 
     @property
-    def console(self) -> ConsoleApp:
-        return self.app  # type: ignore[return-value]
+    def console(self) -> ConsoleContext:
+        return console_of(self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()

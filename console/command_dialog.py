@@ -1,4 +1,5 @@
-"""The small form behind ``c`` on a device: which command, and its parameters."""
+"""The small form behind ``c`` on a device: which command (``core``'s catalog), and its
+``KEY=VALUE`` parameters, read by the catalog before the dialog closes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from textual.widgets import Input, Label, Select
 
 from console.dialogs import DIALOG_CSS
 from core.errors import InvalidInput
-
-COMMAND_CHOICES = ("request_status", "reboot", "update_config")
+from core.protocol.command_catalog import CATALOG, CommandSpec, command_params, command_spec
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,9 @@ class CommandRequest:
     cmd: str
     params: dict[str, Any] = field(default_factory=dict)
 
-
-def parse_params(text: str) -> dict[str, Any]:
-    """``send_interval_s=60 hello_interval_s=30`` → a dict; whole numbers become ints
-    (the protocol validates ranges when the command is queued)."""
-    params: dict[str, Any] = {}
-    for pair in text.replace(",", " ").split():
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"{pair!r} is not KEY=VALUE")
-        params[key] = int(value) if value.lstrip("-").isdigit() else value
-    return params
+    @property
+    def spec(self) -> CommandSpec:
+        return command_spec(self.cmd)
 
 
 class CommandDialog(ModalScreen[CommandRequest | None]):
@@ -50,12 +42,15 @@ class CommandDialog(ModalScreen[CommandRequest | None]):
         self.device_id = device_id
 
     def compose(self) -> ComposeResult:
+        first = CATALOG[0]
         with Vertical():
             yield Label(Text(f"Send a command to {self.device_id}"), classes="title")
             yield Select(
-                [(c, c) for c in COMMAND_CHOICES], value=COMMAND_CHOICES[0], allow_blank=False
+                [(f"{spec.name}: {spec.description}", spec.name) for spec in CATALOG],
+                value=first.name,
+                allow_blank=False,
             )
-            yield Input(placeholder="update_config: send_interval_s=60 …", id="params")
+            yield Input(placeholder=first.example, id="params")
             yield Label("", id="error")
             yield Label("enter: send    escape: cancel", classes="hint")
 
@@ -66,14 +61,17 @@ class CommandDialog(ModalScreen[CommandRequest | None]):
     def _send(self) -> None:
         cmd = str(self.query_one(Select).value)
         try:
-            params = parse_params(self.query_one("#params", Input).value)
+            params = command_params(cmd, self.query_one("#params", Input).value)
         except InvalidInput as exc:
             self.query_one("#error", Label).update(Text(exc.msg))
             return
         self.dismiss(CommandRequest(cmd=cmd, params=params))
 
-    def on_select_changed(self, _event: Select.Changed) -> None:
-        self.query_one("#params", Input).focus()
+    def on_select_changed(self, event: Select.Changed) -> None:
+        params = self.query_one("#params", Input)
+        params.placeholder = command_spec(str(event.value)).example
+        self.query_one("#error", Label).update("")
+        params.focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

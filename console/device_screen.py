@@ -16,6 +16,7 @@ from textual.widgets import Label, Sparkline, Static
 
 from console.base_screen import WardenScreen
 from console.command_dialog import CommandDialog, CommandRequest
+from console.dialogs import ConfirmDialog
 from console.format import SEVERITY_STYLE, STATUS_STYLE, VERDICT_STYLE, ago
 from console.text import plain, strip_ansi
 from core.models import (
@@ -42,7 +43,7 @@ class DeviceDetail:
     seq: SeqPublic | None
     windows: list[SeriesWindow]
     latest: dict[str, float]
-    """Each metric's newest reading (of the last week)."""
+    """Each metric's newest reading, however old (``telemetry.latest_readings``)."""
     commands: list[CommandPublic]
     findings: list[FindingPublic]
     intents: list[IntentPublic]
@@ -94,25 +95,17 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
             )
             for s in telemetry.list_series(session=session, device_id=device.id)
         ]
-        latest = {}
-        for window in windows:
-            newest = telemetry.raw_readings(
-                session=session,
-                device_id=device.id,
-                metric=window.metric,
-                since=now - timedelta(days=7),
-                until=now + timedelta(milliseconds=1),
-                limit=1,
-            )
-            if newest:
-                latest[window.metric] = newest[-1][1]
+        latest = {
+            reading.metric: reading.value
+            for reading in telemetry.latest_readings(session=session, device_id=device.id)
+        }
         return DeviceDetail(
             device=device,
             latest=latest,
             seq=devices.get_seq(session=session, device_id=device.id),
             windows=windows,
-            commands=commands.list_commands(session=session, device_ref=device.id, limit=8),
-            findings=findings.list_findings(session=session, device_id=device.id, limit=10),
+            commands=commands.list_commands(session=session, device_ref=device.id, limit=8).items,
+            findings=findings.list_findings(session=session, device_id=device.id, limit=10).items,
             intents=intents_for_device(session=session, device_id=device.id, limit=10),
         )
 
@@ -164,6 +157,16 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
     def _send(self, request: CommandRequest | None) -> None:
         if request is None:
             return
+        warning = request.spec.confirm
+        if warning is None:
+            self._queue(request)
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"Send {request.cmd} to {self.device_id}?", Text(warning)),
+            lambda yes: self._queue(request) if yes else None,
+        )
+
+    def _queue(self, request: CommandRequest) -> None:
         self.act(
             Permission.COMMANDS_SEND,
             f"send {request.cmd} to {self.device_id}",
@@ -238,7 +241,7 @@ def _values(window: SeriesWindow) -> list[float]:
 
 
 def _chart_label(window: SeriesWindow, latest: dict[str, float]) -> Text:
-    """The metric's name and newest value (of the last week, even if older than the range)."""
+    """The metric's name and newest value (even if older than the range)."""
     value = latest.get(window.metric)
     shown = f"{value:.4g}" if value is not None else "-"
     unit = f" {strip_ansi(window.unit)}" if window.unit else ""

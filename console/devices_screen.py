@@ -54,7 +54,7 @@ class DevicesScreen(TableScreen[list[DevicePublic]]):
         self.sort_column = SORTS[0]
 
     def fetch(self, session: Session) -> list[DevicePublic]:
-        return devices.list_devices(session=session)
+        return devices.list_devices(session=session).items
 
     def make_rows(self, data: list[DevicePublic]) -> list[Row]:
         now = self.console.core.clock.now()

@@ -21,7 +21,6 @@ from core.errors import WardenError
 from core.models import FindingPublic, FindingStatus, LogPublic
 from core.permissions import Permission
 from core.services import findings
-from core.services.logs import logs_by_ids
 
 HIGHLIGHT_S = 3.0
 """How long a new finding stays highlighted."""
@@ -52,7 +51,7 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         self._fresh: dict[int, float] = {}
 
     def fetch(self, session: Session) -> list[FindingPublic]:
-        return findings.list_findings(session=session, limit=300)
+        return findings.list_findings(session=session, limit=300).items
 
     def show(self, data: list[FindingPublic]) -> None:
         ids = {f.id for f in data}
@@ -157,7 +156,7 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         try:
             with self.console.core.db.reader() as session:
                 finding = findings.get_finding(session=session, finding_id=finding_id)
-                lines = logs_by_ids(session=session, ids=finding.evidence)
+                lines = findings.evidence_lines(session=session, finding_id=finding_id)
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.fail, exc)
             return

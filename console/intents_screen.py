@@ -18,13 +18,12 @@ from console.dialogs import ConfirmDialog, TextDialog
 from console.format import VERDICT_STYLE, styled
 from console.text import plain, strip_ansi
 from core.errors import WardenError
-from core.intents import parse_intent
 from core.models import IntentPublic
 from core.permissions import Permission
 from core.runtime import Core
-from core.services import intents
-from core.services.intents import IntentConflict, IntentRefused, PlanPublic
-from core.services.resolve import resolve_targets
+from core.services import intent_preview, intents
+from core.services.intent_preview import IntentPreview, PlanPreview
+from core.services.intents import IntentConflict, IntentRefused
 
 
 class IntentBar(Input):
@@ -79,7 +78,7 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         return self.query_one(IntentBar)
 
     def fetch(self, session: Session) -> list[IntentPublic]:
-        return intents.list_intents(session=session, limit=200)
+        return intents.list_intents(session=session, limit=200).items
 
     def make_rows(self, data: list[IntentPublic]) -> list[Row]:
         return [
@@ -147,23 +146,24 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan(self, sentence: str, *, apply: bool) -> None:
+        core = self.console.core
         try:
-            features = self.console.features_provider()
-            with self.console.core.db.reader() as session:
-                planned = intents.plan(session=session, text=sentence, features=features)
+            features = core.kernel.features()
+            with core.db.reader() as session:
+                planned = intent_preview.plan(session=session, text=sentence, features=features)
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.refused, exc)
             return
         self.app.call_from_thread(self._show_plan, planned, apply)
 
-    def _show_plan(self, planned: PlanPublic, apply: bool) -> None:
+    def _show_plan(self, planned: PlanPreview, apply: bool) -> None:
         body = plan_text(planned)
         if not apply:
             self.app.push_screen(TextDialog("Plan", body))
         elif planned.refusals:
             self.refused(IntentRefused(planned.refusals))
         elif not planned.ok:
-            self.refused(IntentConflict([c.message for c in planned.conflicts]))
+            self.refused(IntentConflict(planned.conflicts))
         else:
             title = "Apply this intent?"
             self.app.push_screen(
@@ -176,14 +176,15 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _apply(self, sentence: str) -> None:
+        core = self.console.core
         try:
-            features = self.console.features_provider()
-            with self.console.core.db.writer() as session:
+            features = core.kernel.features()
+            with core.db.writer() as session:
                 stored, ended = intents.submit(
                     session=session,
                     text=sentence,
                     actor=self.console.actor,
-                    now=self.console.core.clock.now(),
+                    now=core.clock.now(),
                     features=features,
                 )
         except (WardenError, SQLAlchemyError) as exc:
@@ -240,34 +241,34 @@ def preview_text(sentence: str, core: Core) -> Text:
     and the devices it resolves to."""
     if not sentence.strip():
         return Text("type an intent; enter plans and applies it", style="dim")
-    result = parse_intent(sentence)
-    if not result.ok:
-        assert result.error is not None
-        return Text("✗ ", style="red").append_text(plain(result.error.message))
-    text = Text()
     try:
         with core.db.reader() as session:
-            resolutions = [
-                resolve_targets(session=session, targets=i.targets) for i in result.intents
-            ]
+            shown = intent_preview.preview(session=session, text=sentence)
     except (WardenError, SQLAlchemyError) as exc:
         return Text("✗ ", style="red").append_text(plain(str(exc)))
-    for intent, resolution in zip(result.intents, resolutions, strict=True):
+    return _preview_text(shown)
+
+
+def _preview_text(shown: IntentPreview) -> Text:
+    if shown.error is not None:
+        return Text("✗ ", style="red").append_text(plain(shown.error.message))
+    text = Text()
+    for intent in shown.intents:
         if text:
             text.append("\n")
         text.append("✓ ", style="green").append_text(plain(intent.explanation))
-        names = [d.id for d in resolution.devices] + resolution.addresses
-        text.append(" → ", style="dim").append_text(plain(", ".join(names) or "no device"))
-        for warning in resolution.warnings:
-            text.append("\n  ").append_text(plain(warning, "yellow"))
+        targets = ", ".join(intent.targets) or "no device"
+        text.append(" → ", style="dim").append_text(plain(targets))
+    for warning in shown.warnings:
+        text.append("\n  ").append_text(plain(warning, "yellow"))
     return text
 
 
-def plan_text(planned: PlanPublic) -> Text:
+def plan_text(planned: PlanPreview) -> Text:
     text = Text().append_text(plain(planned.text, "bold")).append("\n\n")
     text.append_text(Text(strip_ansi(planned.rendered)))
     for conflict in planned.conflicts:
-        text.append("\nConflict: ", style="bold red").append_text(plain(conflict.message))
+        text.append("\nConflict: ", style="bold red").append_text(plain(conflict))
     for warning in planned.warnings:
         text.append("\nWarning: ", style="yellow").append_text(plain(warning))
     return text

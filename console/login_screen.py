@@ -3,8 +3,6 @@ web), with the operating-system user shown alongside."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,12 +10,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from console.context import ConsoleContext, console_of
 from core.errors import Throttled, Unauthenticated, WardenError
 from core.models import Origin
 from core.services import users
-
-if TYPE_CHECKING:
-    from console.app import ConsoleApp
 
 NO_USERS = "no users yet: create one with `warden users add NAME --role admin`"
 
@@ -37,8 +33,8 @@ class LoginScreen(Screen[None]):
     """
 
     @property
-    def console(self) -> ConsoleApp:
-        return self.app  # type: ignore[return-value]
+    def console(self) -> ConsoleContext:
+        return console_of(self.app)
 
     def compose(self) -> ComposeResult:
         app = self.console

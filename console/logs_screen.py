@@ -82,7 +82,7 @@ class LogsScreen(WardenScreen[list[LogPublic]]):
 
     def fetch(self, session: Session) -> list[LogPublic]:
         if self.last_id is None:  # start with the newest lines
-            return list(reversed(logs.query_logs(session=session, limit=BUFFER)))
+            return list(reversed(logs.query_logs(session=session, limit=BUFFER).items))
         return logs.logs_after(session=session, after_id=self.last_id, limit=BATCH)
 
     def show(self, data: list[LogPublic]) -> None:

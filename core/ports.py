@@ -15,6 +15,7 @@ __all__ = [
     "Firewall",
     "FirewallRule",
     "KernelFeatures",
+    "KernelFeaturesSource",
     "Netem",
     "ShapeClass",
     "TrafficShaper",
@@ -69,6 +70,17 @@ class KernelFeatures:
     qdiscs: frozenset[str]
     classifiers: frozenset[str]
     actions: frozenset[str]
+
+
+class KernelFeaturesSource(Protocol):
+    """What this gateway's kernel can enforce, for refusing at plan time what it cannot
+    (an impairment without netem). ``Core.kernel`` holds one; the composition root builds
+    it from what the agent published and, failing that, a probe."""
+
+    def features(self) -> KernelFeatures | None:
+        """None when unknown (a dry run, or nothing to probe): plans are then made as for a
+        full kernel."""
+        ...
 
 
 class TrafficShaper(Protocol):

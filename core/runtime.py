@@ -8,16 +8,32 @@ from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database
 from core.live import ChangeFeed
+from core.ports import KernelFeatures, KernelFeaturesSource
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKernel:
+    """A ``KernelFeaturesSource`` that answers what it was given: None (unknown, as in a
+    process with no kernel to ask) or a fixed set (tests)."""
+
+    known: KernelFeatures | None = None
+
+    def features(self) -> KernelFeatures | None:
+        return self.known
 
 
 @dataclass
 class Core:
-    """Settings, the database and the clock of one process. Built by ``open_core``;
-    nothing is built at import time."""
+    """Settings, the database, the clock and the kernel's features of one process. Built
+    by ``open_core`` (the composition root gives it the kernel port, see
+    ``warden.enforcement.open_gateway``); nothing is built at import time."""
 
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    kernel: KernelFeaturesSource = field(default_factory=KnownKernel)
+    """What the kernel can enforce: every plan and submission of an intent asks it, so no
+    front end plans as if the kernel had everything by forgetting to say."""
 
     def change_feed(self, *, start_after: int | None = None) -> ChangeFeed:
         """A new feed for one consumer (each front end or worker follows its own)."""
@@ -27,10 +43,18 @@ class Core:
         self.db.dispose()
 
 
-def open_core(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Core:
+def open_core(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    kernel: KernelFeaturesSource | None = None,
+    migrate: bool = True,
+) -> Core:
     """Create the data dir, open the database and bring its schema up to date."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()
-    return Core(settings=settings, db=db, clock=clock or SystemClock())
+    return Core(
+        settings=settings, db=db, clock=clock or SystemClock(), kernel=kernel or KnownKernel()
+    )

@@ -25,6 +25,7 @@ from core.db import Database
 from core.errors import WardenError
 from core.models import ActionPublic, Actor, Origin
 from core.playbooks import ALLOWED_PROGRAMS
+from core.ports import KernelFeaturesSource
 from core.services import actions, commands, intents
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,15 @@ class ActionRunner:
         clock: Clock,
         *,
         post: Poster,
+        kernel: KernelFeaturesSource,
         run: ProgramRunner = run_program,
         which: Callable[[str], str | None] = shutil.which,
     ) -> None:
         self._db = db
         self._clock = clock
         self._post = post
+        self._kernel = kernel
+        """What the kernel can enforce: a playbook's intent is refused like a person's."""
         self._run = run
         self._which = which
 
@@ -154,7 +158,11 @@ class ActionRunner:
     def _intent(self, step: dict[str, Any], actor: Actor) -> dict[str, Any]:
         with self._db.writer() as session:
             stored, ended = intents.submit(
-                session=session, text=step["text"], actor=actor, now=self._clock.now()
+                session=session,
+                text=step["text"],
+                actor=actor,
+                now=self._clock.now(),
+                features=self._kernel.features(),
             )
         ids = [i.id for i in stored]
         return {

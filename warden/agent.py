@@ -137,7 +137,7 @@ class Agent:
         self.scheduler.add_job(
             self.reconcile_if_due, "interval", seconds=RECONCILE_POLL_S, id="reconcile"
         )
-        self.actions = ActionRunner(db, clock, post=notifier.post_json)
+        self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
         self.scheduler.add_job(
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )

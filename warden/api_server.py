@@ -8,7 +8,6 @@ import click
 
 from core.runtime import Core
 from warden.agent import Agent
-from warden.enforcement import planning_features
 
 
 def serve_api(core: Core, *, agent: Agent | None = None) -> None:
@@ -18,8 +17,8 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
     from web.ui.app import mount
 
     settings = core.settings
-    app = create_app(core, agent=agent, features_provider=planning_features)
-    mount(app, core, features_provider=planning_features, https=settings.https)
+    app = create_app(core, agent=agent)
+    mount(app, core, https=settings.https)
     base = f"http://{settings.http_host}:{settings.http_port}"
     click.echo(
         f"Warden console on {base}/ and API on {base}/api/v1 (docs: /api/v1/docs); Ctrl-C stops",

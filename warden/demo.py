@@ -13,12 +13,13 @@ from core.config import Settings, load_settings
 from core.errors import InvalidInput
 from core.models import Actor, Role
 from core.passwords import check_policy
-from core.runtime import Core, open_core
+from core.runtime import Core
 from core.services import users
 from simulator import Fleet, FleetConfig
 from warden.agent import Agent
 from warden.api_server import serve_api
 from warden.embedded_broker import EmbeddedBroker
+from warden.enforcement import open_gateway
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
         settings = load_settings(
             config_file, data_dir=settings.data_dir, mqtt_url=broker.url, mqtt_protocol="3.1.1"
         )
-    core = open_core(settings)
+    core = open_gateway(settings)
     admin_password = ensure_admin(core)
     agent = Agent(core)
     fleet = Fleet(

@@ -6,15 +6,18 @@ from __future__ import annotations
 import logging
 import platform
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.clock import Clock
 from core.config import Settings
+from core.db import Database
 from core.errors import ConfigError, EnforcementError
 from core.ports import Firewall, KernelFeatures, TrafficShaper
-from core.runtime import Core
+from core.runtime import Core, open_core
 from core.services import enforcement_state
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
 
@@ -102,24 +105,51 @@ def build_backends(settings: Settings) -> Backends:
     return Backends(shaper, firewall, reasons)
 
 
-def planning_features(core: Core) -> KernelFeatures | None:
-    """What the kernel offers, for refusing at plan time what it cannot do: as the agent
-    last probed it on this kernel, else probed now; None in a dry run (which plans as for a
-    full kernel) or when it cannot be probed."""
-    tc_reasons, _ = dry_run_reasons(core.settings)
-    if tc_reasons:
-        return None
-    with core.db.reader() as session:
-        state = enforcement_state.read(session=session, now=core.clock.now())
-    if state is not None and state.features.kernel == platform.release() and state.features.qdiscs:
-        return state.features.as_features()
-    from enforcement.probe import probe_features
+class GatewayKernel:
+    """``Core.kernel`` of every Warden process (``KernelFeaturesSource``): what the kernel
+    offers, for refusing at plan time what it cannot do. As the agent last published it
+    for this kernel, else probed (once; a kernel does not change under a process); None
+    in a dry run (which plans as for a full kernel) or when it cannot be probed."""
 
-    try:
-        return probe_features(core.settings.enforcement_netns)
-    except EnforcementError as exc:
-        log.warning("cannot probe the kernel's traffic control: %s", exc)
-        return None
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        self._settings = settings
+        self._db = db
+        self._clock = clock
+        self._probed: KernelFeatures | None = None
+        self._lock = threading.Lock()
+
+    def features(self) -> KernelFeatures | None:
+        tc_reasons, _ = dry_run_reasons(self._settings)
+        if tc_reasons:
+            return None
+        with self._db.reader() as session:
+            state = enforcement_state.read(session=session, now=self._clock.now())
+        if (
+            state is not None
+            and state.features.kernel == platform.release()
+            and state.features.qdiscs
+        ):
+            return state.features.as_features()
+        with self._lock:
+            if self._probed is None:
+                self._probed = self._probe()
+            return self._probed
+
+    def _probe(self) -> KernelFeatures | None:
+        from enforcement.probe import probe_features
+
+        try:
+            return probe_features(self._settings.enforcement_netns)
+        except EnforcementError as exc:
+            log.warning("cannot probe the kernel's traffic control: %s", exc)
+            return None
+
+
+def open_gateway(settings: Settings) -> Core:
+    """The ``Core`` of a Warden process (the CLI, the consoles, ``serve``, the agent): the
+    database brought up to date, and the kernel's features from ``GatewayKernel``."""
+    core = open_core(settings)
+    return replace(core, kernel=GatewayKernel(core.settings, core.db, core.clock))
 
 
 def schedule_zone(settings: Settings) -> tzinfo | None:

@@ -21,6 +21,7 @@ from core.models.action import FINAL_STATES
 from core.permissions import Permission, authorize
 from core.playbooks import Mode, Playbook, render_steps
 from core.services.changes import record_change
+from core.services.paging import Page, page_of, window
 
 MAX_REASON = 500
 
@@ -265,15 +266,18 @@ def list_actions(
     session: Session,
     state: str | None = None,
     finding_id: int | None = None,
+    offset: int = 0,
     limit: int = 200,
-) -> list[ActionPublic]:
+) -> Page[ActionPublic]:
+    """Actions, newest first."""
     if state is not None and state not in {s.value for s in ActionState}:
         raise InvalidInput(
             f"state {state!r} is not one of {', '.join(s.value for s in ActionState)}"
         )
-    query = select(Action).order_by(col(Action.id).desc()).limit(limit)
+    query = select(Action).order_by(col(Action.id).desc())
     if state is not None:
         query = query.where(Action.state == state)
     if finding_id is not None:
         query = query.where(Action.finding_id == finding_id)
-    return [_public(a) for a in session.exec(query)]
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    return page_of([_public(a) for a in rows], offset=offset, limit=limit)

@@ -12,6 +12,7 @@ from core.db import Database
 from core.models import Actor, ChangeLog, ChangePublic, Origin, Outcome
 from core.permissions import Permission, authorize
 from core.services.changes import record_change
+from core.services.paging import Page, page_of, window
 
 AuditEntry = ChangePublic
 MAX_LIMIT = 1000
@@ -26,9 +27,11 @@ def list_audit(
     outcome: Outcome | None = None,
     kind_prefix: str | None = None,
     before_id: int | None = None,
+    offset: int = 0,
     limit: int = 100,
-) -> list[ChangePublic]:
-    """Entries newest first; page back with ``before_id`` = the last id seen."""
+) -> Page[ChangePublic]:
+    """Entries newest first (at most ``MAX_LIMIT`` a page); page back with ``offset``, or
+    with ``before_id`` = the last id seen, which holds still while new entries arrive."""
     authorize(actor, Permission.AUDIT_READ)
     query = select(ChangeLog)
     if actor_name is not None:
@@ -42,8 +45,14 @@ def list_audit(
     if before_id is not None:
         query = query.where(col(ChangeLog.id) < before_id)
     limit = max(1, min(limit, MAX_LIMIT))
-    rows = session.exec(query.order_by(col(ChangeLog.id).desc()).limit(limit))
-    return [ChangePublic.model_validate(row, from_attributes=True) for row in rows]
+    rows = session.exec(
+        window(query.order_by(col(ChangeLog.id).desc()), offset=offset, limit=limit)
+    )
+    return page_of(
+        [ChangePublic.model_validate(row, from_attributes=True) for row in rows],
+        offset=offset,
+        limit=limit,
+    )
 
 
 def record_denied(

@@ -21,6 +21,7 @@ from core.permissions import Permission, authorize
 from core.protocol import ProtocolError, validate_command
 from core.services.changes import record_change
 from core.services.devices import find_device
+from core.services.paging import Page, page_of, window
 
 DEFAULT_TIMEOUT_S = 60
 
@@ -80,14 +81,17 @@ def list_commands(
     session: Session,
     device_ref: str | None = None,
     state: CommandState | None = None,
+    offset: int = 0,
     limit: int = 100,
-) -> list[CommandPublic]:
-    query = select(Command).order_by(col(Command.created_at).desc()).limit(limit)
+) -> Page[CommandPublic]:
+    """Commands, newest first."""
+    query = select(Command).order_by(col(Command.created_at).desc(), col(Command.id).desc())
     if device_ref is not None:
         query = query.where(Command.device_id == find_device(session, device_ref).id)
     if state is not None:
         query = query.where(Command.state == state)
-    return [_public(c) for c in session.exec(query)]
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    return page_of([_public(c) for c in rows], offset=offset, limit=limit)
 
 
 def due_commands(*, session: Session, limit: int = 100) -> list[CommandPublic]:

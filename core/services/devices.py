@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, cast, exists, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, or_, select
 
 from core.errors import Conflict, DeviceNotFound, InvalidInput
@@ -26,6 +28,10 @@ from core.models.ingest import DeviceSeq
 from core.models.types import utcnow
 from core.permissions import Permission, authorize
 from core.services.changes import record_device_change
+from core.services.paging import Page, page_of, window
+
+FLEET_LIMIT = 10_000
+"""Devices listed when no limit is given: the whole fleet of any gateway Warden is for."""
 
 
 def _public(device: Device) -> DevicePublic:
@@ -150,8 +156,12 @@ def find_device(session: Session, ref: str) -> Device:
 
 
 def list_devices(
-    *, session: Session, filters: DeviceFilter | None = None, limit: int | None = None
-) -> list[DevicePublic]:
+    *,
+    session: Session,
+    filters: DeviceFilter | None = None,
+    offset: int = 0,
+    limit: int = FLEET_LIMIT,
+) -> Page[DevicePublic]:
     """The fleet, ordered by id. A type filter matches the type itself or any subtype
     (``camera`` matches ``camera`` and ``camera_ptz``)."""
     filters = filters or DeviceFilter()
@@ -165,6 +175,8 @@ def list_devices(
                 col(Device.type).startswith(f"{filters.type}_", autoescape=True),
             )
         )
+    if filters.tag:
+        query = query.where(_has_tag(session, filters.tag))
     if filters.location:
         query = query.where(Device.location == filters.location)
     if filters.enabled is not None:
@@ -178,12 +190,16 @@ def list_devices(
                 col(Device.ip).icontains(words, autoescape=True),
             )
         )
-    devices = session.exec(query).all()
-    if filters.tag:  # tags are a JSON list; fleets are small enough to filter here
-        devices = [d for d in devices if filters.tag in d.tags]
-    if limit is not None:
-        devices = devices[:limit]
-    return [_public(d) for d in devices]
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    return page_of([_public(d) for d in rows], offset=offset, limit=limit)
+
+
+def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
+    """Whether the device's tags (a JSON list) hold ``tag``, in SQL so that paging holds."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(col(Device.tags), JSONB).contains([tag])
+    tags = func.json_each(col(Device.tags)).table_valued("value")
+    return exists(select(tags.c.value).where(tags.c.value == tag))
 
 
 def update_device(

@@ -8,6 +8,8 @@ its history stays in one place. Firings during a maintenance window are recorded
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +24,14 @@ from core.models import (
     FindingNotePublic,
     FindingPublic,
     FindingStatus,
+    LogPublic,
 )
 from core.models.finding import EVIDENCE_KEPT, SEVERITIES
 from core.permissions import Permission, authorize
 from core.services import actions, notify
 from core.services.changes import record_change
+from core.services.logs import logs_by_ids
+from core.services.paging import Page, page_of, window
 from core.services.playbooks import PLAYBOOKS
 
 
@@ -45,14 +50,29 @@ class FindingIn(SQLModel):
 
 
 def _public(session: Session, finding: Finding) -> FindingPublic:
-    public = FindingPublic.model_validate(finding, from_attributes=True)
-    notes = session.exec(
-        select(FindingNote)
-        .where(FindingNote.finding_id == finding.id)
-        .order_by(col(FindingNote.id))
-    )
-    public.notes = [FindingNotePublic.model_validate(n, from_attributes=True) for n in notes]
+    (public,) = _publics(session, [finding])
     return public
+
+
+def _publics(session: Session, rows: Sequence[Finding]) -> list[FindingPublic]:
+    """The findings with their notes, which are read for all of them in one query."""
+    notes: dict[int, list[FindingNotePublic]] = defaultdict(list)
+    ids = [f.id for f in rows]
+    if ids:
+        for note in session.exec(
+            select(FindingNote)
+            .where(col(FindingNote.finding_id).in_(ids))
+            .order_by(col(FindingNote.id))
+        ):
+            notes[note.finding_id].append(
+                FindingNotePublic.model_validate(note, from_attributes=True)
+            )
+    publics = []
+    for finding in rows:
+        public = FindingPublic.model_validate(finding, from_attributes=True)
+        public.notes = notes[finding.id]  # type: ignore[index]
+        publics.append(public)
+    return publics
 
 
 def _change(session: Session, actor: Actor, finding: Finding, verb: str, summary: str) -> None:
@@ -217,10 +237,11 @@ def list_findings(
     severity: str | None = None,
     rule_id: str | None = None,
     device_id: str | None = None,
+    offset: int = 0,
     limit: int = 200,
-) -> list[FindingPublic]:
+) -> Page[FindingPublic]:
     """Findings, most recently seen first."""
-    query = select(Finding).order_by(col(Finding.last_seen).desc()).limit(limit)
+    query = select(Finding).order_by(col(Finding.last_seen).desc(), col(Finding.id))
     if status is not None:
         query = query.where(Finding.status == status)
     if severity:
@@ -229,7 +250,15 @@ def list_findings(
         query = query.where(Finding.rule_id == rule_id)
     if device_id:
         query = query.where(Finding.device_id == device_id)
-    return [_public(session, f) for f in session.exec(query)]
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    return page_of(_publics(session, rows), offset=offset, limit=limit)
+
+
+def evidence_lines(*, session: Session, finding_id: int) -> list[LogPublic]:
+    """The stored log lines the finding cites (it keeps the ids of the newest lines that
+    made its rule fire), oldest first; lines the retention job has purged since are
+    simply absent."""
+    return logs_by_ids(session=session, ids=_get(session, finding_id).evidence)
 
 
 def is_open(*, session: Session, rule_id: str, key: str) -> bool:

@@ -36,6 +36,7 @@ from core.models import (
 from core.permissions import Permission, authorize
 from core.ports import KernelFeatures
 from core.services import intent_lifecycle
+from core.services.paging import Page, page_of, window
 from core.services.resolve import Resolution, resolve_targets
 
 LIVE = [s.value for s in IntentStatus if s.live]
@@ -123,7 +124,7 @@ def plan(
     session: Session,
     text: str,
     replaces: Sequence[int] = (),
-    features: KernelFeatures | None = None,
+    features: KernelFeatures | None,
 ) -> PlanPublic:
     """What submitting ``text`` would change, and whether anything stands in the way.
     ``features``: what the kernel offers, when known. Reads only; nothing is stored."""
@@ -230,7 +231,7 @@ def submit(
     actor: Actor,
     now: datetime,
     replaces: Sequence[int] = (),
-    features: KernelFeatures | None = None,
+    features: KernelFeatures | None,
 ) -> tuple[list[IntentPublic], list[int]]:
     """Plan ``text`` and store it: its intents as ``planned`` with their policies pending,
     the intents it revokes or replaces ended. Refuses (``IntentRefused``) what this gateway
@@ -296,12 +297,19 @@ def list_intents(
     status: IntentStatus | None = None,
     offset: int = 0,
     limit: int = 100,
-) -> list[IntentPublic]:
-    """Intents, newest first."""
-    query = select(IntentRecord).order_by(col(IntentRecord.id).desc()).offset(offset).limit(limit)
+) -> Page[IntentPublic]:
+    """Intents, newest first, a page at a time."""
+    query = select(IntentRecord).order_by(col(IntentRecord.id).desc())
     if status is not None:
         query = query.where(IntentRecord.status == status)
-    return _publics(session, session.exec(query).all())
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    page = page_of(rows, offset=offset, limit=limit)
+    return Page(
+        items=_publics(session, page.items),
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=page.next_offset,
+    )
 
 
 def intents_for_device(*, session: Session, device_id: str, limit: int = 50) -> list[IntentPublic]:

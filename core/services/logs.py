@@ -15,6 +15,7 @@ from core.clock import from_ms
 from core.models import Actor, Device, LogEntry, LogPublic
 from core.rules import LogEvent
 from core.services.changes import record_device_change
+from core.services.paging import Page, page_of, window
 from core.syslog import DhcpLease, LogClass, parse_dhcp
 
 _ACTOR = Actor.system("syslog")
@@ -134,8 +135,9 @@ def query_logs(
     device_id: str | None = None,
     since_ms: int | None = None,
     until_ms: int | None = None,
+    offset: int = 0,
     limit: int = 200,
-) -> list[LogPublic]:
+) -> Page[LogPublic]:
     """Log lines, newest first."""
     query = select(LogEntry).order_by(col(LogEntry.ts).desc(), col(LogEntry.id).desc())
     if host:
@@ -152,9 +154,12 @@ def query_logs(
         query = query.where(col(LogEntry.ts) >= since_ms)
     if until_ms is not None:
         query = query.where(col(LogEntry.ts) < until_ms)
-    return [
-        LogPublic.model_validate(r, from_attributes=True) for r in session.exec(query.limit(limit))
-    ]
+    rows = session.exec(window(query, offset=offset, limit=limit)).all()
+    return page_of(
+        [LogPublic.model_validate(r, from_attributes=True) for r in rows],
+        offset=offset,
+        limit=limit,
+    )
 
 
 def purge_logs(*, session: Session, before: datetime) -> int:

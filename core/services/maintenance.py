@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Actor, Device, MaintenancePublic, MaintenanceWindow
 from core.permissions import Permission, authorize
 from core.services.changes import record_change
+from core.services.paging import Page, page_of, slice_page, window
 from core.services.resolve import matches_selector, validate_selector
 
 PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -192,14 +193,28 @@ def active_windows(*, session: Session, now: datetime) -> list[MaintenancePublic
 
 
 def list_windows(
-    *, session: Session, now: datetime, include_past: bool = False
-) -> list[MaintenancePublic]:
-    """Windows with an occurrence now or to come, newest first; all with ``include_past``."""
-    query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.starts_at).desc())
+    *,
+    session: Session,
+    now: datetime,
+    include_past: bool = False,
+    offset: int = 0,
+    limit: int = 1000,
+) -> Page[MaintenancePublic]:
+    """Windows with an occurrence now or to come, newest first; all with ``include_past``.
+    Whether a repeating window has an occurrence to come is decided in Python, so the
+    candidates are read whole and paged here (there are few windows)."""
+    query = select(MaintenanceWindow).order_by(
+        col(MaintenanceWindow.starts_at).desc(), col(MaintenanceWindow.id)
+    )
     if include_past:
-        return [_public(w) for w in session.exec(query)]
+        return page_of(
+            [_public(w) for w in session.exec(window(query, offset=offset, limit=limit))],
+            offset=offset,
+            limit=limit,
+        )
     rows = session.exec(query.where(*_may_have_occurrence_after(now)))
-    return [_public(w) for w in rows if next_occurrence(w, now) is not None]
+    coming = [_public(w) for w in rows if next_occurrence(w, now) is not None]
+    return slice_page(coming, offset=offset, limit=limit)
 
 
 def covers(*, session: Session, windows: list[MaintenancePublic], device_id: str | None) -> bool:

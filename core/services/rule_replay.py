@@ -68,7 +68,7 @@ def _replay_logs(
 ) -> RuleReplay:
     lines = log_service.query_logs(
         session=session, since_ms=since_ms, until_ms=until_ms, limit=REPLAY_LIMIT
-    )
+    ).items
     events = [log_event(line) for line in reversed(lines)]
     selected = [e for e in events if rule.selects(e)]
     pattern = re.compile(rule.regex)

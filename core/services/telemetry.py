@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, text
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, func, text
+from sqlmodel import Session, SQLModel, col, select
 
 from core.clock import from_ms, to_ms
 from core.db import insert_ignore
@@ -168,6 +168,38 @@ def query_series(
         rows=sum(p.count for p in result),
         points=result,
     )
+
+
+class LatestReading(SQLModel):
+    """The newest stored reading of one series (``ts`` in ms since the epoch, UTC)."""
+
+    metric: str
+    unit: str | None
+    ts: int
+    value: float
+
+
+def latest_readings(*, session: Session, device_id: str) -> list[LatestReading]:
+    """The newest reading of each of the device's series, by metric, however old it is
+    (front ends show its age beside it); series with no reading are left out. One query:
+    a seek on the ``(series_id, ts)`` key per series."""
+    device = find_device(session, device_id)
+    newest = (
+        select(func.max(Reading.ts))
+        .where(Reading.series_id == Series.id)
+        .correlate(Series)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(Series.metric, Series.unit, Reading.ts, Reading.value)
+        .join(Reading, and_(col(Reading.series_id) == col(Series.id), col(Reading.ts) == newest))
+        .where(Series.device_id == device.id)
+        .order_by(col(Series.metric))
+    ).all()
+    return [
+        LatestReading(metric=metric, unit=unit, ts=ts, value=value)
+        for metric, unit, ts, value in rows
+    ]
 
 
 def raw_readings(

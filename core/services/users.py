@@ -31,6 +31,7 @@ from core.models import Actor, LoginThrottle, Origin, Outcome, Role, User, UserP
 from core.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
 from core.permissions import Permission, authorize
 from core.services.changes import record_change
+from core.services.paging import Page, page_of, window
 from core.services.sessions import revoke_user_tokens_uncommitted
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
@@ -169,9 +170,13 @@ def set_disabled(
     return _public(user)
 
 
-def list_users(*, session: Session, actor: Actor) -> list[UserPublic]:
+def list_users(
+    *, session: Session, actor: Actor, offset: int = 0, limit: int = 1000
+) -> Page[UserPublic]:
+    """Accounts by name."""
     authorize(actor, Permission.USERS_MANAGE)
-    return [_public(u) for u in session.exec(select(User).order_by(col(User.name)))]
+    query = window(select(User).order_by(col(User.name)), offset=offset, limit=limit)
+    return page_of([_public(u) for u in session.exec(query)], offset=offset, limit=limit)
 
 
 def get_user(*, session: Session, name: str) -> UserPublic:

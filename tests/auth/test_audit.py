@@ -28,7 +28,7 @@ def _login(core: Core, password: str, origin: Origin = Origin.API) -> None:
 
 def entries(core: Core, **filters):
     with core.db.reader() as session:
-        return audit.list_audit(session=session, actor=ADMIN, **filters)
+        return audit.list_audit(session=session, actor=ADMIN, **filters).items
 
 
 @pytest.fixture

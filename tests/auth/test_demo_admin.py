@@ -29,6 +29,6 @@ def test_a_second_start_creates_nothing_and_shows_no_password(core: Core):
     assert ensure_admin(core) is None
     assert "password" not in _admin_lines(None)
     with core.db.reader() as session:
-        assert [u.name for u in users.list_users(session=session, actor=Actor.system())] == [
+        assert [u.name for u in users.list_users(session=session, actor=Actor.system()).items] == [
             "admin"
         ]

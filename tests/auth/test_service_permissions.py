@@ -43,7 +43,7 @@ def test_a_viewer_may_change_nothing(core: Core):
     finding_id = _raise_finding(core)
     attempts = [
         lambda s: intents.submit(
-            session=s, text="limit meter-1 to 1mbit", actor=VIEWER, now=EPOCH_2026
+            session=s, text="limit meter-1 to 1mbit", actor=VIEWER, now=EPOCH_2026, features=None
         ),
         lambda s: findings.acknowledge(
             session=s, finding_id=finding_id, actor=VIEWER, now=EPOCH_2026

@@ -262,9 +262,9 @@ def test_only_admins_manage_users(core: Core):
         with pytest.raises(PermissionDenied):
             add(core, "mallory", Role.ADMIN, by=who)
     with core.db.reader() as session:
-        assert [u.name for u in users.list_users(session=session, actor=as_role(Role.ADMIN))] == [
-            "root1"
-        ]
+        assert [
+            u.name for u in users.list_users(session=session, actor=as_role(Role.ADMIN)).items
+        ] == ["root1"]
 
 
 def test_unknown_users_are_not_found(core: Core):

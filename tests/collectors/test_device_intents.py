@@ -35,13 +35,13 @@ def meter(agent: Agent, agent_core: Core, broker) -> Iterator[str]:
 
 def registered(core: Core) -> bool:
     with core.db.reader() as session:
-        return any(d.id == METER for d in devices.list_devices(session=session))
+        return any(d.id == METER for d in devices.list_devices(session=session).items)
 
 
 def submit(core: Core, text: str) -> int:
     with core.db.writer() as session:
         (stored,), _ = intents.submit(
-            session=session, text=text, actor=actor(), now=core.clock.now()
+            session=session, text=text, actor=actor(), now=core.clock.now(), features=None
         )
     return stored.id
 
@@ -53,7 +53,7 @@ def shown(core: Core, intent_id: int) -> intents.IntentPublic:
 
 def command_state(core: Core, device_id: str) -> CommandState | None:
     with core.db.reader() as session:
-        found = commands.list_commands(session=session, device_ref=device_id, limit=1)
+        found = commands.list_commands(session=session, device_ref=device_id, limit=1).items
     return found[0].state if found else None
 
 

@@ -33,7 +33,7 @@ def test_offline_past_the_grace_opens_once_and_return_resolves(core):
     assert runner.run() == 1
     assert runner.run() == 0  # still offline: the open finding already says so
     with core.db.reader() as session:
-        (finding,) = findings.list_findings(session=session)
+        (finding,) = findings.list_findings(session=session).items
     assert (finding.key, finding.status, finding.count) == ("meter-1", FindingStatus.OPEN, 1)
 
     with core.db.writer() as session:
@@ -89,7 +89,7 @@ def test_a_threshold_held_long_enough_opens_and_clears_when_it_stops(core):
     clock.advance(60)
     runner.run_telemetry()
     with core.db.reader() as session:
-        (finding,) = findings.list_findings(session=session)
+        (finding,) = findings.list_findings(session=session).items
     assert (finding.rule_id, finding.key, finding.status) == (
         "iot.temperature-high",
         "temp-1",
@@ -118,7 +118,7 @@ def test_a_maintenance_window_suppresses_what_it_covers(core):
     clock.advance(301)
     assert RuleRunner(core.db, [RULE], clock).run() == 2
     with core.db.reader() as session:
-        by_key = {f.key: f for f in findings.list_findings(session=session)}
+        by_key = {f.key: f for f in findings.list_findings(session=session).items}
     assert by_key["meter-1"].suppressed is True
     assert by_key["meter-2"].suppressed is False
     with core.db.writer() as session:

@@ -36,7 +36,7 @@ def set_missing(core, device_id: str, missing: int) -> None:
 
 def all_findings(core, rule_id: str | None = None):
     with core.db.reader() as session:
-        return findings.list_findings(session=session, rule_id=rule_id)
+        return findings.list_findings(session=session, rule_id=rule_id).items
 
 
 def test_losses_within_the_window_open_a_finding_that_resolves_once_they_age_out(core):

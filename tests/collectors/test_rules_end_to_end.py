@@ -17,7 +17,7 @@ def failure(second: int, ip: str = "192.168.1.50") -> bytes:
 
 def open_findings(core):
     with core.db.reader() as session:
-        return findings.list_findings(session=session)
+        return findings.list_findings(session=session).items
 
 
 def test_an_auth_failure_storm_becomes_one_finding_with_its_evidence(agent, agent_core):
@@ -85,7 +85,7 @@ def test_an_edited_rule_applies_live_and_its_playbook_proposes_an_action(agent, 
         2,
     )
     with agent_core.db.reader() as session:
-        (action,) = actions.list_actions(session=session, finding_id=finding.id)
+        (action,) = actions.list_actions(session=session, finding_id=finding.id).items
     assert (action.playbook_id, action.state) == (
         "wifi.auth-failures-station",
         ActionState.PROPOSED,

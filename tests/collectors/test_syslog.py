@@ -22,7 +22,7 @@ LINES = [
 
 def stored(core, **filters):
     with core.db.reader() as session:
-        return logs.query_logs(session=session, **filters)
+        return logs.query_logs(session=session, **filters).items
 
 
 def test_udp_and_tcp_lines_are_parsed_classified_and_tied_to_devices(core, syslog_collector):

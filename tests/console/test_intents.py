@@ -3,6 +3,8 @@ confirmation; refusals and conflicts are shown with their message; ``x`` revokes
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import Static
 
@@ -11,7 +13,7 @@ from console.dialogs import ConfirmDialog, TextDialog
 from console.intents_screen import IntentBar
 from core.models import IntentStatus
 from core.ports import KernelFeatures
-from core.runtime import Core
+from core.runtime import Core, KnownKernel
 from core.services import intents
 from tests.console.conftest import login, notices, rows, screen_text, show, wait_for
 
@@ -28,7 +30,7 @@ def preview(app: ConsoleApp) -> str:
 
 def stored(core: Core) -> list[tuple[str, IntentStatus]]:
     with core.db.reader() as session:
-        return [(i.explanation, i.status) for i in intents.list_intents(session=session)]
+        return [(i.explanation, i.status) for i in intents.list_intents(session=session).items]
 
 
 async def type_intent(pilot, sentence: str) -> None:
@@ -38,7 +40,7 @@ async def type_intent(pilot, sentence: str) -> None:
 
 
 async def test_preview_plan_and_apply(core: Core, fleet) -> None:
-    app = ConsoleApp(core, features_provider=lambda: None)
+    app = ConsoleApp(core)  # its kernel's features are unknown: plans as for a full kernel
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await login(pilot, "otto")
         await show(pilot, "3", "intents")
@@ -72,7 +74,7 @@ async def test_a_parse_error_is_shown_as_you_type(core: Core, fleet) -> None:
 
 
 async def test_refused_intent_shows_why(core: Core, fleet) -> None:
-    app = ConsoleApp(core, features_provider=lambda: NO_NETEM)
+    app = ConsoleApp(replace(core, kernel=KnownKernel(NO_NETEM)))
     async with app.run_test(size=(100, 30)) as pilot:
         await login(pilot, "otto")
         await show(pilot, "3", "intents")
@@ -88,7 +90,9 @@ async def test_conflicting_intent_shows_the_conflict(core: Core, fleet) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await login(pilot, "otto")
         with core.db.writer() as session:
-            intents.submit(session=session, text=SENTENCE, actor=app.actor, now=core.clock.now())
+            intents.submit(
+                session=session, text=SENTENCE, actor=app.actor, now=core.clock.now(), features=None
+            )
         await show(pilot, "3", "intents")
         await type_intent(pilot, "limit meter-1 to 5 mbit")
         await pilot.press("enter")
@@ -102,7 +106,9 @@ async def test_x_revokes_after_confirmation(core: Core, fleet) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await login(pilot, "otto")
         with core.db.writer() as session:
-            intents.submit(session=session, text=SENTENCE, actor=app.actor, now=core.clock.now())
+            intents.submit(
+                session=session, text=SENTENCE, actor=app.actor, now=core.clock.now(), features=None
+            )
         await show(pilot, "3", "intents")
         await wait_for(pilot, lambda: len(rows(app)) == 1, "the intent")
         await pilot.press("x")

@@ -1,5 +1,5 @@
 """The log tail (live, pause, filter, bounded) and a device's detail screen (charts over
-a range, sending a command)."""
+a range, sending a command, a confirmation before one that cannot be undone)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from console import logs_screen
 from console.app import ConsoleApp
 from console.command_dialog import CommandDialog
 from console.device_screen import DeviceScreen
+from console.dialogs import ConfirmDialog
 from core.runtime import Core
 from core.services import commands
 from tests.console.conftest import add_logs, login, screen_text, show, wait_for
@@ -81,9 +82,39 @@ async def test_device_detail_charts_ranges_and_commands(core: Core, fleet) -> No
 
         def queued() -> list:
             with core.db.reader() as session:
-                return commands.list_commands(session=session, device_ref="meter-1")
+                return commands.list_commands(session=session, device_ref="meter-1").items
 
         await wait_for(pilot, queued, "the queued command")
         assert queued()[0].params == {"send_interval_s": 60}
         await wait_for(pilot, lambda: "update_config" in screen_text(app), "its state")
         assert "pending" in screen_text(app)
+
+
+async def test_a_factory_reset_is_sent_only_after_a_confirmation(core: Core, fleet) -> None:
+    app = ConsoleApp(core)
+
+    def queued() -> list:
+        with core.db.reader() as session:
+            return commands.list_commands(session=session, device_ref="meter-1").items
+
+    async def ask_for_a_reset(pilot) -> None:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandDialog), "the form")
+        app.screen.query_one(Select).value = "factory_reset"
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+        assert "cannot be undone" in screen_text(app)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "otto")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeviceScreen), "the device")
+        await ask_for_a_reset(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeviceScreen), "the device again")
+        assert queued() == []
+        await ask_for_a_reset(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, queued, "the queued reset")
+        assert [(c.cmd, c.params) for c in queued()] == [("factory_reset", {})]

@@ -80,6 +80,7 @@ def test_intents_screen(snap_compare, core: Core, fleet) -> None:
             text="limit meter-1 to 2 mbit",
             actor=Actor(name="otto", origin=Origin.TUI, role=Role.OPERATOR),
             now=core.clock.now(),
+            features=None,
         )
 
     async def run_before(pilot: Pilot) -> None:

@@ -1,12 +1,11 @@
-"""The pure helpers: untrusted text made safe to show, command parameters read."""
+"""The pure helpers: untrusted text made safe to show. (Command parameters are read by
+``core.protocol.command_catalog``: tests/protocol/test_command_catalog.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from console.command_dialog import parse_params
 from console.text import plain, strip_ansi
-from core.errors import InvalidInput
 
 
 @pytest.mark.parametrize(
@@ -36,10 +35,3 @@ def test_plain_keeps_markup_literal_on_one_line() -> None:
 
 def test_plain_shows_a_dash_for_nothing() -> None:
     assert plain(None).plain == "-"
-
-
-def test_command_params_are_key_value_pairs() -> None:
-    assert parse_params("send_interval_s=60, mode=eco") == {"send_interval_s": 60, "mode": "eco"}
-    assert parse_params("") == {}
-    with pytest.raises(InvalidInput):
-        parse_params("sixty")

@@ -115,7 +115,7 @@ def test_record_seen_refuses_an_invalid_id(session: Session, clock: FakeClock, b
     with pytest.raises(InvalidInput):
         devices.record_seen(session=session, device_id=bad_id, seen_at=clock.now())
 
-    assert devices.list_devices(session=session) == []
+    assert devices.list_devices(session=session).items == []
     assert changes(session) == []
 
 
@@ -175,11 +175,11 @@ def fleet(session: Session, clock: FakeClock) -> Session:
 
 
 def test_list_is_ordered_by_id(fleet: Session) -> None:
-    assert ids(devices.list_devices(session=fleet)) == ["cam-1", "cam-2", "man-1", "meter-1"]
+    assert ids(devices.list_devices(session=fleet).items) == ["cam-1", "cam-2", "man-1", "meter-1"]
 
 
 def test_list_limit(fleet: Session) -> None:
-    assert ids(devices.list_devices(session=fleet, limit=2)) == ["cam-1", "cam-2"]
+    assert ids(devices.list_devices(session=fleet, limit=2).items) == ["cam-1", "cam-2"]
 
 
 FILTER_CASES = {
@@ -204,7 +204,7 @@ FILTER_CASES = {
 def test_list_filters(fleet: Session) -> None:
     # One fleet, every filter: the assertion's diff names the filters that are wrong.
     got = {
-        name: ids(devices.list_devices(session=fleet, filters=filters))
+        name: ids(devices.list_devices(session=fleet, filters=filters).items)
         for name, (filters, _) in FILTER_CASES.items()
     }
 
@@ -212,7 +212,7 @@ def test_list_filters(fleet: Session) -> None:
 
 
 def test_type_filter_matches_subtypes_but_not_other_words(fleet: Session) -> None:
-    found = devices.list_devices(session=fleet, filters=DeviceFilter(type="camera"))
+    found = devices.list_devices(session=fleet, filters=DeviceFilter(type="camera")).items
 
     assert ids(found) == ["cam-1", "cam-2"]  # camera, camera_ptz; not cameraman
 
@@ -301,7 +301,7 @@ def test_register_refuses_a_duplicate_id(session: Session) -> None:
     with pytest.raises(InvalidInput, match="meter-1"):
         make_device(session, id="meter-1")
 
-    assert len(devices.list_devices(session=session)) == 1
+    assert len(devices.list_devices(session=session).items) == 1
     assert len(changes(session)) == 1
 
 

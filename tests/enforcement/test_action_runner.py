@@ -13,6 +13,8 @@ import pytest
 from core.errors import InvalidInput
 from core.models import ActionState, Origin
 from core.playbooks import parse_playbook
+from core.ports import KernelFeatures
+from core.runtime import KnownKernel
 from core.services import actions, commands, findings, intents, maintenance
 from core.services.playbooks import PLAYBOOKS
 from enforcement import notifier
@@ -79,7 +81,7 @@ def fire(
 
 def only_action(core, **filters):
     with core.db.reader() as session:
-        (action,) = actions.list_actions(session=session, **filters)
+        (action,) = actions.list_actions(session=session, **filters).items
     return action
 
 
@@ -96,7 +98,9 @@ def setup(core):
             mac="aa:bb:cc:dd:ee:01",
         )
     runner = RecordingRunner()
-    action_runner = ActionRunner(core.db, clock, post=notifier.post_json, run=runner)
+    action_runner = ActionRunner(
+        core.db, clock, post=notifier.post_json, kernel=core.kernel, run=runner
+    )
     return clock, runner, action_runner
 
 
@@ -139,7 +143,7 @@ def test_a_suggested_action_waits_for_approval_then_runs_its_steps_in_order(core
     assert done.results[0]["output"] == "temp-1 192.168.1.20 aa:bb:cc:dd:ee:01\n"
     assert programs.calls[0][1:] == ["temp-1", "192.168.1.20", "aa:bb:cc:dd:ee:01"]
     with core.db.reader() as session:
-        (queued,) = commands.list_commands(session=session)
+        (queued,) = commands.list_commands(session=session).items
     assert (queued.cmd, queued.device_id, queued.actor) == (
         "request_status",
         "temp-1",
@@ -207,7 +211,7 @@ def test_auto_mode_runs_without_approval_and_a_failing_step_stops_the_rest(core,
         fire(core, clock)
         assert action_runner.run_approved() == 1
         with core.db.reader() as session:
-            latest, _ = actions.list_actions(session=session)
+            latest, _ = actions.list_actions(session=session).items
         assert latest.state == ActionState.SUCCEEDED
         assert latest.decided_by == "auto"
         assert len(receiver.bodies) == 2
@@ -232,9 +236,41 @@ def test_an_intent_step_submits_the_sentence_as_the_playbook(core, setup):
     action_runner.run_approved()
     assert only_action(core).state == ActionState.SUCCEEDED
     with core.db.reader() as session:
-        (intent,) = intents.list_intents(session=session)
+        (intent,) = intents.list_intents(session=session).items
     assert intent.text == "quarantine temp-1"
     assert (intent.owner, intent.origin) == ("playbook:test.quarantine", "playbook")
+
+
+def test_an_intent_step_is_refused_like_a_persons_when_the_kernel_cannot_enforce_it(core, setup):
+    clock, runner, _ = setup
+    no_netem = KnownKernel(
+        KernelFeatures(
+            qdiscs=frozenset({"htb", "fq_codel"}),
+            classifiers=frozenset({"u32"}),
+            actions=frozenset(),
+        )
+    )
+    action_runner = ActionRunner(
+        core.db, clock, post=notifier.post_json, kernel=no_netem, run=runner
+    )
+    store_playbooks(
+        core,
+        clock,
+        {
+            "id": "test.slow-down",
+            "name": "Slow it down",
+            "on": ["test.hot"],
+            "mode": "auto",
+            "steps": [{"kind": "intent", "text": "add 50 ms delay to {device}"}],
+        },
+    )
+    fire(core, clock)
+    action_runner.run_approved()
+    failed = only_action(core)
+    assert failed.state == ActionState.FAILED
+    assert "netem" in failed.reason
+    with core.db.reader() as session:
+        assert intents.list_intents(session=session).items == []
 
 
 def test_one_open_action_per_playbook_and_finding_and_repeats_add_none(core, setup):
@@ -313,7 +349,7 @@ def test_a_disabled_or_non_matching_playbook_proposes_nothing(core, setup):
     )
     fire(core, clock)
     with core.db.reader() as session:
-        assert actions.list_actions(session=session) == []
+        assert actions.list_actions(session=session).items == []
 
 
 @pytest.mark.parametrize(
@@ -338,6 +374,7 @@ def test_a_diagnostic_that_cannot_run_fails_the_action_with_the_reason(
         core.db,
         clock,
         post=notifier.post_json,
+        kernel=core.kernel,
         run=fake_run,
         **({"which": which} if which else {}),
     )

@@ -20,7 +20,9 @@ from tests.factories import FakeClock, actor, make_device
 def setup(core, clock, text="send data every 60 s for meter-1"):
     with core.db.writer() as session:
         make_device(session, id="meter-1", type="ac_meter", seen_at=clock.now())
-        (stored,), _ = intents.submit(session=session, text=text, actor=actor(), now=clock.now())
+        (stored,), _ = intents.submit(
+            session=session, text=text, actor=actor(), now=clock.now(), features=None
+        )
     rec = Reconciler(
         core.db,
         clock,
@@ -33,7 +35,7 @@ def setup(core, clock, text="send data every 60 s for meter-1"):
 
 def queued(core):
     with core.db.reader() as session:
-        return commands.list_commands(session=session, device_ref="meter-1")
+        return commands.list_commands(session=session, device_ref="meter-1").items
 
 
 def answer(core, clock, cmd_id, result, detail=None):
@@ -114,7 +116,7 @@ def test_silence_gets_one_resend_then_the_policy_is_unverified_with_a_finding(co
     assert done.status == IntentStatus.ACTIVE
     assert len(queued(core)) == 2  # no third send
     with core.db.reader() as session:
-        (finding,) = findings.list_findings(session=session, rule_id=UNACKED_RULE)
+        (finding,) = findings.list_findings(session=session, rule_id=UNACKED_RULE).items
     assert finding.device_id == "meter-1"
     assert finding.key == f"policy:{done.policies[0].id}"
 

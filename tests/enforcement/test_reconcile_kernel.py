@@ -49,7 +49,11 @@ def test_an_intent_is_enforced_repaired_after_drift_and_removed_on_revoke(lan, g
     with core.db.writer() as session:
         make_device(session, id="dev-1", type="camera", seen_at=clock.now(), ip=lan.dev_ip)
         (limit,), _ = intents.submit(
-            session=session, text="limit dev-1 to 2 mbit", actor=actor(), now=clock.now()
+            session=session,
+            text="limit dev-1 to 2 mbit",
+            actor=actor(),
+            now=clock.now(),
+            features=None,
         )
     reconciler.reconcile()
 
@@ -72,7 +76,7 @@ def test_an_intent_is_enforced_repaired_after_drift_and_removed_on_revoke(lan, g
     assert report.repaired == [f"class 0x{minor} for {lan.dev_ip} missing"]
     assert f"class htb 5744:{minor} parent 5744:1" in kernel_classes(lan)
     with core.db.reader() as session:
-        (drift,) = findings.list_findings(session=session)
+        (drift,) = findings.list_findings(session=session).items
     assert (drift.rule_id, drift.status) == ("enforcement.drift", FindingStatus.OPEN)
 
     with core.db.writer() as session:
@@ -87,7 +91,9 @@ def test_a_block_reaches_nftables_in_the_gateway_namespace(lan, gateway):
     clock = FakeClock()
     with core.db.writer() as session:
         make_device(session, id="dev-1", type="camera", seen_at=clock.now(), ip=lan.dev_ip)
-        intents.submit(session=session, text="block dev-1", actor=actor(), now=clock.now())
+        intents.submit(
+            session=session, text="block dev-1", actor=actor(), now=clock.now(), features=None
+        )
     reconciler.reconcile()
     assert [(r.address, r.action) for r in backends.firewall.read()] == [(lan.dev_ip, "block")]
     listed = in_ns(lan.gw, "nft", "list", "set", "inet", "warden", "block4").stdout

@@ -29,7 +29,9 @@ def reconciler(core, clock, shaper=None):
 
 def submit(core, clock, text):
     with core.db.writer() as session:
-        stored, _ = intents.submit(session=session, text=text, actor=actor(), now=clock.now())
+        stored, _ = intents.submit(
+            session=session, text=text, actor=actor(), now=clock.now(), features=None
+        )
     return stored
 
 
@@ -102,14 +104,14 @@ def test_drift_is_repaired_and_reported_but_not_on_the_restoring_first_pass(core
     assert restarted.shaper.read() == applied
     assert report.repaired  # restored...
     with core.db.reader() as session:
-        assert findings.list_findings(session=session) == []  # ...but that is no drift
+        assert findings.list_findings(session=session).items == []  # ...but that is no drift
 
     restarted.shaper.clear()  # someone deletes the class by hand
     report = restarted.reconcile()
     assert restarted.shaper.read() == applied
     assert report.repaired == [f"class {c.minor:#x} for 192.168.1.52 missing" for c in applied]
     with core.db.reader() as session:
-        (drift,) = findings.list_findings(session=session)
+        (drift,) = findings.list_findings(session=session).items
     assert (drift.rule_id, drift.status) == ("enforcement.drift", FindingStatus.OPEN)
 
 
@@ -168,7 +170,7 @@ def test_a_new_intent_beside_an_applied_one_is_not_drift_and_the_state_counts_it
     assert report.repaired == []
     assert report.applied == 4
     with core.db.reader() as session:
-        assert findings.list_findings(session=session, rule_id="enforcement.drift") == []
+        assert findings.list_findings(session=session, rule_id="enforcement.drift").items == []
         state = runtime.get_state(session=session, key="enforcement", now=clock.now())
     assert state["applied"] == 4
 

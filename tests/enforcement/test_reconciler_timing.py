@@ -18,7 +18,9 @@ MONDAY_21H = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
 def setup(core, clock, text):
     with core.db.writer() as session:
         make_device(session, id="tablet-1", type="tablet", seen_at=clock.now(), ip="10.0.0.5")
-        (stored,), _ = intents.submit(session=session, text=text, actor=actor(), now=clock.now())
+        (stored,), _ = intents.submit(
+            session=session, text=text, actor=actor(), now=clock.now(), features=None
+        )
     rec = Reconciler(
         core.db,
         clock,

@@ -97,7 +97,7 @@ class Gateway:
     def submit(self, text: str) -> int:
         with self.core.db.writer() as session:
             (stored,), _ = intents.submit(
-                session=session, text=text, actor=actor(), now=self.clock.now()
+                session=session, text=text, actor=actor(), now=self.clock.now(), features=None
             )
         self.reconciler.reconcile()
         assert self.intent(stored.id).status == IntentStatus.ACTIVE
@@ -113,7 +113,7 @@ class Gateway:
 
     def violated_findings(self):
         with self.core.db.reader() as session:
-            return findings.list_findings(session=session, rule_id=VIOLATED_RULE)
+            return findings.list_findings(session=session, rule_id=VIOLATED_RULE).items
 
     def minor(self, intent_id: int, direction: str) -> int:
         policy = next(p for p in self.intent(intent_id).policies if p.spec.direction == direction)

@@ -110,7 +110,11 @@ def test_a_limit_is_verified_against_the_kernel(lan, gateway):
     with core.db.writer() as session:
         make_device(session, id="dev-1", type="camera", seen_at=clock.now(), ip=lan.dev_ip)
         (limit,), _ = intents.submit(
-            session=session, text="limit dev-1 to 2 mbit", actor=actor(), now=clock.now()
+            session=session,
+            text="limit dev-1 to 2 mbit",
+            actor=actor(),
+            now=clock.now(),
+            features=None,
         )
     reconciler.reconcile()
 

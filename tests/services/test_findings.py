@@ -6,7 +6,8 @@ import pytest
 
 from core.errors import InvalidInput, NotFound
 from core.models import FindingStatus
-from core.services import findings
+from core.services import findings, logs
+from core.services.logs import LogLine
 from tests.factories import FakeClock, actor
 
 T0 = 1_770_890_400_000
@@ -89,7 +90,9 @@ def test_notes_filters_and_refusals(any_core):
             session=session, finding_id=high.id, actor=actor(), text="blocked at the edge", now=now
         )
         assert [n.text for n in noted.notes] == ["blocked at the edge"]
-        assert [f.key for f in findings.list_findings(session=session, severity="low")] == ["x"]
+        assert [f.key for f in findings.list_findings(session=session, severity="low").items] == [
+            "x"
+        ]
         with pytest.raises(InvalidInput):
             findings.add_note(
                 session=session, finding_id=high.id, actor=actor(), text="  ", now=now
@@ -98,3 +101,36 @@ def test_notes_filters_and_refusals(any_core):
             findings.raise_finding(session=session, firing=firing(severity="bad"), now=now)
         with pytest.raises(NotFound):
             findings.acknowledge(session=session, finding_id=999, actor=actor(), now=now)
+
+
+def test_the_evidence_is_the_stored_lines_a_finding_cites(core):
+    clock = FakeClock()
+    with core.db.writer() as session:
+        stored = logs.ingest_batch(
+            session=session,
+            lines=[
+                LogLine(
+                    ts_ms=T0 + i,
+                    received_ms=T0,
+                    source="udp",
+                    source_ip="10.0.0.1",
+                    host="ap-1",
+                    app="sshd",
+                    pid=None,
+                    facility=4,
+                    severity=5,
+                    log_class="auth",
+                    message=f"failed password #{i}",
+                )
+                for i in range(3)
+            ],
+        )
+        assert stored.stored == 3
+        ids = [line.id for line in logs.query_logs(session=session).items]
+        finding = findings.raise_finding(
+            session=session, firing=firing(2, sorted(ids)[1:]), now=clock.now()
+        )
+        lines = findings.evidence_lines(session=session, finding_id=finding.id)
+        assert [line.message for line in lines] == ["failed password #1", "failed password #2"]
+        with pytest.raises(NotFound):
+            findings.evidence_lines(session=session, finding_id=finding.id + 1)

@@ -40,7 +40,9 @@ def fleet(any_core):
 
 def submit(core, clock, text):
     with core.db.writer() as session:
-        (stored,), _ = intents.submit(session=session, text=text, actor=actor(), now=clock.now())
+        (stored,), _ = intents.submit(
+            session=session, text=text, actor=actor(), now=clock.now(), features=None
+        )
     return stored
 
 
@@ -208,7 +210,7 @@ def test_checks_count_keep_history_and_a_violated_streak_raises_a_finding(fleet)
 
     def open_findings():
         with fleet.db.reader() as session:
-            return findings.list_findings(session=session, rule_id=VIOLATED_RULE)
+            return findings.list_findings(session=session, rule_id=VIOLATED_RULE).items
 
     check(Verdict.VIOLATED)
     assert open_findings() == []

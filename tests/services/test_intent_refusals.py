@@ -31,20 +31,24 @@ def fleet(core):
 
 def plan(core, text, **kwargs):
     with core.db.reader() as session:
-        return intents.plan(session=session, text=text, **kwargs)
+        return intents.plan(session=session, text=text, **{"features": None, **kwargs})
 
 
 def submit(core, text, **kwargs):
     with core.db.writer() as session:
         return intents.submit(
-            session=session, text=text, actor=actor(), now=FakeClock().now(), **kwargs
+            session=session,
+            text=text,
+            actor=actor(),
+            now=FakeClock().now(),
+            **{"features": None, **kwargs},
         )
 
 
 def nothing_stored(core) -> bool:
     with core.db.reader() as session:
         return (
-            intents.list_intents(session=session) == []
+            intents.list_intents(session=session).items == []
             and session.exec(select(PolicyRecord)).all() == []
             and session.exec(select(ChangeLog).where(ChangeLog.kind == "intent.submitted")).all()
             == []

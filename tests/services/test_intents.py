@@ -26,13 +26,17 @@ def fleet(any_core):
 
 def plan(core, text, **kwargs):
     with core.db.reader() as session:
-        return intents.plan(session=session, text=text, **kwargs)
+        return intents.plan(session=session, text=text, **{"features": None, **kwargs})
 
 
 def submit(core, text, **kwargs):
     with core.db.writer() as session:
         return intents.submit(
-            session=session, text=text, actor=actor(), now=FakeClock().now(), **kwargs
+            session=session,
+            text=text,
+            actor=actor(),
+            now=FakeClock().now(),
+            **{"features": None, **kwargs},
         )
 
 
@@ -49,7 +53,7 @@ def test_a_plan_names_the_devices_and_what_changes_without_storing_anything(flee
     ]
     assert "camera-2 (10.0.0.22): download limited to 2 Mbit/s" in planned.rendered
     with fleet.db.reader() as session:
-        assert intents.list_intents(session=session) == []
+        assert intents.list_intents(session=session).items == []
 
 
 def test_submit_stores_each_intent_as_planned_with_pending_policies(fleet):
@@ -112,6 +116,7 @@ def test_a_duration_sets_the_expiry(fleet):
             text="limit camera-1 to 1 mbit for 30 minutes",
             actor=actor(),
             now=clock.now(),
+            features=None,
         )
     assert stored.expires_at == clock.now() + timedelta(minutes=30)
 
@@ -148,8 +153,8 @@ def test_lists_page_by_offset_and_load_all_policies_in_one_query(fleet):
         engine = session.get_bind()
         event.listen(engine, "before_cursor_execute", count)
         try:
-            newest = intents.list_intents(session=session, limit=2)
-            rest = intents.list_intents(session=session, offset=2, limit=2)
+            newest = intents.list_intents(session=session, limit=2).items
+            rest = intents.list_intents(session=session, offset=2, limit=2).items
         finally:
             event.remove(engine, "before_cursor_execute", count)
     assert [i.kind for i in newest] == ["block", "priority"]

@@ -104,7 +104,7 @@ def active_ids(session, now):
 
 
 def listed_ids(session, now):
-    return [w.id for w in maintenance.list_windows(session=session, now=now)]
+    return [w.id for w in maintenance.list_windows(session=session, now=now).items]
 
 
 def test_a_daily_window_is_active_in_each_occurrence_only(any_core):
@@ -186,7 +186,7 @@ def test_impossible_recurrences_are_refused(core, kwargs, message):
     with core.db.writer() as session:
         with pytest.raises(InvalidInput, match=message):
             add(session, **kwargs)
-        assert maintenance.list_windows(session=session, now=T - H, include_past=True) == []
+        assert maintenance.list_windows(session=session, now=T - H, include_past=True).items == []
 
 
 def test_a_recurring_window_may_last_just_under_its_period(core):

@@ -79,7 +79,7 @@ def test_logins_are_audited_with_origin_and_address(client, accounts, core):
     login_pair(client, "ada")
     client.post(LOGIN, json={"name": "ada", "password": "not the password!"})
     with core.db.reader() as session:
-        entries = audit.list_audit(session=session, actor=Actor.system(), kind_prefix="auth.")
+        entries = audit.list_audit(session=session, actor=Actor.system(), kind_prefix="auth.").items
     outcomes = sorted((e.outcome, e.origin, e.address) for e in entries if e.actor == "ada")
     assert outcomes == [
         (Outcome.DENIED, Origin.API, "testclient"),

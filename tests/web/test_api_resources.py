@@ -10,10 +10,16 @@ import pytest
 from core.clock import to_ms
 from core.models import Actor, Origin
 from core.playbooks import parse_playbook
+from core.ports import KernelFeatures
+from core.runtime import KnownKernel
 from core.services import findings, telemetry
 from core.services.playbooks import PLAYBOOKS
 from tests.factories import make_device, readings
 from tests.web.conftest import url
+
+NO_NETEM = KernelFeatures(
+    qdiscs=frozenset({"htb", "fq_codel"}), classifiers=frozenset({"u32"}), actions=frozenset()
+)
 
 
 @pytest.fixture
@@ -341,3 +347,14 @@ def test_deleting_a_device_removes_its_data_and_waits_for_its_live_intents(clien
         assert left.scalar() == 0
     audit = client.get(url("/audit"), headers=admin).json()["items"]
     assert any(e["kind"] == "device.deleted" and e["origin"] == "api" for e in audit)
+
+
+def test_plans_ask_the_cores_kernel_what_it_can_enforce(client, core, fleet, operator):
+    core.kernel = KnownKernel(NO_NETEM)
+    text = {"text": "add 80 ms of delay to camera-1"}
+    planned = client.post(url("/intents/plan"), json=text, headers=operator).json()
+    assert planned["ok"] is False
+    assert "no netem" in planned["refusals"][0]
+    refused = client.post(url("/intents"), json=text, headers=operator)
+    assert refused.status_code == 400
+    assert "no netem" in refused.text

@@ -111,6 +111,6 @@ def test_every_route_answers_as_the_permission_table_says(
             actor_name="vera",
             outcome=Outcome.DENIED,
             limit=1000,
-        )
+        ).items
     assert len(denied) == refused_viewer
     assert {(d.origin, d.address) for d in denied} == {(Origin.API, "testclient")}

@@ -78,7 +78,7 @@ def _values(core, metric, device_id="dc-meter-007"):
 
 def _dead(core):
     with core.db.reader() as session:
-        return deadletters.list_dead_letters(session=session)
+        return deadletters.list_dead_letters(session=session).items
 
 
 def test_a_v2_envelope_is_stored_like_mqtt(client, core, key):
@@ -238,7 +238,7 @@ def test_logs_are_ingested_with_the_logs_scope(client, core):
     assert answer.status_code == 201, answer.text
     assert answer.json()["stored"] == 2
     with core.db.reader() as session:
-        stored = logs.query_logs(session=session, host="router-1")
+        stored = logs.query_logs(session=session, host="router-1").items
     assert {line.source for line in stored} == {"http"}
     assert {line.device_id for line in stored} == {"router-1"}
 

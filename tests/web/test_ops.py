@@ -131,7 +131,9 @@ def test_metrics_carry_the_apply_latency_and_drift_repairs_of_the_reconciler(cli
     clock = FakeClock()
     with core.db.writer() as session:
         make_device(session, id="cam-1", type="camera", ip="10.0.0.9")
-        intents.submit(session=session, text="block cam-1", actor=actor(), now=clock.now())
+        intents.submit(
+            session=session, text="block cam-1", actor=actor(), now=clock.now(), features=None
+        )
     rec = Reconciler(
         core.db,
         clock,

@@ -3,6 +3,7 @@ fresh SQLite file, and simulated users who sign in through the real login page."
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from nicegui import ui
 from nicegui.functions.download import download
 from nicegui.functions.navigate import Navigate
 from nicegui.functions.notify import notify
+from nicegui.outbox import Outbox
 from nicegui.storage import Storage
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 from nicegui.testing.user import User
+from nicegui.testing.user_notify import UserNotify
 
 from core import passwords
 from core.config import Settings
@@ -123,3 +126,68 @@ async def operator(console: Console) -> User:
 @pytest.fixture
 async def viewer(console: Console) -> User:
     return await console.signed_in(Role.VIEWER)
+
+
+WAIT_S = 10.0
+"""How long ``changes.until`` waits for the page to get there before failing: a bound
+against a page that never changes, not a timing being tested."""
+
+
+class PageChanges:
+    """Waits on the pages' changes instead of polling: NiceGUI queues every element
+    update or removal and every message (navigation, JavaScript) in a page's outbox, and
+    the simulated browser records every notification; each of these wakes a waiting
+    test, which then looks again."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+
+    def saw_change(self) -> None:
+        self._changed.set()
+
+    async def until(self, check: Callable[[], bool], what: str = "the condition") -> None:
+        """Return once ``check()`` holds, looking again after every change of a page."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_S
+        while True:
+            self._changed.clear()
+            if check():
+                return
+            try:
+                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
+            except TimeoutError:
+                raise AssertionError(f"the page never showed {what}") from None
+
+    async def shows(self, user: User, marker: str, *texts: str) -> None:
+        """Return once the element marked ``marker`` (redrawn live, so looked up afresh
+        each time) shows every one of ``texts``."""
+
+        def shown() -> bool:
+            try:
+                with user.scope(marker=marker):
+                    for text in texts:
+                        user.find(text)
+            except AssertionError:
+                return False
+            return True
+
+        await self.until(shown, f"{', '.join(texts)} in {marker}")
+
+
+@pytest.fixture
+def changes(monkeypatch: pytest.MonkeyPatch) -> PageChanges:
+    """``await changes.until(check)``: wait for what a page shows (or did) without
+    sleeping."""
+    waiter = PageChanges()
+
+    def noticed(method: Callable[..., None]) -> Callable[..., None]:
+        def call(*args: object, **kwargs: object) -> None:
+            method(*args, **kwargs)
+            waiter.saw_change()
+
+        return call
+
+    for name in ("enqueue_update", "enqueue_delete", "enqueue_message"):
+        monkeypatch.setattr(Outbox, name, noticed(getattr(Outbox, name)))
+    monkeypatch.setattr(UserNotify, "__call__", noticed(UserNotify.__call__))
+    return waiter

@@ -57,7 +57,7 @@ def propose(core, *, key: str = "temp-1", summary: str = "temp-1 is hot"):
 
 def newest(core):
     with core.db.reader() as session:
-        return actions.list_actions(session=session, limit=1)[0]
+        return actions.list_actions(session=session, limit=1).items[0]
 
 
 def stored(core, action_id: int):
@@ -129,7 +129,7 @@ async def test_a_viewer_cannot_decide_and_a_forced_click_is_refused_and_audited(
     with core.db.reader() as session:
         (refusal,) = audit.list_audit(
             session=session, actor=Actor.system(), actor_name="vera", outcome=Outcome.DENIED
-        )
+        ).items
     assert refusal.kind == "denied.actions.decide"
 
 

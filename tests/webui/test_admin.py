@@ -142,7 +142,9 @@ async def test_a_click_on_a_page_left_open_after_a_demotion_is_refused_and_audit
     await stale.should_see("Not allowed: ada (viewer) may not users.manage", retries=30)
     assert stored_user(core, "nina") is None
     with core.db.reader() as session:
-        denied = audit.list_audit(session=session, actor=Actor.system(), outcome=Outcome.DENIED)
+        denied = audit.list_audit(
+            session=session, actor=Actor.system(), outcome=Outcome.DENIED
+        ).items
     assert [(e.actor, e.kind, e.origin) for e in denied] == [
         ("ada", "denied.users.manage", Origin.WEB)
     ]

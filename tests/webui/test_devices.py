@@ -35,7 +35,7 @@ def _element(user, marker: str):
 
 def _commands_of(core, device_id: str = "meter-1"):
     with core.db.reader() as session:
-        return commands.list_commands(session=session, device_ref=device_id)
+        return commands.list_commands(session=session, device_ref=device_id).items
 
 
 def _append(core, metric: str, values: list[float], unit: str | None = None) -> None:
@@ -158,7 +158,7 @@ async def test_the_register_form_refuses_a_bad_id_or_address(console, core):
     admin.find(marker="register-submit").click()
     await admin.should_see("10.0.0.300 is not an IP address")
     with core.db.reader() as session:
-        assert devices.list_devices(session=session) == []
+        assert devices.list_devices(session=session).items == []
 
 
 async def test_only_an_admin_may_register(console, core):
@@ -366,3 +366,20 @@ async def test_a_device_deleted_elsewhere_says_so(console, core):
     with core.db.writer() as session:
         devices.delete_device(session=session, device_id="plug-3", actor=Actor.system())
     await viewer.should_see("No device plug-3: it was deleted.", retries=30)
+
+
+async def test_a_factory_reset_is_sent_only_after_a_confirmation(console, core):
+    _fleet(core)
+    operator = await console.signed_in(Role.OPERATOR)
+    await operator.open("/devices/meter-1")
+    _element(operator, "command-kind").set_value("factory_reset")
+    operator.find(marker="send-command").click()
+    await operator.should_see("cannot be undone", retries=30)
+    operator.find(kind=ui.button, content="Cancel").click()
+    await operator.should_not_see("cannot be undone", retries=30)
+    assert _commands_of(core) == []
+    operator.find(marker="send-command").click()
+    await operator.should_see(marker="command-confirm", retries=30)
+    operator.find(marker="command-confirm").click()
+    await operator.should_see(marker="command-state", content="pending", retries=30)
+    assert [(c.cmd, c.params) for c in _commands_of(core)] == [("factory_reset", {})]

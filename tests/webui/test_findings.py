@@ -57,7 +57,7 @@ def denied(core, name: str):
     with core.db.reader() as session:
         return audit.list_audit(
             session=session, actor=Actor.system(), actor_name=name, outcome=Outcome.DENIED
-        )
+        ).items
 
 
 def page_elements(user):
@@ -65,31 +65,16 @@ def page_elements(user):
         return list(user.current_layout.descendants())
 
 
-async def see_in(user, marker: str, *texts: str, retries: int = 30) -> None:
-    """Wait until the element marked ``marker`` (redrawn live, so looked up afresh each
-    time) shows every one of ``texts``."""
-    for attempt in range(retries):
-        try:
-            with user.scope(marker=marker):
-                for text in texts:
-                    await user.should_see(text, retries=1)
-            return
-        except AssertionError:
-            if attempt == retries - 1:
-                raise
-            await asyncio.sleep(0.1)
-
-
-async def test_an_operator_acknowledges_a_finding(console, core):
+async def test_an_operator_acknowledges_a_finding(console, core, changes):
     finding = fire(core)
     user = await console.signed_in(Role.OPERATOR)
     await user.open(f"/findings?open={finding.id}")
-    await see_in(user, "finding-detail", finding.summary)
+    await changes.shows(user, "finding-detail", finding.summary)
     await user.should_see(marker=f"status-{finding.id}", content="open")
     user.find(marker="finding-ack").click()
     await user.should_see(f"Finding {finding.id} acknowledged.", retries=30)
     await user.should_see(marker=f"status-{finding.id}", content="acknowledged", retries=30)
-    await see_in(user, "finding-detail", "otto,")
+    await changes.shows(user, "finding-detail", "otto,")
     after = stored(core, finding.id)
     assert (after.status, after.acked_by) == (FindingStatus.ACKNOWLEDGED, "otto")
     (ack,) = (b for b in user.find(marker="finding-ack").elements)
@@ -129,7 +114,7 @@ async def test_a_finding_raised_elsewhere_appears_without_a_reload(console, core
     assert len(user.find(marker=f"finding-{raised.id}").elements) == 1
 
 
-async def test_the_open_finding_follows_changes_made_elsewhere(console, core):
+async def test_the_open_finding_follows_changes_made_elsewhere(console, core, changes):
     finding = fire(core)
     user = await console.signed_in(Role.VIEWER)
     await user.open(f"/findings?open={finding.id}")
@@ -141,7 +126,7 @@ async def test_the_open_finding_follows_changes_made_elsewhere(console, core):
             text="replaced the access point",
             now=core.clock.now(),
         )
-    await see_in(user, "notes", "replaced the access point", retries=LIVE_RETRIES)
+    await changes.shows(user, "notes", "replaced the access point")
 
 
 async def test_a_viewer_cannot_acknowledge_and_a_forced_click_is_refused_and_audited(console, core):
@@ -161,7 +146,7 @@ async def test_a_viewer_cannot_acknowledge_and_a_forced_click_is_refused_and_aud
     assert refusal.outcome == Outcome.DENIED
 
 
-async def test_resolve_and_add_a_note(console, core):
+async def test_resolve_and_add_a_note(console, core, changes):
     finding = fire(core)
     user = await console.signed_in(Role.OPERATOR)
     await user.open(f"/findings?open={finding.id}")
@@ -171,7 +156,7 @@ async def test_resolve_and_add_a_note(console, core):
 
     user.find(marker="note-text").type("rebooted the AP, watching it")
     user.find(marker="finding-note").click()
-    await see_in(user, "notes", "rebooted the AP, watching it")
+    await changes.shows(user, "notes", "rebooted the AP, watching it")
     (note,) = stored(core, finding.id).notes
     assert (note.author, note.text) == ("otto", "rebooted the AP, watching it")
     (note_input,) = user.find(marker="note-text").elements
@@ -230,7 +215,7 @@ async def test_filters_narrow_the_list_and_live_in_the_query_string(console, cor
         assert device_link.props["href"] == "/devices/cam-1"
 
 
-async def test_evidence_lines_and_details_are_shown(console, core):
+async def test_evidence_lines_and_details_are_shown(console, core, changes):
     now_ms = int(core.clock.now().timestamp() * 1000)
     with core.db.writer() as session:
         logs.ingest_batch(
@@ -256,7 +241,7 @@ async def test_evidence_lines_and_details_are_shown(console, core):
     finding = fire(core, evidence=evidence, details={"captures": {"mac": "aa:bb:cc:00:00:01"}})
     user = await console.signed_in(Role.VIEWER)
     await user.open(f"/findings?open={finding.id}")
-    await see_in(user, "evidence", *(f"auth failure #{i}" for i in range(3)), "ap-1 hostapd")
+    await changes.shows(user, "evidence", *(f"auth failure #{i}" for i in range(3)), "ap-1 hostapd")
     await user.should_see(marker="details", content='"mac": "aa:bb:cc:00:00:01"')
 
 
@@ -271,7 +256,7 @@ async def test_a_hostile_summary_is_shown_as_literal_text(console, core):
     assert not [e for e in page_elements(user) if isinstance(e, (ui.html, ui.markdown))]
 
 
-async def test_an_admin_adds_a_maintenance_window_and_ends_it(console, core):
+async def test_an_admin_adds_a_maintenance_window_and_ends_it(console, core, changes):
     user = await console.signed_in(Role.ADMIN)
     await user.open("/findings")
     await user.should_see("No maintenance windows now or to come.")
@@ -282,15 +267,15 @@ async def test_an_admin_adds_a_maintenance_window_and_ends_it(console, core):
     user.find(marker="window-add").click()
     await user.should_see(marker="window-error", content="Start: write it as YYYY-MM-DD HH:MM")
     with core.db.reader() as session:
-        assert maintenance.list_windows(session=session, now=core.clock.now()) == []
+        assert maintenance.list_windows(session=session, now=core.clock.now()).items == []
 
     start = core.clock.now().astimezone().strftime("%Y-%m-%d %H:%M")
     user.find(marker="window-start").clear()
     user.find(marker="window-start").type(start)
     user.find(marker="window-add").click()
-    await see_in(user, "window-list", "firmware upgrade", "active now")
+    await changes.shows(user, "window-list", "firmware upgrade", "active now")
     with core.db.reader() as session:
-        (window,) = maintenance.list_windows(session=session, now=core.clock.now())
+        (window,) = maintenance.list_windows(session=session, now=core.clock.now()).items
     assert window.selector == {"device": "cam-1"}
     assert window.created_by == "ada"
     assert (window.ends_at - window.starts_at).total_seconds() == 3600
@@ -298,7 +283,7 @@ async def test_an_admin_adds_a_maintenance_window_and_ends_it(console, core):
     user.find(marker=f"end-window-{window.id}").click()
     await user.should_see(f"Maintenance window {window.id} ended.", retries=30)
     with core.db.reader() as session:
-        assert maintenance.list_windows(session=session, now=core.clock.now()) == []
+        assert maintenance.list_windows(session=session, now=core.clock.now()).items == []
 
 
 async def test_an_operator_may_not_add_a_maintenance_window(console, core):
@@ -310,12 +295,12 @@ async def test_an_operator_may_not_add_a_maintenance_window(console, core):
     user.find(marker="window-add").trigger("click")
     await user.should_see("otto (operator) may not maintenance.write", retries=30)
     with core.db.reader() as session:
-        assert maintenance.list_windows(session=session, now=core.clock.now()) == []
+        assert maintenance.list_windows(session=session, now=core.clock.now()).items == []
     (refusal,) = denied(core, "otto")
     assert refusal.kind == "denied.maintenance.write"
 
 
-async def test_a_window_added_elsewhere_appears_live(console, core):
+async def test_a_window_added_elsewhere_appears_live(console, core, changes):
     user = await console.signed_in(Role.VIEWER)
     await user.open("/findings")
     with core.db.writer() as session:
@@ -328,7 +313,7 @@ async def test_a_window_added_elsewhere_appears_live(console, core):
             every="day",
             actor=Actor.system("cli"),
         )
-    await see_in(user, "window-list", "rewiring the garage", "every day", retries=LIVE_RETRIES)
+    await changes.shows(user, "window-list", "rewiring the garage", "every day")
     (end,) = user.find(marker="refused").elements & set(
         user.find(kind=ui.button, content="End now").elements
     )

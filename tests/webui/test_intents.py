@@ -5,6 +5,7 @@ without a reload."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from nicegui import ui
@@ -21,8 +22,15 @@ from core.models import (
     Role,
     Verdict,
 )
-from core.services import intent_lifecycle, intents, users
+from core.ports import KernelFeatures
+from core.runtime import KnownKernel
+from core.services import intent_lifecycle, intent_preview, intents, users
 from tests.factories import make_device
+from web.ui.pages import intent_bar
+
+NO_NETEM = KernelFeatures(
+    qdiscs=frozenset({"htb", "fq_codel"}), classifiers=frozenset({"u32"}), actions=frozenset()
+)
 
 
 @pytest.fixture
@@ -30,15 +38,6 @@ def fleet(core):
     with core.db.writer() as session:
         make_device(session, id="meter-1", type="power_meter", ip="10.0.0.11")
         make_device(session, id="camera-2", type="camera", ip="10.0.0.12")
-
-
-async def eventually(check, retries: int = 30) -> None:
-    """Wait (bounded) for a background write the page started."""
-    for _ in range(retries):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the condition did not become true")
 
 
 def _stored(core) -> list[IntentRecord]:
@@ -53,6 +52,7 @@ def _submit(core, text: str) -> int:
             text=text,
             actor=Actor(name="cli-user", origin=Origin.CLI),
             now=core.clock.now(),
+            features=None,
         )
     return new[0].id
 
@@ -64,14 +64,41 @@ async def test_typing_shows_the_explanation_and_the_resolved_device(fleet, viewe
     await viewer.should_see(kind=ui.badge, content="meter-1", retries=30)
 
 
-async def test_a_newer_keystroke_wins_over_an_older_parse(fleet, viewer):
+async def test_a_newer_keystroke_wins_over_an_older_parse(fleet, viewer, monkeypatch):
+    """The parse of "block camera-2" is held until the newer sentence's preview is shown,
+    then let go: its late answer must not replace the newer one."""
+    reading, let_go = threading.Event(), threading.Event()
+    read_preview = intent_preview.preview
+
+    def slow_for_camera(*, session, text):
+        if text == "block camera-2":
+            reading.set()
+            let_go.wait(timeout=10)
+        return read_preview(session=session, text=text)
+
+    answered = asyncio.Event()
+    read = intent_bar.read
+
+    async def noting_answers(query):
+        result = await read(query)
+        if getattr(result, "text", None) == "block camera-2":
+            answered.set()  # the page handles the answer before this test runs again
+        return result
+
+    monkeypatch.setattr(intent_preview, "preview", slow_for_camera)
+    monkeypatch.setattr(intent_bar, "read", noting_answers)
     await viewer.open("/intents")
     bar = viewer.find(marker="intent-bar")
     bar.type("block camera-2")
+    assert await asyncio.to_thread(reading.wait, 10), "the older sentence was never read"
     bar.clear()
     bar.type("limit meter-1 to 2 mbit")
-    await viewer.should_see("Limit the bandwidth of meter-1", retries=30)
-    await viewer.should_not_see(kind=ui.badge, content="camera-2", retries=10)
+    await viewer.should_see(kind=ui.badge, content="meter-1", retries=30)
+    let_go.set()
+    await asyncio.wait_for(answered.wait(), timeout=10)
+    await viewer.should_not_see(kind=ui.badge, content="camera-2", retries=1)
+    await viewer.should_see(kind=ui.badge, content="meter-1", retries=1)
+    await viewer.should_see("Limit the bandwidth of meter-1", retries=1)
 
 
 async def test_nonsense_shows_the_error_and_suggestions(fleet, viewer):
@@ -145,7 +172,7 @@ def _denied(core) -> list[ChangeLog]:
         return list(session.exec(select(ChangeLog).where(ChangeLog.outcome == Outcome.DENIED)))
 
 
-async def test_a_viewer_cannot_apply_or_revoke(fleet, core, viewer):
+async def test_a_viewer_cannot_apply_or_revoke(fleet, core, viewer, changes):
     intent_id = _submit(core, "block camera-2")
     await viewer.open("/intents")
     await viewer.should_see(marker=f"intent-{intent_id}", retries=30)
@@ -164,7 +191,7 @@ async def test_a_viewer_cannot_apply_or_revoke(fleet, core, viewer):
     revoke = viewer.find(marker=f"revoke-{intent_id}").elements.pop()
     revoke.enable()
     viewer.find(marker=f"revoke-{intent_id}").click()
-    await eventually(lambda: len(_denied(core)) == 2)
+    await changes.until(lambda: len(_denied(core)) == 2, "the second refusal audited")
     assert [(r.kind, r.status) for r in _stored(core)] == [("block", IntentStatus.PLANNED)]
     denied = _denied(core)
     assert [(d.actor, d.kind) for d in denied] == [("vera", "denied.intents.write")] * 2
@@ -229,3 +256,15 @@ async def test_the_list_shows_verdict_satisfaction_and_history(fleet, core, view
     await viewer.should_see(marker="sparkline")
     await viewer.should_see("meter-1: 1.9 Mbit/s")
     await viewer.should_see(marker=f"policies-{intent_id}")
+
+
+async def test_plan_and_apply_ask_the_cores_kernel_what_it_can_enforce(fleet, core, operator):
+    core.kernel = KnownKernel(NO_NETEM)
+    await operator.open("/intents")
+    operator.find(marker="intent-bar").type("add 80 ms of delay to camera-2")
+    operator.find(marker="plan-button").click()
+    await operator.should_see(marker="refusal", retries=30)
+    await operator.should_see("would be refused")
+    operator.find(marker="apply-button").click()
+    await operator.should_see("Intent cannot be enforced here", retries=30)
+    assert _stored(core) == []

@@ -30,7 +30,7 @@ def list_(
     with state.core.db.reader() as session:
         found = action_service.list_actions(
             session=session, state=action_state, finding_id=finding_id, limit=limit
-        )
+        ).items
     if as_json:
         print_json(found)
         return

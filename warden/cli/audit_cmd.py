@@ -47,7 +47,7 @@ def list_(
             kind_prefix=kind_prefix,
             before_id=before_id,
             limit=limit,
-        )
+        ).items
     if as_json:
         print_json(found)
     elif not found:

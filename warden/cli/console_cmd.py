@@ -12,7 +12,6 @@ from core.services import users as users_service
 from warden.catalog import sync_catalog
 from warden.cli.context import CliContext, pass_ctx
 from warden.cli.exits import EXIT_FAILURE
-from warden.enforcement import planning_features
 
 
 @click.command("console")
@@ -34,4 +33,4 @@ def console(state: CliContext, user: str | None) -> None:
         )
         raise SystemExit(EXIT_FAILURE)
     sync_catalog(core)  # so the rules screen shows what will run on a fresh data dir
-    ConsoleApp(core, features_provider=lambda: planning_features(core), user=user).run()
+    ConsoleApp(core, user=user).run()

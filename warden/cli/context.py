@@ -1,5 +1,5 @@
 """What every command shares: the settings and, opened only when a command needs it, the
-``Core`` (database, clock)."""
+``Core`` (database, clock, kernel features)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import click
 
 from core.config import Settings, load_settings
 from core.models import Actor, Origin
-from core.runtime import Core, open_core
+from core.runtime import Core
+from warden.enforcement import open_gateway
 
 
 class CliContext:
@@ -27,7 +28,7 @@ class CliContext:
     @property
     def core(self) -> Core:
         if self._core is None:
-            self._core = open_core(self.settings)
+            self._core = open_gateway(self.settings)
         return self._core
 
     @property

@@ -47,7 +47,7 @@ def list_(
         text=search,
     )
     with state.core.db.reader() as session:
-        found = device_service.list_devices(session=session, filters=filters)
+        found = device_service.list_devices(session=session, filters=filters).items
     if as_json:
         print_json(found)
         return

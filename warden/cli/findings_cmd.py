@@ -42,7 +42,7 @@ def list_(
             rule_id=rule_id,
             device_id=device,
             limit=limit,
-        )
+        ).items
     if as_json:
         print_json(found)
         return

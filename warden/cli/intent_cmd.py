@@ -13,7 +13,7 @@ from core.services import runtime
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table, safe
-from warden.enforcement import dry_run_reasons, planning_features
+from warden.enforcement import dry_run_reasons
 
 SETTLED = (IntentStatus.ACTIVE, IntentStatus.SCHEDULED, IntentStatus.FAILED)
 POLL_S = 0.2
@@ -73,7 +73,7 @@ def plan(
             session=session,
             text=" ".join(text),
             replaces=replaces,
-            features=planning_features(state.core),
+            features=state.core.kernel.features(),
         )
     if as_json:
         print_json(planned)
@@ -123,7 +123,7 @@ def submit(
     """Plan TEXT, show the plan, store it, and wait for the agent to apply it (active,
     scheduled or failed, with the reason)."""
     sentence = " ".join(text)
-    features = planning_features(state.core)
+    features = state.core.kernel.features()
     if not yes:
         with state.core.db.reader() as session:
             planned = intent_service.plan(
@@ -207,7 +207,7 @@ def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> N
     with state.core.db.reader() as session:
         found = intent_service.list_intents(
             session=session, status=IntentStatus(status) if status else None, limit=limit
-        )
+        ).items
     if as_json:
         print_json(found)
         return

@@ -58,7 +58,7 @@ def query(
             since_ms=to_ms(parse_time(since, now=now)),
             until_ms=to_ms(parse_time(until, now=now)),
             limit=limit,
-        )
+        ).items
     if as_json:
         print_json(found)
         return

@@ -109,7 +109,7 @@ def list_(state: CliContext, include_past: bool, as_json: bool) -> None:
     with state.core.db.reader() as session:
         found = maintenance_service.list_windows(
             session=session, now=now, include_past=include_past
-        )
+        ).items
     if as_json:
         print_json(found)
         return

@@ -3,13 +3,10 @@ to devices."""
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from core.errors import InvalidInput
 from core.models import CommandState
-from core.protocol import COMMANDS
+from core.protocol.command_catalog import CATALOG, COMMAND_NAMES, command_params
 from core.services import commands as command_service
 from core.services.deadletters import list_dead_letters
 from warden.cli.context import CliContext, json_option, pass_ctx
@@ -29,7 +26,7 @@ def deadletter() -> None:
 def deadletter_list(state: CliContext, reason: str | None, limit: int, as_json: bool) -> None:
     """The newest dead letters: when, topic, reason, size and the first bytes."""
     with state.core.db.reader() as session:
-        found = list_dead_letters(session=session, reason=reason, limit=limit)
+        found = list_dead_letters(session=session, reason=reason, limit=limit).items
     if as_json:
         print_json(
             [
@@ -65,27 +62,31 @@ def command() -> None:
     """Send commands to devices and follow their state."""
 
 
-def _parse_param(text: str) -> tuple[str, object]:
-    key, sep, raw = text.partition("=")
-    if not sep or not key:
-        raise InvalidInput(f"--param {text!r} is not KEY=VALUE")
-    try:
-        value: object = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw  # a bare word: a string
-    return key.strip(), value
+def _catalog_help() -> str:
+    """The catalog, for ``command send --help`` (``\\b``: click keeps the lines as they are)."""
+    width = max(len(spec.name) for spec in CATALOG)
+    lines = ["\b", "Commands and their parameters:"]
+    for spec in CATALOG:
+        lines.append(f"  {spec.name:<{width}}  {spec.description}")
+        for param in spec.params:
+            required = " (required)" if param.required else ""
+            lines.append(f"      {param.name}{required}: {param.description}")
+        if spec.other_params:
+            lines.append("      any other KEY: a device-specific setting, passed on as given")
+    return "\n".join(lines)
 
 
-@command.command("send")
+@command.command("send", epilog=_catalog_help())
 @click.argument("device")
-@click.argument("cmd", type=click.Choice(COMMANDS))
+@click.argument("cmd", type=click.Choice(COMMAND_NAMES))
 @click.option(
     "--param",
     "-p",
     "params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="A parameter; VALUE is JSON or a bare word (repeat for several).",
+    help="A parameter; VALUE is JSON or a bare word, a version or URL as typed "
+    "(repeat for several).",
 )
 @click.option(
     "--timeout",
@@ -100,7 +101,7 @@ def command_send(
     state: CliContext, device: str, cmd: str, params: tuple[str, ...], timeout: int, as_json: bool
 ) -> None:
     """Queue a command; it goes out when the device is online (needs a running agent)."""
-    parsed = dict(_parse_param(p) for p in params)
+    parsed = command_params(cmd, params)
     with state.core.db.writer() as session:
         queued = command_service.queue_command(
             session=session,
@@ -132,7 +133,7 @@ def command_list(
             device_ref=device,
             state=CommandState(state_) if state_ else None,
             limit=limit,
-        )
+        ).items
     if as_json:
         print_json(found)
         return

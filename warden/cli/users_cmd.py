@@ -47,7 +47,7 @@ def users() -> None:
 def list_(state: CliContext, as_json: bool) -> None:
     """Every user with role, state and last login."""
     with state.core.db.reader() as session:
-        found = users_service.list_users(session=session, actor=state.actor)
+        found = users_service.list_users(session=session, actor=state.actor).items
     if as_json:
         print_json(found)
     elif not found:

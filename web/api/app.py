@@ -9,14 +9,13 @@ that take an ``X-API-Key``. The operations endpoints (``/healthz``, ``/readyz``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.ports import KernelFeatures
 from core.runtime import Core
 from core.tokens import TokenIssuer, load_secret
 from web.api import device_routes, ops
@@ -49,7 +48,6 @@ API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body of the API's own routes (the device routes bound their own)."""
 
-FeaturesProvider = Callable[[Core], KernelFeatures | None]
 
 ROUTERS = (
     auth.router,
@@ -123,11 +121,10 @@ def create_app(
     core: Core,
     *,
     agent: Agent | None = None,
-    features_provider: FeaturesProvider | None = None,
     tokens: TokenIssuer | None = None,
 ) -> FastAPI:
     """The API app on ``core``. ``agent`` (when it runs in this process) feeds /readyz
-    and /metrics; ``features_provider`` tells intents what the kernel can enforce;
+    and /metrics; what the kernel can enforce comes from ``core.kernel``;
     ``tokens`` replaces the issuer built from the settings' secret and the core's clock."""
     app = FastAPI(
         title="Warden API",
@@ -138,7 +135,6 @@ def create_app(
     )
     app.state.core = core
     app.state.agent = agent
-    app.state.features_provider = features_provider
     app.state.tokens = tokens or TokenIssuer(load_secret(core.settings), core.clock)
 
     app.include_router(ops.router)

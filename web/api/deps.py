@@ -165,8 +165,9 @@ CanReadAudit = Annotated[Actor, Depends(require(Permission.AUDIT_READ))]
 
 @dataclass(frozen=True)
 class Paging:
-    """``limit`` and ``offset`` of a list request. Services are asked for one row more
-    than the page, which tells whether a next page exists."""
+    """``limit`` and ``offset`` of a list request, handed to the listing services, which
+    page in SQL and answer a ``Page``. ``fetch`` and ``page`` slice a list for the routes
+    whose service does not page yet (intents, the rule catalog)."""
 
     limit: int
     offset: int

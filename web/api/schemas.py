@@ -4,7 +4,7 @@ Secrets (passwords, tokens, API keys) only ever travel in the models made for th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,19 +15,7 @@ from core.models import (
     IntentPublic,
     Role,
 )
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list. Ask for the next with ``offset=next_offset``; ``None`` means
-    this is the last page."""
-
-    items: list[T]
-    limit: int
-    offset: int
-    next_offset: int | None
-
+from core.services.paging import Page as Page  # what every list route answers
 
 # ---------------------------------------------------------------- auth
 

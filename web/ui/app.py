@@ -14,7 +14,7 @@ from nicegui import app, ui
 
 from core.runtime import Core
 from core.tokens import load_secret
-from web.ui.context import FeaturesProvider, WebContext, install
+from web.ui.context import WebContext, install
 from web.ui.guard import SignInRequired
 from web.ui.live import POLL_S, STATUS_S, LiveHub
 from web.ui.pages import actions, admin, devices, findings, intents, login, logs, overview, rules
@@ -22,9 +22,9 @@ from web.ui.pages import actions, admin, devices, findings, intents, login, logs
 PAGES = (login, overview, devices, findings, intents, actions, logs, rules, admin)
 
 
-def register(core: Core, *, features_provider: FeaturesProvider | None = None) -> WebContext:
+def register(core: Core) -> WebContext:
     hub = LiveHub(core)
-    context = WebContext(core=core, hub=hub, features_provider=features_provider)
+    context = WebContext(core=core, hub=hub)
     install(context)
     for page in PAGES:
         page.register()
@@ -45,11 +45,10 @@ def mount(
     api: FastAPI,
     core: Core,
     *,
-    features_provider: FeaturesProvider | None = None,
     https: bool = False,
 ) -> None:
     """Serve the console on ``api`` (the REST API app), at ``/``."""
-    register(core, features_provider=features_provider)
+    register(core)
     ui.run_with(
         api,
         title="Warden",

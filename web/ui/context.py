@@ -1,4 +1,4 @@
-"""What every page needs: the Core, the live hub and the kernel features for planning.
+"""What every page needs: the Core (with the kernel's features for planning) and the live hub.
 
 NiceGUI's pages and middleware are process-wide, so the console is process-wide too:
 ``install`` sets it once (``warden web``/``warden serve``, or a test), pages call ``web()``.
@@ -6,24 +6,16 @@ NiceGUI's pages and middleware are process-wide, so the console is process-wide 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.ports import KernelFeatures
 from core.runtime import Core
 from web.ui.live import LiveHub
-
-FeaturesProvider = Callable[[Core], KernelFeatures | None]
 
 
 @dataclass
 class WebContext:
     core: Core
     hub: LiveHub
-    features_provider: FeaturesProvider | None = None
-
-    def features(self) -> KernelFeatures | None:
-        return self.features_provider(self.core) if self.features_provider else None
 
 
 _current: WebContext | None = None

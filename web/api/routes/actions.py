@@ -21,10 +21,13 @@ def list_actions(
     finding: int | None = None,
 ) -> Page[ActionPublic]:
     with core.db.reader() as session:
-        found = actions.list_actions(
-            session=session, state=state, finding_id=finding, limit=paging.fetch
+        return actions.list_actions(
+            session=session,
+            state=state,
+            finding_id=finding,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-    return paging.page(found)
 
 
 @router.get("/{action_id}", response_model=ActionPublic)

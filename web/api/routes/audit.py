@@ -25,23 +25,14 @@ def list_audit(
     kind: Annotated[str | None, Query(max_length=64, description="Kind prefix.")] = None,
 ) -> Page[ChangePublic]:
     """Newest first."""
-    found: list[ChangePublic] = []
-    before: int | None = None
     with core.db.reader() as session:
-        while len(found) < paging.fetch:  # the service answers at most MAX_LIMIT at once
-            asked = min(audit.MAX_LIMIT, paging.fetch - len(found))
-            batch = audit.list_audit(
-                session=session,
-                actor=actor,
-                actor_name=user,
-                origin=origin,
-                outcome=outcome,
-                kind_prefix=kind,
-                before_id=before,
-                limit=asked,
-            )
-            found.extend(batch)
-            if len(batch) < asked:
-                break
-            before = batch[-1].id
-    return paging.page(found)
+        return audit.list_audit(
+            session=session,
+            actor=actor,
+            actor_name=user,
+            origin=origin,
+            outcome=outcome,
+            kind_prefix=kind,
+            offset=paging.offset,
+            limit=paging.limit,
+        )

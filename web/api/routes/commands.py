@@ -22,10 +22,13 @@ def list_commands(
 ) -> Page[CommandPublic]:
     """Newest first."""
     with core.db.reader() as session:
-        found = commands.list_commands(
-            session=session, device_ref=device, state=state, limit=paging.fetch
+        return commands.list_commands(
+            session=session,
+            device_ref=device,
+            state=state,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-    return paging.page(found)
 
 
 @router.get("/commands/{command_id}", response_model=CommandPublic)

@@ -50,8 +50,9 @@ def list_devices(
         status=status, type=type, tag=tag, location=location, enabled=enabled, text=q
     )
     with core.db.reader() as session:
-        found = devices.list_devices(session=session, filters=filters, limit=paging.fetch)
-    return paging.page(found)
+        return devices.list_devices(
+            session=session, filters=filters, offset=paging.offset, limit=paging.limit
+        )
 
 
 @router.post("", response_model=DeviceRegistered, status_code=status.HTTP_201_CREATED)

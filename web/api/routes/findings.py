@@ -23,15 +23,15 @@ def list_findings(
     device: str | None = None,
 ) -> Page[FindingPublic]:
     with core.db.reader() as session:
-        found = findings.list_findings(
+        return findings.list_findings(
             session=session,
             status=status,
             severity=severity,
             rule_id=rule,
             device_id=device,
-            limit=paging.fetch,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-    return paging.page(found)
 
 
 @router.get("/{finding_id}", response_model=FindingPublic)

@@ -1,15 +1,14 @@
 """``/intents``: the intent language: parse, plan, submit, list, show, revoke.
 
-What the kernel can enforce comes from the ``features_provider`` given to ``create_app``
-(the composition root knows how to probe it); without one, plans are made as for a full
-kernel, like a dry run.
+What the kernel can enforce comes from ``core.kernel`` (the composition root's port), so a
+plan made here refuses what this gateway cannot do, like every other front end's.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from core.intents import ParseResult, parse_intent
 from core.models import IntentPublic, IntentStatus
@@ -28,9 +27,8 @@ from web.api.schemas import (
 router = APIRouter(prefix="/intents", tags=["intents"])
 
 
-def kernel_features(request: Request, core: CoreDep) -> KernelFeatures | None:
-    provider = getattr(request.app.state, "features_provider", None)
-    return provider(core) if provider is not None else None
+def kernel_features(core: CoreDep) -> KernelFeatures | None:
+    return core.kernel.features()
 
 
 FeaturesDep = Annotated[KernelFeatures | None, Depends(kernel_features)]
@@ -74,8 +72,9 @@ def list_intents(
     core: CoreDep, actor: CanRead, paging: PagingDep, status: IntentStatus | None = None
 ) -> Page[IntentPublic]:
     with core.db.reader() as session:
-        found = intents.list_intents(session=session, status=status, limit=paging.fetch)
-    return paging.page(found)
+        return intents.list_intents(
+            session=session, status=status, offset=paging.offset, limit=paging.limit
+        )
 
 
 @router.get("/{intent_id}", response_model=IntentDetail)

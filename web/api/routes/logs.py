@@ -37,7 +37,7 @@ def query_logs(
 ) -> Page[LogPublic]:
     now = core.clock.now()
     with core.db.reader() as session:
-        found = logs.query_logs(
+        return logs.query_logs(
             session=session,
             host=host,
             app=app,
@@ -46,6 +46,6 @@ def query_logs(
             device_id=device,
             since_ms=to_ms(parse_time(since, now=now)) if since else None,
             until_ms=to_ms(parse_time(until, now=now)) if until else None,
-            limit=paging.fetch,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-    return paging.page(found)

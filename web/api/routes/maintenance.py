@@ -18,10 +18,13 @@ def list_windows(
 ) -> Page[MaintenancePublic]:
     """Current and coming windows (``include_past``: ended ones too)."""
     with core.db.reader() as session:
-        found = maintenance.list_windows(
-            session=session, now=core.clock.now(), include_past=include_past
+        return maintenance.list_windows(
+            session=session,
+            now=core.clock.now(),
+            include_past=include_past,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-    return paging.page(found)
 
 
 @router.post("", response_model=MaintenancePublic, status_code=status.HTTP_201_CREATED)

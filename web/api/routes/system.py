@@ -26,5 +26,6 @@ def list_dead_letters(
     core: CoreDep, actor: CanRead, paging: PagingDep, reason: str | None = None
 ) -> Page[DeadLetterPublic]:
     with core.db.reader() as session:
-        found = deadletters.list_dead_letters(session=session, reason=reason, limit=paging.fetch)
-    return paging.page(found)
+        return deadletters.list_dead_letters(
+            session=session, reason=reason, offset=paging.offset, limit=paging.limit
+        )

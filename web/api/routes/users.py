@@ -16,7 +16,9 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.get("", response_model=Page[UserPublic])
 def list_users(core: CoreDep, actor: CanManageUsers, paging: PagingDep) -> Page[UserPublic]:
     with core.db.reader() as session:
-        return paging.page(users.list_users(session=session, actor=actor))
+        return users.list_users(
+            session=session, actor=actor, offset=paging.offset, limit=paging.limit
+        )
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)

@@ -157,7 +157,9 @@ def register() -> None:
 
         @ui.refreshable
         async def board() -> None:
-            listed = await read(lambda session: actions.list_actions(session=session, limit=LIMIT))
+            listed = await read(
+                lambda session: actions.list_actions(session=session, limit=LIMIT).items
+            )
             waiting = [a for a in listed if a.state == ActionState.PROPOSED]
             going = [a for a in listed if a.state in IN_PROGRESS]
             history = [a for a in listed if a.state not in (ActionState.PROPOSED, *IN_PROGRESS)]

@@ -1,7 +1,7 @@
 """``/admin``: users and roles, device API keys, the audit log, the settings in force and
 the system (version, database, daemon). Admins only: anyone else sees that, and nothing
 is read for them. Secrets never reach the page: API keys are shown once, in a dialog,
-when made; settings come masked from ``core.services.admin_views``.
+when made; settings come masked from ``core.services.system``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,7 @@ from core.errors import NotFound, WardenError
 from core.models import ApiKeyPublic, ChangePublic, DevicePublic, Outcome, UserPublic
 from core.permissions import Permission
 from core.services import apikeys, audit, devices, users
-from core.services.admin_views import (
-    SystemInfo,
-    mask_credentials,
-    masked_settings,
-    system_info,
-)
+from core.services.system import SystemInfo, mask_credentials, masked_settings, system_info
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
@@ -178,7 +173,7 @@ class KeysTab:
         self.listing = ui.refreshable(self._listing)
 
     async def build(self) -> None:
-        self.devices = await read(lambda session: devices.list_devices(session=session))
+        self.devices = await read(lambda session: devices.list_devices(session=session).items)
         if not self.devices:
             ui.label("No devices are registered; keys belong to devices.").mark("no-devices")
             return
@@ -281,6 +276,8 @@ class AuditTab:
     def __init__(self, user: UserPublic) -> None:
         self.user = user
         self.entries: list[ChangePublic] = []
+        self.older = False
+        """Whether entries older than those shown exist."""
         self.actor_name = ""
         self.outcome = ANY
         self.limit = AUDIT_PAGE
@@ -312,7 +309,7 @@ class AuditTab:
         actor = actor_for(self.user)
         name, outcome, limit = self.actor_name or None, self.outcome, self.limit
         try:
-            self.entries = await read(
+            page = await read(
                 lambda session: audit.list_audit(
                     session=session,
                     actor=actor,
@@ -321,9 +318,10 @@ class AuditTab:
                     limit=limit,
                 )
             )
+            self.entries, self.older = page.items, page.more
         except WardenError as error:
             ui.notify(f"{error.title}: {error.msg}", type="negative")
-            self.entries = []
+            self.entries, self.older = [], False
 
     async def reload(self) -> None:
         await self.load()
@@ -353,5 +351,5 @@ class AuditTab:
                     ui.label(origin).classes("text-caption")
                     ui.label(entry.kind).classes("text-caption text-mono")
                     ui.label(entry.summary).classes("break-all")
-        if len(self.entries) >= self.limit and self.limit < audit.MAX_LIMIT:
+        if self.older and self.limit < audit.MAX_LIMIT:
             ui.button("Older entries", on_click=self.more).props("flat dense").mark("audit-more")

@@ -36,7 +36,7 @@ class UsersTab:
 
     async def load(self) -> None:
         actor = actor_for(self.user)
-        self.rows = await read(lambda session: users.list_users(session=session, actor=actor))
+        self.rows = await read(lambda session: users.list_users(session=session, actor=actor).items)
 
     async def reload(self) -> None:
         await self.load()

@@ -25,10 +25,11 @@ from core.models import (
     UserPublic,
 )
 from core.permissions import Permission
-from core.services import apikeys, commands, devices, findings, logs, telemetry
-from core.services.device_views import LatestReading, dead_letters_for_device, latest_readings
+from core.protocol.command_catalog import CATALOG, command_spec
+from core.services import apikeys, commands, deadletters, devices, findings, logs, telemetry
 from core.services.intents import intents_for_device
 from core.services.overview import Overview
+from core.services.telemetry import LatestReading
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
@@ -45,43 +46,28 @@ from web.ui.widgets import (
     when,
 )
 
-SENDABLE = {
-    "request_status": "request status",
-    "reboot": "reboot",
-    "update_config": "update config",
-    "start_ota": "OTA update",
+SENDABLE = {spec.name: spec.label for spec in CATALOG}
+OTA_FIELDS = {
+    "version": "fw_version",
+    "url": "fw_url",
+    "sha256": "fw_sha256",
+    "size": "fw_size_bytes",
 }
+"""The OTA form's fields and the ``start_ota`` parameters they hold."""
 COMMAND_COLOURS = {"pending": "grey", "sent": "blue", "accepted": "positive"}
 SHOWN = 20
 """Rows shown per list (commands, findings, intents, dead letters, log lines)."""
 
 
 def command_params(cmd: str, fields: dict[str, str]) -> dict[str, Any]:
-    """The params of a command typed into the form; ``InvalidInput`` before anything is
-    sent when they cannot be right (the service validates them against the protocol too)."""
+    """The params of a command typed into the form, read by the command catalog;
+    ``InvalidInput`` before anything is sent when they cannot be right."""
+    typed: dict[str, str] = {}
     if cmd == "update_config":
-        key = fields.get("key", "").strip()
-        if not key:
-            raise InvalidInput("update_config needs a setting name, e.g. send_interval_s")
-        try:
-            value = json.loads(fields.get("value", ""))
-        except json.JSONDecodeError as bad:
-            raise InvalidInput(
-                f'the value of {key} is not JSON ({bad.msg}); write 15, true or "text"'
-            ) from bad
-        return {key: value}
-    if cmd == "start_ota":
-        params: dict[str, Any] = {
-            "fw_url": fields.get("url", "").strip(),
-            "fw_version": fields.get("version", "").strip(),
-            "fw_sha256": fields.get("sha256", "").strip(),
-            "fw_size_bytes": fields.get("size", "").strip(),
-        }
-        missing = [k for k, v in params.items() if not v]
-        if missing:
-            raise InvalidInput(f"an OTA update needs {', '.join(missing)}")
-        return params
-    return {}
+        typed = {fields.get("key", ""): fields.get("value", "")}
+    elif cmd == "start_ota":
+        typed = {param: fields.get(field, "") for field, param in OTA_FIELDS.items()}
+    return command_spec(cmd).read_params(typed)
 
 
 @dataclass
@@ -110,21 +96,23 @@ def _telemetry(
         )
         for s in series
     ]
-    latest = latest_readings(session=session, device_id=device_id)
+    latest = telemetry.latest_readings(session=session, device_id=device_id)
     return latest, devices.get_seq(session=session, device_id=device_id), windows
 
 
 def _commands(session: Session, device_id: str) -> list[CommandPublic]:
-    return commands.list_commands(session=session, device_ref=device_id, limit=SHOWN)
+    return commands.list_commands(session=session, device_ref=device_id, limit=SHOWN).items
 
 
 def _related(session: Session, device_id: str) -> Related:
     return Related(
         commands=_commands(session, device_id),
-        findings=findings.list_findings(session=session, device_id=device_id, limit=SHOWN),
+        findings=findings.list_findings(session=session, device_id=device_id, limit=SHOWN).items,
         intents=intents_for_device(session=session, device_id=device_id, limit=SHOWN),
-        dead_letters=dead_letters_for_device(session=session, device_id=device_id, limit=SHOWN),
-        logs=logs.query_logs(session=session, device_id=device_id, limit=SHOWN * 2),
+        dead_letters=deadletters.list_dead_letters(
+            session=session, device_id=device_id, limit=SHOWN
+        ).items,
+        logs=logs.query_logs(session=session, device_id=device_id, limit=SHOWN * 2).items,
     )
 
 
@@ -435,6 +423,9 @@ class DevicePage:
                     problem.set_text(invalid.msg)
                     ui.notify(f"Not sent: {invalid.msg}", type="warning")
                     return
+                warning = command_spec(cmd).confirm
+                if warning is not None and not await self._confirm(SENDABLE[cmd], warning):
+                    return
                 queued = await act(
                     Permission.COMMANDS_SEND,
                     lambda s, a: commands.queue_command(
@@ -455,6 +446,20 @@ class DevicePage:
                 on_click=send,
                 icon="send",
             )
+
+    async def _confirm(self, what: str, warning: str) -> bool:
+        """Ask before sending a command that cannot be undone."""
+        with self.host, ui.dialog() as dialog, ui.card():
+            ui.label(f"Send {what} to {self.device_id}?").classes("text-h6")
+            ui.label(warning)
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat")
+                ui.button("Send", on_click=lambda: dialog.submit(True), color="negative").mark(
+                    "command-confirm"
+                )
+        answer = await dialog
+        dialog.delete()
+        return bool(answer)
 
     def _command_list(self, recent: list[CommandPublic]) -> None:
         if not recent:

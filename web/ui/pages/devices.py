@@ -183,7 +183,7 @@ def register() -> None:
             count.set_text(f"{len(shown)} of {len(fleet)} devices")
 
         async def reload() -> None:
-            fleet[:] = await read(lambda session: devices.list_devices(session=session))
+            fleet[:] = await read(lambda session: devices.list_devices(session=session).items)
             show()
 
         search.on_value_change(show)

@@ -18,7 +18,7 @@ from core.errors import NotFound
 from core.models import FindingPublic, FindingStatus, MaintenancePublic, UserPublic
 from core.models.finding import SEVERITIES
 from core.permissions import Permission
-from core.services import actions, finding_views, findings, maintenance
+from core.services import actions, findings, maintenance
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
@@ -127,7 +127,7 @@ def register() -> None:
         @ui.refreshable
         async def finding_list() -> None:
             chosen = dict(filters)
-            found = await read(
+            page = await read(
                 lambda session: findings.list_findings(
                     session=session,
                     status=FindingStatus(chosen["status"]) if chosen["status"] else None,
@@ -137,13 +137,14 @@ def register() -> None:
                     limit=LIMIT,
                 )
             )
+            found = page.items
             now = core.clock.now()
             with ui.column().classes("w-full gap-2").mark("finding-list"):
                 if not found:
                     ui.label("No findings match.").classes("text-grey").mark("no-findings")
                 for finding in found:
                     _finding_row(finding, now, open_finding)
-                if len(found) == LIMIT:
+                if page.more:
                     ui.label(f"Showing the newest {LIMIT}; narrow the filters.").classes(
                         "text-caption text-grey"
                     )
@@ -160,8 +161,10 @@ def register() -> None:
                 finding, lines, related = await read(
                     lambda session: (
                         findings.get_finding(session=session, finding_id=finding_id),
-                        finding_views.evidence_lines(session=session, finding_id=finding_id),
-                        actions.list_actions(session=session, finding_id=finding_id, limit=20),
+                        findings.evidence_lines(session=session, finding_id=finding_id),
+                        actions.list_actions(
+                            session=session, finding_id=finding_id, limit=20
+                        ).items,
                     )
                 )
             except NotFound:
@@ -281,8 +284,8 @@ async def _maintenance_section(user: UserPublic) -> Callable[[], Awaitable[None]
     async def window_list() -> None:
         now = core.clock.now()
         rows = await read(
-            lambda session: maintenance.list_windows(
-                session=session, now=now, include_past=shown["past"]
+            lambda session: (
+                maintenance.list_windows(session=session, now=now, include_past=shown["past"]).items
             )
         )
         with ui.column().classes("w-full gap-1").mark("window-list"):

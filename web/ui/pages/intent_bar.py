@@ -9,73 +9,39 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from nicegui import ui
-from sqlmodel import Session
 
 from core.errors import WardenError
-from core.intents import ParseResult, parse_intent
+from core.intents import parse_intent
 from core.models import IntentPublic, UserPublic
 from core.permissions import Permission
-from core.services import intents
-from core.services.intents import PlanPublic
-from core.services.resolve import resolve_targets
+from core.services import intent_preview, intents
+from core.services.intent_preview import IntentPreview, PlannedChange, PlanPreview
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.widgets import guarded_button, why_not
 
 DEBOUNCE_S = 0.3
-NETWORK_POLICIES = ("shape", "impair")
-"""Policy kinds that become kernel (tc) classes; ``firewall`` ones become nft rules."""
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a sentence says, read against the registry (nothing is planned or stored)."""
-
-    text: str
-    result: ParseResult
-    devices: list[list[str]] = field(default_factory=list)
-    """Per intent of the sentence: the devices (and bare addresses) it names."""
-    warnings: list[str] = field(default_factory=list)
-
-
-def preview(session: Session, text: str) -> Preview:
-    result = parse_intent(text)
-    devices: list[list[str]] = []
-    warnings = list(result.warnings) if result.ok else []
-    for intent in result.intents if result.ok else []:
-        try:
-            resolution = resolve_targets(session=session, targets=intent.targets)
-        except WardenError as error:
-            devices.append([])
-            warnings.append(error.msg)
-            continue
-        devices.append([d.id for d in resolution.devices] + resolution.addresses)
-        warnings.extend(resolution.warnings)
-    return Preview(text=text, result=result, devices=devices, warnings=warnings)
 
 
 def _mono(text: str) -> ui.label:
     return ui.label(text).classes("font-mono text-body2").style("white-space: pre-wrap")
 
 
-def _show_preview(shown: Preview | None, on_pick: Callable[[str], None]) -> None:
+def _show_preview(shown: IntentPreview | None, on_pick: Callable[[str], None]) -> None:
     if shown is None or not shown.text.strip():
         ui.label(
             "Try “limit meter-1 to 2 mbit”, “block camera-2” or “send data every 60 s for meter-1”."
         ).classes("text-grey text-caption")
         return
-    result = shown.result
-    if not result.ok:
-        assert result.error is not None
+    if shown.error is not None:
         with ui.column().classes("gap-1").mark("parse-error"):
-            ui.label(f"{result.error.code}: {result.error.message}").classes("text-negative")
-            if result.error.suggestions:
+            ui.label(f"{shown.error.code}: {shown.error.message}").classes("text-negative")
+            if shown.error.suggestions:
                 ui.label("Perhaps:").classes("text-caption")
                 with ui.row().classes("gap-1 flex-wrap"):
-                    for suggestion in result.error.suggestions:
+                    for suggestion in shown.error.suggestions:
                         ui.chip(
                             suggestion,
                             icon="lightbulb",
@@ -83,22 +49,22 @@ def _show_preview(shown: Preview | None, on_pick: Callable[[str], None]) -> None
                         ).props("outline dense").mark("suggestion")
         return
     with ui.column().classes("gap-1 w-full").mark("explanation"):
-        for intent, devices in zip(result.intents, shown.devices, strict=True):
+        for intent in shown.intents:
             with ui.row().classes("items-center gap-2 flex-wrap"):
                 ui.icon("check_circle", color="positive")
                 ui.label(intent.explanation)
             with ui.row().classes("items-center gap-1 flex-wrap q-ml-lg").mark("resolved"):
-                if devices:
+                if intent.targets:
                     ui.label("on").classes("text-caption")
-                    for device in devices:
-                        ui.badge(device, color="blue-grey").props("outline")
+                    for target in intent.targets:
+                        ui.badge(target, color="blue-grey").props("outline")
                 else:
                     ui.label("no device matches yet").classes("text-caption text-warning")
         for warning in shown.warnings:
             ui.label(warning).classes("text-caption text-warning")
 
 
-def _show_plan(plan: PlanPublic | None) -> None:
+def _show_plan(plan: PlanPreview | None) -> None:
     if plan is None:
         return
     with ui.card().classes("w-full q-pa-sm").mark("plan"):
@@ -109,21 +75,20 @@ def _show_plan(plan: PlanPublic | None) -> None:
                 ui.badge("can be applied", color="positive")
             else:
                 ui.badge("would be refused", color="negative").mark("plan-refused")
-        groups = (
-            ("Kernel classes", [p for p in plan.policies if p.kind in NETWORK_POLICIES]),
-            ("nft rules", [p for p in plan.policies if p.kind == "firewall"]),
-            ("Device commands", [p for p in plan.policies if p.kind.startswith("device_")]),
+        groups: tuple[tuple[str, list[PlannedChange]], ...] = (
+            ("Kernel classes", plan.kernel),
+            ("nft rules", plan.firewall),
+            ("Device commands", plan.devices),
         )
-        for title, policies in groups:
-            if policies:
+        for title, changes in groups:
+            if changes:
                 ui.label(title).classes("text-overline")
-                for policy in policies:
-                    target = policy.device_id or policy.address or "all"
-                    ui.label(f"{target}: {policy.summary}").classes("q-ml-md")
-        if not plan.policies:
+                for change in changes:
+                    ui.label(f"{change.target}: {change.summary}").classes("q-ml-md")
+        if plan.empty:
             ui.label("Nothing to change.").classes("text-grey")
         for conflict in plan.conflicts:
-            ui.label(f"Conflict: {conflict.message}").classes("text-negative").mark("conflict")
+            ui.label(f"Conflict: {conflict}").classes("text-negative").mark("conflict")
         for refusal in plan.refusals:
             ui.label(f"Refused: {refusal}").classes("text-negative").mark("refusal")
         for line in [*plan.warnings, *plan.notes]:
@@ -135,10 +100,10 @@ def _show_plan(plan: PlanPublic | None) -> None:
 def intent_bar(user: UserPublic) -> None:
     """Draw the bar, its live preview, Plan and Apply for ``user``'s browser."""
     generation = 0
-    state: dict[str, PlanPublic | None] = {"plan": None}
+    state: dict[str, PlanPreview | None] = {"plan": None}
 
     @ui.refreshable
-    def preview_view(shown: Preview | None) -> None:
+    def preview_view(shown: IntentPreview | None) -> None:
         _show_preview(shown, bar.set_value)
 
     @ui.refreshable
@@ -155,7 +120,11 @@ def intent_bar(user: UserPublic) -> None:
         if mine != generation:
             return  # a newer keystroke took over
         text = bar.value or ""
-        shown = await read(lambda session: preview(session, text)) if text.strip() else None
+        shown = (
+            await read(lambda session: intent_preview.preview(session=session, text=text))
+            if text.strip()
+            else None
+        )
         if mine != generation:
             return  # stale: the text changed while it was being read
         preview_view.refresh(shown)
@@ -166,10 +135,12 @@ def intent_bar(user: UserPublic) -> None:
             bar.props("error error-message='Type an intent first'")
             return
         bar.props(remove="error error-message")
-        features = web().features
+        kernel = web().core.kernel
         try:
             state["plan"] = await read(
-                lambda session: intents.plan(session=session, text=text, features=features())
+                lambda session: intent_preview.plan(
+                    session=session, text=text, features=kernel.features()
+                )
             )
         except WardenError as error:
             ui.notify(f"{error.title}: {error.msg}", type="negative", multi_line=True)
@@ -182,15 +153,15 @@ def intent_bar(user: UserPublic) -> None:
             bar.props("error error-message='Type an intent first'")
             return
         bar.props(remove="error error-message")
-        features = web().features
+        core = web().core
         stored: tuple[list[IntentPublic], list[int]] | None = await act(
             Permission.INTENTS_WRITE,
             lambda session, actor: intents.submit(
                 session=session,
                 text=text,
                 actor=actor,
-                now=web().core.clock.now(),
-                features=features(),
+                now=core.clock.now(),
+                features=core.kernel.features(),
             ),
         )
         if stored is None:

@@ -50,7 +50,7 @@ class IntentRow:
 
 def _rows(session: Session, *, ended: bool) -> list[IntentRow]:
     rows = []
-    for intent in intents.list_intents(session=session, limit=LIST_LIMIT):
+    for intent in intents.list_intents(session=session, limit=LIST_LIMIT).items:
         if not ended and not intent.status.live:
             continue
         checks = (

@@ -191,7 +191,7 @@ def register() -> None:
                         log_class=filters.log_class or None,
                         contains=filters.text or None,
                         limit=BUFFER,
-                    ),
+                    ).items,
                 )
             )
             if mine != state["generation"]:

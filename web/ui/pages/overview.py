@@ -21,8 +21,8 @@ RECENT_FINDINGS = 8
 def _recent(session) -> tuple[list[FindingPublic], list[IntentPublic]]:
     open_findings = findings.list_findings(
         session=session, status=FindingStatus.OPEN, limit=RECENT_FINDINGS
-    )
-    live = [i for i in intents.list_intents(session=session, limit=50) if i.status in LIVE]
+    ).items
+    live = [i for i in intents.list_intents(session=session, limit=50).items if i.status in LIVE]
     return open_findings, live
 
 

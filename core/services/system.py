@@ -1,8 +1,5 @@
-"""Read-only views the rules and admin pages need that no other service offers: replaying
-stored history through a rule ("would it have fired in the last 24 h, and why not?"), the
-settings in force with every secret masked, and facts about the database and the build.
-
-"""
+"""The gateway itself: the settings in force with every secret masked (the admin page),
+and facts about the build and the database."""
 
 from __future__ import annotations
 
