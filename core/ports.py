@@ -88,6 +88,8 @@ class TrafficShaper(Protocol):
 
     mode: str
     """``kernel``, or ``dry-run`` when nothing is really changed."""
+    dry_run_reason: str | None
+    """In a dry run, why Warden does not change the kernel; None when it does."""
 
     def features(self) -> KernelFeatures: ...
 
@@ -132,6 +134,8 @@ class Firewall(Protocol):
     """nftables, table ``inet warden`` (``enforcement`` implements it with ``nft -j``)."""
 
     mode: str
+    dry_run_reason: str | None
+    """In a dry run, why Warden does not change the kernel; None when it does."""
 
     def read(self) -> list[FirewallRule]:
         """The rules the table holds now."""

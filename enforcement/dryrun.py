@@ -21,7 +21,7 @@ class DryRunShaper:
     mode = "dry-run"
 
     def __init__(self, why: str) -> None:
-        self.why = why
+        self.dry_run_reason: str | None = why
         self._classes: list[ShapeClass] = []
 
     def features(self) -> KernelFeatures:
@@ -44,7 +44,7 @@ class DryRunFirewall:
     mode = "dry-run"
 
     def __init__(self, why: str) -> None:
-        self.why = why
+        self.dry_run_reason: str | None = why
         self._rules: list[FirewallRule] = []
 
     def read(self) -> list[FirewallRule]:

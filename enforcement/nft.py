@@ -48,6 +48,7 @@ class NftFirewall:
     """The ``Firewall`` port in the kernel, through ``nft -j`` (optionally in a netns)."""
 
     mode = "kernel"
+    dry_run_reason: str | None = None
 
     def __init__(
         self,

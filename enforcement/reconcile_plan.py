@@ -84,22 +84,33 @@ def policy_states(
     failed: Mapping[int, str],
     waiting: Mapping[int, str],
     applied_ok: bool,
+    dry_run: Mapping[str, str] | None = None,
 ) -> dict[int, PolicyState]:
     """How the pass leaves each planned policy: ``applied`` with what the kernel holds for
-    it (when the plan was applied: ``applied_ok``), ``failed`` with the kernel's reason, or
-    ``pending`` with why it waits."""
-    held: dict[int, dict[str, Any]] = {}
+    it (when the plan was applied: ``applied_ok``), ``dry_run`` with what it would hold when
+    its backend is a dry run (``dry_run``: backend ``tc`` or ``nft`` → why), ``failed`` with
+    the kernel's reason, or ``pending`` with why it waits."""
+    dry_run = dry_run or {}
+    held: dict[int, tuple[str, dict[str, Any]]] = {}
     if applied_ok:
         for cls in kernel.shaping:
-            held[kernel.owners["shape", cls.minor]] = asdict(cls)
+            held[kernel.owners["shape", cls.minor]] = ("tc", asdict(cls))
             if ("impair", cls.minor) in kernel.owners:
-                held[kernel.owners["impair", cls.minor]] = asdict(cls)
+                held[kernel.owners["impair", cls.minor]] = ("tc", asdict(cls))
         for rule in kernel.firewall:
-            held[kernel.owners["firewall", rule.address]] = asdict(rule)
+            held[kernel.owners["firewall", rule.address]] = ("nft", asdict(rule))
     states = {}
     for policy_id in policy_ids:
         if policy_id in held:
-            states[policy_id] = PolicyState(status=PolicyStatus.APPLIED, applied=held[policy_id])
+            backend, holds = held[policy_id]
+            if backend in dry_run:
+                states[policy_id] = PolicyState(
+                    status=PolicyStatus.DRY_RUN,
+                    error=f"dry run: {dry_run[backend]}",
+                    applied=holds,
+                )
+            else:
+                states[policy_id] = PolicyState(status=PolicyStatus.APPLIED, applied=holds)
         elif policy_id in failed:
             states[policy_id] = PolicyState(status=PolicyStatus.FAILED, error=failed[policy_id])
         else:

@@ -58,6 +58,7 @@ APPLY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 class ReconcileReport:
     mode: EnforcementMode
     applied: int = 0
+    dry_run: int = 0
     repaired: list[str] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     waiting: dict[int, str] = field(default_factory=dict)
@@ -210,6 +211,7 @@ class Reconciler:
             failed=report.failed,
             waiting=report.waiting,
             applied_ok=report.error is None,
+            dry_run=self._dry_run(),
         )
         with self._db.writer() as session:
             intent_lifecycle.record_network_states(session=session, states=states, now=now)
@@ -233,14 +235,27 @@ class Reconciler:
                     now=now,
                 )
             report.applied = sum(s.status == PolicyStatus.APPLIED for s in states.values())
+            report.dry_run = sum(s.status == PolicyStatus.DRY_RUN for s in states.values())
             enforcement_state.publish(session=session, state=self.state(report), now=now)
             session.commit()
+
+    def _dry_run(self) -> dict[str, str]:
+        """The backends that only record (``tc``, ``nft``) → why."""
+        return {
+            backend: why
+            for backend, why in (
+                ("tc", self.shaper.dry_run_reason),
+                ("nft", self.firewall.dry_run_reason),
+            )
+            if why is not None
+        }
 
     def state(self, report: ReconcileReport) -> EnforcementState:
         features = self.shaper.features()
         return EnforcementState(
             mode=report.mode,
             applied=report.applied,
+            dry_run=report.dry_run,
             repaired=report.repaired,
             failed=report.failed,
             waiting=report.waiting,

@@ -79,6 +79,7 @@ class NetlinkShaper:
     """HTB classes for the devices behind one LAN interface (see the module doc)."""
 
     mode = "kernel"
+    dry_run_reason: str | None = None
 
     def __init__(
         self,

@@ -53,6 +53,8 @@ class EnforcementState(BaseModel):
     mode: EnforcementMode
     applied: int = 0
     """Policies the kernel holds after the pass."""
+    dry_run: int = 0
+    """Policies recorded but not applied, because enforcement is a dry run here."""
     repaired: list[str] = []
     """Drift found and repaired by the pass (restores after a start included)."""
     failed: dict[int, str] = {}

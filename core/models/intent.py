@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, ValidationInfo, computed_field, field_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
@@ -100,6 +100,9 @@ class PolicyStatus(StrEnum):
     """Sent to the device, which never acknowledged it (even after one resend)."""
     FAILED = "failed"
     REMOVED = "removed"
+    DRY_RUN = "dry_run"
+    """Not applied: enforcement is a dry run here (``last_error`` says why, ``applied``
+    what the kernel would hold)."""
 
 
 class PolicyRecord(SQLModel, table=True):
@@ -152,6 +155,14 @@ class PolicyPublic(SQLModel):
     applied: dict[str, Any] | None = None
     verdict: Verdict | None = None
     measured: dict[str, Any] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as a person reads it: a dry run says so and why."""
+        if self.status == PolicyStatus.DRY_RUN:
+            return f"not applied — {self.last_error or 'dry run'}"
+        return self.status.value
 
     @field_validator("spec", mode="before")
     @classmethod
@@ -251,6 +262,32 @@ class IntentPublic(SQLModel):
     satisfaction: float | None = None
     """Share of checks that found the intent satisfied (None before the first check)."""
     policies: list[PolicyPublic] = []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dry_run(self) -> str | None:
+        """Why the intent's network policies are recorded but not applied (enforcement is a
+        dry run here); None when nothing of it is a dry run."""
+        if not self.status.live:
+            return None
+        return next((p.last_error for p in self.policies if p.status == PolicyStatus.DRY_RUN), None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        """The status as a person reads it: ``planned (dry run)`` when nothing was applied
+        because enforcement is a dry run."""
+        if self.dry_run is not None:
+            return f"{self.status.value} (dry run)"
+        return self.status.value
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict_label(self) -> str | None:
+        """The verdict as a person reads it: a dry run cannot be verified."""
+        if self.dry_run is not None:
+            return "unverifiable (dry run)"
+        return self.verdict.value if self.verdict else None
 
 
 class PlannedIntent(SQLModel):

@@ -46,6 +46,8 @@ from core.services.changes import record_change
 from core.services.policies import HELD, LIVE, NETWORK_KINDS
 
 VIOLATED_RULE = "enforcement.violated"
+DRY_RUN_DONE = frozenset({PolicyStatus.APPLIED, PolicyStatus.DRY_RUN})
+"""Network policy states of an intent whose enforcement pass is over in a dry run."""
 HISTORY_DAYS = 7
 REASON_MAX = 500
 
@@ -192,13 +194,28 @@ def settle(*, session: Session, closed: Collection[int], actor: Actor, now: date
         policies = by_intent.get(record.id, [])  # type: ignore[arg-type]
         network = {p.status for p in policies if p.kind in NETWORK_KINDS}
         device = {p.status for p in policies if p.kind not in NETWORK_KINDS}
+        answered = PolicyStatus.PENDING not in device
         if record.id in closed:
             new, verb = IntentStatus.SCHEDULED, "scheduled"
         elif PolicyStatus.FAILED in network:
             new, verb = IntentStatus.FAILED, "failed"
-        elif network <= {PolicyStatus.APPLIED} and PolicyStatus.PENDING not in device:
+        elif PolicyStatus.DRY_RUN in network and network <= DRY_RUN_DONE and answered:
+            new, verb = IntentStatus.PLANNED, "recorded_dry_run"
+        elif network <= {PolicyStatus.APPLIED} and answered:
             new, verb = IntentStatus.ACTIVE, "activated"
         else:
+            continue
+        if new == IntentStatus.PLANNED:
+            if _unverifiable_dry_run(record, policies, now) or record.status != new:
+                record.status = new
+                session.add(record)
+                _change(
+                    session,
+                    actor,
+                    verb,
+                    record.id,
+                    f"intent {record.id}: recorded, not applied (dry run)",
+                )  # type: ignore[arg-type]
             continue
         if record.status == new:
             continue
@@ -208,6 +225,18 @@ def settle(*, session: Session, closed: Collection[int], actor: Actor, now: date
             record.note = next((p.last_error for p in policies if p.last_error), None)
         session.add(record)
         _change(session, actor, verb, record.id, f"intent {record.id} {verb}")  # type: ignore[arg-type]
+
+
+def _unverifiable_dry_run(
+    record: IntentRecord, policies: list[PolicyRecord], now: datetime
+) -> bool:
+    """An intent recorded in a dry run cannot be verified: its verdict says so (without a
+    check counted, so no satisfaction ratio is made of it). True when this changed it."""
+    reason = next((p.last_error for p in policies if p.status == PolicyStatus.DRY_RUN), None)
+    if (record.verdict, record.verdict_reason) == (Verdict.UNVERIFIABLE, reason):
+        return False
+    record.verdict, record.verdict_reason, record.updated_at = Verdict.UNVERIFIABLE, reason, now
+    return True
 
 
 def record_check(

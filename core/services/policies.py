@@ -16,7 +16,7 @@ from core.models import Device, IntentRecord, IntentStatus, PolicyRecord, Policy
 LIVE = [s.value for s in IntentStatus if s.live]
 NETWORK_KINDS = [k.value for k in PolicyKind if k.network]
 DEVICE_KINDS = [k.value for k in PolicyKind if not k.network]
-HELD = [PolicyStatus.PENDING.value, PolicyStatus.APPLIED.value]
+HELD = [PolicyStatus.PENDING.value, PolicyStatus.APPLIED.value, PolicyStatus.DRY_RUN.value]
 
 
 class LiveIntent(BaseModel, frozen=True):

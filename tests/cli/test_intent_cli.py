@@ -5,11 +5,11 @@ import json
 import pytest
 
 from core.runtime import open_core
-from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.probe import probe_features
 from enforcement.reconciler import Reconciler
 from enforcement.verifier import Verifier
 from tests.enforcement.conftest import require_net_admin
+from tests.enforcement.fakes import FakeFirewall, FakeShaper
 
 
 def test_parse_prints_the_intents_md_json(warden):
@@ -129,7 +129,7 @@ def test_show_json_carries_the_verdict_satisfaction_and_history(warden, settings
         "intents"
     ][0]["id"]
     core = open_core(settings)
-    backends = {"shaper": DryRunShaper("t"), "firewall": DryRunFirewall("t")}
+    backends = {"shaper": FakeShaper(), "firewall": FakeFirewall()}
     Reconciler(core.db, core.clock, link_rate_bps=10**8, **backends).reconcile()
     verifier = Verifier(core.db, core.clock, link_rate_bps=10**8, **backends)
     verifier.verify()

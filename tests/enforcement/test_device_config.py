@@ -12,8 +12,8 @@ from core.protocol.messages import CommandAck
 from core.services import commands, findings, ingest, intents
 from core.services.ingest import SeriesCache
 from enforcement.device_config import UNACKED_RULE
-from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.reconciler import Reconciler
+from tests.enforcement.fakes import FakeFirewall, FakeShaper
 from tests.factories import FakeClock, actor, make_device
 
 
@@ -26,8 +26,8 @@ def setup(core, clock, text="send data every 60 s for meter-1"):
     rec = Reconciler(
         core.db,
         clock,
-        shaper=DryRunShaper("test"),
-        firewall=DryRunFirewall("test"),
+        shaper=FakeShaper(),
+        firewall=FakeFirewall(),
         link_rate_bps=100_000_000,
     )
     return stored, rec

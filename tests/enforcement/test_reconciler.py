@@ -12,6 +12,7 @@ from core.ports import ShapeClass
 from core.services import devices, enforcement_state, findings, intents, runtime
 from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.reconciler import Reconciler
+from tests.enforcement.fakes import FakeFirewall, FakeShaper
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000
@@ -21,8 +22,8 @@ def reconciler(core, clock, shaper=None):
     return Reconciler(
         core.db,
         clock,
-        shaper=shaper or DryRunShaper("test"),
-        firewall=DryRunFirewall("test"),
+        shaper=shaper or FakeShaper(),
+        firewall=FakeFirewall(),
         link_rate_bps=LINK,
     )
 
@@ -115,11 +116,11 @@ def test_drift_is_repaired_and_reported_but_not_on_the_restoring_first_pass(core
     assert (drift.rule_id, drift.status) == ("enforcement.drift", FindingStatus.OPEN)
 
 
-class RefusingShaper(DryRunShaper):
+class RefusingShaper(FakeShaper):
     """Refuses any plan that shapes ``refused``, as a kernel refusing a class would."""
 
     def __init__(self, refused: str) -> None:
-        super().__init__("test")
+        super().__init__()
         self.refused = refused
 
     def apply(self, desired: Sequence[ShapeClass]) -> None:
@@ -187,6 +188,7 @@ def test_the_published_state_is_typed_and_its_json_keeps_its_shape(core):
     assert list(raw) == [
         "mode",
         "applied",
+        "dry_run",
         "repaired",
         "failed",
         "waiting",
@@ -198,7 +200,7 @@ def test_the_published_state_is_typed_and_its_json_keeps_its_shape(core):
         "updated_at",
         "running",
     ]
-    assert raw["mode"] == {"tc": "dry-run", "nft": "dry-run"}
+    assert raw["mode"] == {"tc": "kernel", "nft": "kernel"}
     waiting = "waiting for the device's IP address (learned from DHCP)"
     assert raw["waiting"] == {str(p.id): waiting for p in limit.policies}
     assert typed.waiting == {p.id: waiting for p in limit.policies}
@@ -207,3 +209,38 @@ def test_the_published_state_is_typed_and_its_json_keeps_its_shape(core):
     assert list(raw["features"]) == ["kernel", "qdiscs", "classifiers", "actions"]
     assert "netem" in typed.features.as_features().qdiscs
     assert typed.running
+
+
+def test_a_dry_run_records_the_plan_but_never_calls_it_applied_or_active(core):
+    """In a dry run nothing reaches the kernel: the intent stays planned, each network
+    policy says it was not applied and why (with what the kernel would hold), and the
+    verdict says it cannot be verified, without a check counted."""
+    clock = FakeClock()
+    register(core, clock)
+    dry = Reconciler(
+        core.db,
+        clock,
+        shaper=DryRunShaper("this process lacks CAP_NET_ADMIN"),
+        firewall=DryRunFirewall("this process lacks CAP_NET_ADMIN"),
+        link_rate_bps=LINK,
+    )
+    (limit,) = submit(core, clock, "limit camera-2 to 2 mbit")
+    report = dry.reconcile()
+    assert (report.applied, report.dry_run) == (0, 2)
+    shown = intent(core, limit.id)
+    assert shown.status == IntentStatus.PLANNED
+    assert shown.status_label == "planned (dry run)"
+    assert shown.dry_run == "dry run: this process lacks CAP_NET_ADMIN"
+    assert {p.status for p in shown.policies} == {PolicyStatus.DRY_RUN}
+    assert {p.status_label for p in shown.policies} == {
+        "not applied — dry run: this process lacks CAP_NET_ADMIN"
+    }
+    assert all(p.applied and p.applied["rate_bps"] for p in shown.policies)
+    assert (shown.verdict, shown.verdict_label) == ("unverifiable", "unverifiable (dry run)")
+    assert (shown.checks, shown.satisfaction) == (0, None)
+    with core.db.reader() as session:
+        state = enforcement_state.read(session=session, now=clock.now())
+    assert state is not None and (state.applied, state.dry_run) == (0, 2)
+
+    dry.reconcile()  # a steady dry run changes nothing more
+    assert intent(core, limit.id).updated_at == shown.updated_at

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from core.models import IntentStatus, PolicyStatus
 from core.services import intents
-from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.reconciler import Reconciler
+from tests.enforcement.fakes import FakeFirewall, FakeShaper
 from tests.factories import FakeClock, actor, make_device
 
 MONDAY_21H = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
@@ -24,8 +24,8 @@ def setup(core, clock, text):
     rec = Reconciler(
         core.db,
         clock,
-        shaper=DryRunShaper("test"),
-        firewall=DryRunFirewall("test"),
+        shaper=FakeShaper(),
+        firewall=FakeFirewall(),
         link_rate_bps=100_000_000,
         tz=UTC,
     )

@@ -4,79 +4,22 @@ violations raise a finding that a satisfied check resolves; the history is kept 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from core.errors import EnforcementError
 from core.models import FindingStatus, IntentStatus, PolicyStatus, Verdict
-from core.ports import FirewallRule, ShapeClass
 from core.services import findings, intents
 from core.services.intent_lifecycle import VIOLATED_RULE
-from enforcement.dryrun import EVERYTHING, DryRunFirewall, DryRunShaper
+from enforcement.dryrun import DryRunFirewall, DryRunShaper
 from enforcement.reconciler import Reconciler
 from enforcement.verifier import Verifier
+from tests.enforcement.fakes import FakeFirewall, FakeShaper
 from tests.factories import FakeClock, actor, make_device
 
 LINK = 100_000_000
 LIMIT = 2_000_000
 DEV_IP = "192.168.1.50"
-
-
-class FakeShaper:
-    """A kernel that holds what it is given and counts the bytes a test says went through."""
-
-    mode = "kernel"
-
-    def __init__(self) -> None:
-        self.classes: dict[int, ShapeClass] = {}
-        self.sent: dict[int, int] = {}
-        self.broken: str | None = None
-
-    def features(self):
-        return EVERYTHING
-
-    def read(self) -> list[ShapeClass]:
-        if self.broken:
-            raise EnforcementError(self.broken)
-        return sorted(self.classes.values(), key=lambda c: c.minor)
-
-    def apply(self, desired: Sequence[ShapeClass]) -> None:
-        self.classes = {c.minor: c for c in desired}
-        self.sent = {m: self.sent.get(m, 0) for m in self.classes}
-
-    def stats(self) -> dict[int, dict[str, Any]]:
-        return {
-            minor: {"bytes": self.sent[minor], "packets": 0, "direction": cls.direction}
-            for minor, cls in self.classes.items()
-        }
-
-    def clear(self) -> None:
-        self.classes, self.sent = {}, {}
-
-    def send(self, minor: int, *, bps: float, seconds: float) -> None:
-        self.sent[minor] += int(bps * seconds / 8)
-
-
-class FakeFirewall:
-    mode = "kernel"
-
-    def __init__(self) -> None:
-        self.rules: list[FirewallRule] = []
-
-    def read(self) -> list[FirewallRule]:
-        return list(self.rules)
-
-    def apply(self, desired: Sequence[FirewallRule]) -> None:
-        self.rules = list(desired)
-
-    def counters(self) -> dict[str, dict[str, int]]:
-        return {}
-
-    def clear(self) -> None:
-        self.rules = []
 
 
 class Gateway:
@@ -101,6 +44,15 @@ class Gateway:
             )
         self.reconciler.reconcile()
         assert self.intent(stored.id).status == IntentStatus.ACTIVE
+        return stored.id
+
+    def submit_dry_run(self, text: str) -> int:
+        with self.core.db.writer() as session:
+            (stored,), _ = intents.submit(
+                session=session, text=text, actor=actor(), now=self.clock.now(), features=None
+            )
+        self.reconciler.reconcile()
+        assert self.intent(stored.id).status_label == "planned (dry run)"
         return stored.id
 
     def intent(self, intent_id: int):
@@ -128,14 +80,16 @@ def gw(core) -> Gateway:
 
 def test_a_dry_run_verifies_nothing(core):
     gw = Gateway(core, shaper=DryRunShaper("test"), firewall=DryRunFirewall("test"))
-    ids = [gw.submit("limit dev-1 to 2 mbit"), gw.submit("block dev-1")]
-    assert gw.verifier.verify() == dict.fromkeys(ids, Verdict.UNVERIFIABLE)
+    ids = [gw.submit_dry_run("limit dev-1 to 2 mbit"), gw.submit_dry_run("block dev-1")]
+    assert gw.verifier.verify() == {}
     for intent_id in ids:
         shown = gw.intent(intent_id)
-        assert shown.verdict == Verdict.UNVERIFIABLE
-        assert "dry run" in (shown.verdict_reason or "")
-        assert {p.verdict for p in shown.policies} == {Verdict.UNVERIFIABLE}
-        assert shown.satisfaction == 0
+        assert (shown.status, shown.verdict) == (IntentStatus.PLANNED, Verdict.UNVERIFIABLE)
+        assert shown.verdict_reason == "dry run: test"
+        assert shown.verdict_label == "unverifiable (dry run)"
+        assert {p.verdict for p in shown.policies} == {None}
+        assert (shown.checks, shown.satisfaction) == (0, None)
+        assert gw.history(intent_id) == []
 
 
 def test_a_limit_is_judged_by_its_class_then_by_its_rate(gw):

@@ -124,8 +124,8 @@ def test_metrics_parse_and_move_with_http_ingest(client, core):
 
 def test_metrics_carry_the_apply_latency_and_drift_repairs_of_the_reconciler(client, core):
     from core.services import intents
-    from enforcement.dryrun import DryRunFirewall, DryRunShaper
     from enforcement.reconciler import Reconciler
+    from tests.enforcement.fakes import FakeFirewall, FakeShaper
     from tests.factories import FakeClock, actor
 
     clock = FakeClock()
@@ -137,8 +137,8 @@ def test_metrics_carry_the_apply_latency_and_drift_repairs_of_the_reconciler(cli
     rec = Reconciler(
         core.db,
         clock,
-        shaper=DryRunShaper("t"),
-        firewall=DryRunFirewall("t"),
+        shaper=FakeShaper(),
+        firewall=FakeFirewall(),
         link_rate_bps=10**8,
     )
     rec.reconcile()  # restores/applies: not drift

@@ -52,7 +52,11 @@ def status(state: CliContext, as_json: bool) -> None:
         fields.append(("last reconcile", "never (is the agent running?)"))
     else:
         fields += [
-            ("last reconcile", f"{last.applied} policies held"),
+            (
+                "last reconcile",
+                f"{last.applied} policies held"
+                + (f", {last.dry_run} recorded but not applied (dry run)" if last.dry_run else ""),
+            ),
             ("repaired", "; ".join(last.repaired) or "-"),
             ("waiting", "; ".join(f"policy {k}: {v}" for k, v in last.waiting.items()) or "-"),
             ("failed", "; ".join(f"policy {k}: {v}" for k, v in last.failed.items()) or "-"),

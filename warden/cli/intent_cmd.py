@@ -7,7 +7,7 @@ import time
 import click
 
 from core.intents import parse_intent
-from core.models import IntentPublic, IntentStatus
+from core.models import IntentPublic, IntentStatus, PolicyStatus
 from core.services import intents as intent_service
 from core.services import runtime
 from warden.cli.context import CliContext, json_option, pass_ctx
@@ -121,7 +121,8 @@ def submit(
     as_json: bool,
 ) -> None:
     """Plan TEXT, show the plan, store it, and wait for the agent to apply it (active,
-    scheduled or failed, with the reason)."""
+    scheduled or failed, with the reason; in a dry run: planned, recorded but not
+    applied)."""
     sentence = " ".join(text)
     features = state.core.kernel.features()
     if not yes:
@@ -150,7 +151,7 @@ def submit(
     for intent_id in ended:
         click.echo(f"intent {intent_id} ended")
     for record in waited:
-        line = f"intent {record.id}: {safe(record.explanation)} ({record.status.value})"
+        line = f"intent {record.id}: {safe(record.explanation)} ({record.status_label})"
         if record.status == IntentStatus.FAILED and record.note:
             line += f": {safe(record.note)}"
         click.echo(line)
@@ -185,7 +186,7 @@ def _wait_applied(state: CliContext, stored: list[IntentPublic], wait: float) ->
     while True:
         with core.db.reader() as session:
             current = [intent_service.get_intent(session=session, intent_id=i.id) for i in stored]
-        if all(i.status in SETTLED for i in current):
+        if all(i.status in SETTLED or i.dry_run is not None for i in current):
             return current
         if time.monotonic() >= deadline:
             click.echo(
@@ -219,8 +220,8 @@ def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> N
         [
             (
                 i.id,
-                i.status.value,
-                i.verdict.value if i.verdict else "-",
+                i.status_label,
+                i.verdict_label or "-",
                 i.kind,
                 len(i.policies),
                 i.owner,
@@ -250,13 +251,13 @@ def show(state: CliContext, intent_id: int, as_json: bool) -> None:
             ("id", found.id),
             ("text", found.text),
             ("explanation", found.explanation),
-            ("status", found.status.value),
+            ("status", found.status_label),
             ("owner", f"{found.owner} ({found.origin})"),
             ("created", found.created_at),
             ("expires", found.expires_at),
             ("schedule", found.parsed.get("schedule")),
             ("note", found.note),
-            ("verdict", found.verdict.value if found.verdict else "not checked yet"),
+            ("verdict", found.verdict_label or "not checked yet"),
             ("why", found.verdict_reason),
             ("last check", found.checked_at),
             (
@@ -270,7 +271,9 @@ def show(state: CliContext, intent_id: int, as_json: bool) -> None:
     for policy in found.policies:
         verdict = f" {policy.verdict.value}" if policy.verdict else ""
         click.echo(f"  [{policy.status.value}{verdict}] {safe(policy.summary)}")
-        if policy.last_error:
+        if policy.status == PolicyStatus.DRY_RUN:
+            click.echo(f"      {safe(policy.status_label)}")
+        elif policy.last_error:
             click.echo(f"      {safe(policy.last_error)}")
 
 
