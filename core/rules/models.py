@@ -88,6 +88,8 @@ class _RuleBase(BaseModel):
     severity: Severity
     enabled: bool = True
     description: str = ""
+    remediation: str = ""
+    """What an operator can do about a finding of this rule (shown with the finding)."""
     cooldown_s: Annotated[int, Field(ge=0)] = 0
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from sqlalchemy import case
 from sqlmodel import Session, SQLModel, col, select
 
 from core.clock import from_ms
@@ -33,6 +34,16 @@ from core.services.changes import record_change
 from core.services.logs import logs_by_ids
 from core.services.paging import Page, page_of, window
 from core.services.playbooks import PLAYBOOKS
+
+FindingOrder = Literal["severity", "recent"]
+_ORDER = {
+    "severity": (
+        case((col(Finding.status) == FindingStatus.RESOLVED, 1), else_=0),
+        case({sev: -rank for rank, sev in enumerate(SEVERITIES)}, value=col(Finding.severity)),
+    ),
+    "recent": (),
+}
+"""What a list is sorted by before recency: attention first, or recency alone."""
 
 
 class FindingIn(SQLModel):
@@ -237,11 +248,14 @@ def list_findings(
     severity: str | None = None,
     rule_id: str | None = None,
     device_id: str | None = None,
+    order: FindingOrder = "severity",
     offset: int = 0,
     limit: int = 200,
 ) -> Page[FindingPublic]:
-    """Findings, most recently seen first."""
-    query = select(Finding).order_by(col(Finding.last_seen).desc(), col(Finding.id))
+    """Findings, a page at a time: by default what needs attention first (unresolved before
+    resolved, then the most severe, then the most recently seen); ``order="recent"``: most
+    recently seen first."""
+    query = select(Finding).order_by(*_ORDER[order], col(Finding.last_seen).desc(), col(Finding.id))
     if status is not None:
         query = query.where(Finding.status == status)
     if severity:

@@ -47,16 +47,23 @@ class IntentNotUnderstood(InvalidInput):
 
     def __init__(self, result: ParseResult) -> None:
         assert result.error is not None
-        super().__init__(f"{result.error.code}: {result.error.message}")
+        message = result.error.message
+        if result.error.suggestions:
+            message += " Try: " + " or ".join(f"“{s}”" for s in result.error.suggestions[:3])
+        super().__init__(message)
         self.result = result
 
 
 class IntentConflict(Conflict):
     title = "Intent conflicts"
 
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("; ".join(messages) + " (revoke one, or submit with --replaces ID)")
+    def __init__(self, messages: list[str], live_ids: Sequence[int] = ()) -> None:
+        super().__init__(
+            "; ".join(messages) + " (revoke the live intent, or submit this one to replace it)"
+        )
         self.messages = messages
+        self.live_ids = list(live_ids)
+        """The live intents it conflicts with: what a front end offers to replace."""
 
 
 class IntentRefused(InvalidInput):
@@ -242,7 +249,10 @@ def submit(
     if planned.refusals:
         raise IntentRefused(planned.refusals)
     if not planned.ok:
-        raise IntentConflict([c.message for c in planned.conflicts])
+        raise IntentConflict(
+            [c.message for c in planned.conflicts],
+            sorted({i for c in planned.conflicts for i, _ in c.intents if i is not None}),
+        )
     for intent_id in replaces:
         record = session.get(IntentRecord, intent_id)
         if record is None or record.status not in LIVE:

@@ -51,7 +51,8 @@ def test_what_is_not_understood_exits_2_with_the_error_and_rewrites(warden):
     assert answer["error"]["code"] == "unknown_unit"
     text = warden("intent", "parse", "limit cameras to 2 bananas")
     assert text.exit_code == 2
-    assert "unknown_unit" in text.output
+    assert "not understood: " in text.output
+    assert "unknown_unit" not in text.output  # a code is for programs, not for people
     assert "try: " in text.output
 
 

@@ -162,6 +162,29 @@ def test_acknowledge_note_and_resolve_a_finding(client, core, clock, fleet, oper
     assert [f["id"] for f in listed.json()["items"]] == [finding.id]
 
 
+def test_a_finding_explained_names_its_rule_and_what_to_do(client, core, clock, fleet, viewer):
+    with core.db.writer() as session:
+        finding = findings.raise_finding(
+            session=session,
+            now=clock.now(),
+            firing=findings.FindingIn(
+                rule_id="enforcement.drift",
+                severity="medium",
+                key="kernel",
+                ts_ms=to_ms(clock.now()),
+                summary="kernel state drifted and was repaired",
+                details={"repaired": ["class 0x10 missing"], "at_ms": to_ms(clock.now())},
+            ),
+        )
+    body = client.get(url(f"/findings/{finding.id}/explained"), headers=viewer).json()
+    assert body["rule"]["name"] == "Enforcement drift"
+    assert body["rule"]["remediation"]
+    assert body["opened"] == "opened once"
+    details = {d["label"]: d for d in body["details"]}
+    assert details["repaired"]["text"] == "class 0x10 missing"
+    assert details["at"]["at"] is not None and details["at"]["text"] == ""
+
+
 def test_parse_plan_submit_show_and_revoke_an_intent(client, fleet, operator):
     text = {"text": "limit cameras to 2 mbit"}
     parsed = client.post(url("/intents/parse"), json=text, headers=operator).json()

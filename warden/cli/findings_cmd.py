@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from core.models import FindingStatus
 from core.models.finding import SEVERITIES
+from core.services import finding_explain
 from core.services import findings as finding_service
+from core.services.finding_explain import FindingExplained
+from core.services.findings import FindingOrder
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.output import print_fields, print_json, print_table, safe
 
@@ -21,6 +26,13 @@ def findings() -> None:
 @click.option("--severity", type=click.Choice(SEVERITIES))
 @click.option("--rule", "rule_id", help="Only this rule.")
 @click.option("--device", help="Only this device.")
+@click.option(
+    "--order",
+    type=click.Choice(["severity", "recent"]),
+    default="severity",
+    show_default=True,
+    help="severity: unresolved first, most severe first; recent: most recently seen first.",
+)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @json_option
 @pass_ctx
@@ -30,10 +42,11 @@ def list_(
     severity: str | None,
     rule_id: str | None,
     device: str | None,
+    order: FindingOrder,
     limit: int,
     as_json: bool,
 ) -> None:
-    """Findings, most recently seen first."""
+    """Findings: what needs attention first (or most recently seen first)."""
     with state.core.db.reader() as session:
         found = finding_service.list_findings(
             session=session,
@@ -41,6 +54,7 @@ def list_(
             severity=severity,
             rule_id=rule_id,
             device_id=device,
+            order=order,
             limit=limit,
         ).items
     if as_json:
@@ -58,29 +72,55 @@ def list_(
     )
 
 
-def _show(found: object) -> None:
+def _show(shown: FindingExplained) -> None:
+    found = shown.finding
     print_fields(
         [
-            (k, getattr(found, k))
-            for k in (
-                "id",
-                "severity",
-                "status",
-                "rule_id",
-                "key",
-                "device_id",
-                "summary",
-                "count",
-                "first_seen",
-                "last_seen",
-                "times_opened",
-                "acked_by",
-                "resolved_by",
-            )
+            ("id", found.id),
+            ("severity", found.severity),
+            ("status", found.status.value),
+            ("rule", f"{shown.rule.name} ({found.rule_id})"),
+            ("key", found.key),
+            ("device", found.device_id),
+            ("summary", found.summary),
+            ("count", found.count),
+            ("first seen", f"{local_time(found.first_seen)} ({ago(found.first_seen)})"),
+            ("last seen", f"{local_time(found.last_seen)} ({ago(found.last_seen)})"),
+            ("opened", shown.opened),
+            ("acknowledged by", found.acked_by),
+            ("resolved by", found.resolved_by),
         ]
     )
-    for note in found.notes:  # type: ignore[attr-defined]
+    if shown.rule.description:
+        click.echo(f"\nwhat it means: {safe(shown.rule.description)}")
+    if shown.rule.remediation:
+        click.echo(f"what to do:    {safe(shown.rule.remediation)}")
+    if shown.details:
+        click.echo("\ndetails:")
+        for line in shown.details:
+            value = f"{local_time(line.at)} ({ago(line.at)})" if line.at else line.text
+            click.echo(f"  {safe(line.label)}: {safe(value)}")
+    if shown.evidence:
+        click.echo("\nevidence:")
+        for log_line in shown.evidence:
+            click.echo(
+                f"  {local_time(log_line.received_at)} {safe(log_line.host or '-')} "
+                f"{safe(log_line.app or '-')}: {safe(log_line.message)}"
+            )
+    for note in found.notes:
         click.echo(f"  note by {safe(note.author)} at {note.at:%Y-%m-%d %H:%M}: {safe(note.text)}")
+
+
+def local_time(at: datetime) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def ago(at: datetime) -> str:
+    seconds = max(0, int((datetime.now(UTC) - at).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
 
 
 @findings.command("show")
@@ -88,13 +128,20 @@ def _show(found: object) -> None:
 @json_option
 @pass_ctx
 def show(state: CliContext, finding_id: int, as_json: bool) -> None:
-    """One finding with its evidence and notes."""
+    """One finding: what its rule means and what to do, its details, the log lines it
+    cites (whole) and its notes."""
     with state.core.db.reader() as session:
-        found = finding_service.get_finding(session=session, finding_id=finding_id)
+        shown = finding_explain.explain(session=session, finding_id=finding_id)
     if as_json:
-        print_json(found)
+        print_json(
+            {
+                **shown.finding.model_dump(mode="json"),
+                "rule": shown.rule.model_dump(mode="json"),
+                "evidence_lines": [e.model_dump(mode="json") for e in shown.evidence],
+            }
+        )
     else:
-        _show(found)
+        _show(shown)
 
 
 @findings.command("ack")

@@ -10,8 +10,9 @@ from core.intents import parse_intent
 from core.models import IntentPublic, IntentStatus, PolicyStatus
 from core.services import intents as intent_service
 from core.services import runtime
+from core.services.intents import IntentConflict
 from warden.cli.context import CliContext, json_option, pass_ctx
-from warden.cli.exits import EXIT_BAD_INPUT
+from warden.cli.exits import EXIT_BAD_INPUT, CommandFailed
 from warden.cli.output import print_fields, print_json, print_table, safe
 from warden.enforcement import dry_run_reasons
 
@@ -44,7 +45,7 @@ def parse(text: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"warning: {safe(warning)}")
     else:
         assert result.error is not None
-        click.echo(f"not understood ({result.error.code}): {safe(result.error.message)}", err=True)
+        click.echo(f"not understood: {safe(result.error.message)}", err=True)
         for suggestion in result.error.suggestions:
             click.echo(f"  try: {safe(suggestion)}", err=True)
     if not result.ok:
@@ -134,15 +135,22 @@ def submit(
         if not planned.ok:
             raise SystemExit(EXIT_BAD_INPUT)
         click.confirm("Submit this?", abort=True, err=True)
-    with state.core.db.writer() as session:
-        stored, ended = intent_service.submit(
-            session=session,
-            text=sentence,
-            actor=state.actor,
-            now=state.core.clock.now(),
-            replaces=replaces,
-            features=features,
-        )
+    try:
+        with state.core.db.writer() as session:
+            stored, ended = intent_service.submit(
+                session=session,
+                text=sentence,
+                actor=state.actor,
+                now=state.core.clock.now(),
+                replaces=replaces,
+                features=features,
+            )
+    except IntentConflict as conflict:
+        hint = " ".join(f"--replaces {i}" for i in conflict.live_ids)
+        raise CommandFailed(
+            f"{conflict.msg}; on the command line: {hint}" if hint else conflict.msg,
+            EXIT_BAD_INPUT,
+        ) from conflict
     _warn_dry_run(state)
     waited = _wait_applied(state, stored, wait)
     if as_json:

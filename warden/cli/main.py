@@ -38,16 +38,7 @@ from warden.cli import (
 )
 from warden.cli.console_cmd import console as console_command
 from warden.cli.context import CliContext
-from warden.cli.exits import EXIT_BAD_INPUT, EXIT_FAILURE
-
-
-class CommandFailed(click.ClickException):
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"warden: {self.message}", err=True)
+from warden.cli.exits import EXIT_BAD_INPUT, EXIT_FAILURE, CommandFailed
 
 
 class WardenGroup(click.Group):

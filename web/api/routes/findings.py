@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from core.models import FindingPublic, FindingStatus
-from core.services import findings
+from core.services import finding_explain, findings
+from core.services.finding_explain import FindingExplained
+from core.services.findings import FindingOrder
 from web.api.deps import CanRead, CanWriteFindings, CoreDep, PagingDep
 from web.api.schemas import NoteIn, Page, ResolveIn
 
@@ -21,7 +23,10 @@ def list_findings(
     severity: str | None = None,
     rule: str | None = None,
     device: str | None = None,
+    order: FindingOrder = "severity",
 ) -> Page[FindingPublic]:
+    """Unresolved first, then the most severe, then the most recently seen; or, with
+    ``order=recent``, the most recently seen first."""
     with core.db.reader() as session:
         return findings.list_findings(
             session=session,
@@ -29,6 +34,7 @@ def list_findings(
             severity=severity,
             rule_id=rule,
             device_id=device,
+            order=order,
             offset=paging.offset,
             limit=paging.limit,
         )
@@ -38,6 +44,14 @@ def list_findings(
 def get_finding(finding_id: int, core: CoreDep, actor: CanRead) -> FindingPublic:
     with core.db.reader() as session:
         return findings.get_finding(session=session, finding_id=finding_id)
+
+
+@router.get("/{finding_id}/explained", response_model=FindingExplained)
+def explain_finding(finding_id: int, core: CoreDep, actor: CanRead) -> FindingExplained:
+    """The finding with what its rule means and what to do, the log lines it cites whole,
+    and its details with times as times."""
+    with core.db.reader() as session:
+        return finding_explain.explain(session=session, finding_id=finding_id)
 
 
 @router.post("/{finding_id}/ack", response_model=FindingPublic)
