@@ -140,7 +140,13 @@ class NftFirewall:
         return check_rules(desired, management=self.management)
 
     def apply(self, desired: Sequence[FirewallRule]) -> None:
+        """Make table ``inet warden`` hold exactly ``desired``; with nothing desired there
+        is no table at all (nothing of Warden's is left in the kernel)."""
         rules = self.check(desired)
+        if not rules:
+            if self._document() is not None:
+                self.clear()
+            return
         commands = build_commands(
             rules,
             lan_interfaces=self.lan_interfaces,

@@ -79,6 +79,16 @@ def test_block_cuts_the_device_off_and_an_empty_apply_restores_it(
 
 
 @pytest.mark.root
+def test_with_nothing_desired_no_table_of_wardens_is_left(net: Topology, firewall: NftFirewall):
+    firewall.apply([FirewallRule(net.dev_ip, "quarantine")])
+    assert "table inet warden" in net.exec(net.gw, "nft", "list", "tables")
+    firewall.apply([])
+    assert "warden" not in net.exec(net.gw, "nft", "list", "tables")
+    firewall.apply([])  # nothing to remove: still nothing, no error
+    assert firewall.read() == []
+
+
+@pytest.mark.root
 def test_internet_block_keeps_the_gateway_but_not_the_wan(
     net: Topology, firewall: NftFirewall
 ) -> None:
