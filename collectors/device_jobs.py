@@ -29,7 +29,7 @@ def dispatch_commands(
 ) -> int:
     """Send pending commands to devices that are online; returns how many went out."""
     with db.reader() as session:
-        due = commands.due_commands(session=session)
+        due = commands.due_commands(session=session, now=clock.now())
     sent = 0
     for command in due:
         payload = encode_command(

@@ -49,6 +49,9 @@ class Device(DeviceBase, DeviceFacts, table=True):
     id: str = Field(primary_key=True, max_length=64)
     status: DeviceStatus = Field(default=DeviceStatus.UNKNOWN, sa_type=String(16), index=True)
     last_seen: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    booted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When Warden last saw the device start (a new boot: ``status: online``, a hello with a
+    lower uptime, a sequence back near 0); holds its command queue across a restart."""
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -24,6 +24,11 @@ from core.services.devices import find_device
 from core.services.paging import Page, page_of, window
 
 DEFAULT_TIMEOUT_S = 60
+RESTARTS = ("reboot", "factory_reset")
+"""Commands after which the device goes away and comes back: the rest of its queue waits."""
+RESTART_HOLD_S = 300
+"""How long the queue waits for a device that accepted a restart to be seen starting again;
+after that its commands go out as usual (and wait while it is offline)."""
 
 
 def _public(command: Command) -> CommandPublic:
@@ -94,8 +99,11 @@ def list_commands(
     return page_of([_public(c) for c in rows], offset=offset, limit=limit)
 
 
-def due_commands(*, session: Session, limit: int = 100) -> list[CommandPublic]:
-    """Pending commands whose device is online, oldest first."""
+def due_commands(*, session: Session, now: datetime, limit: int = 100) -> list[CommandPublic]:
+    """Pending commands whose device is online and not restarting, oldest first. A device
+    restarts from the moment a ``reboot`` or ``factory_reset`` is sent until, after its
+    ack, Warden sees it start again (a new boot) — commands sent back to back in that
+    window reach a device that is going away and time out."""
     query = (
         select(Command)
         .join(Device, col(Device.id) == col(Command.device_id))
@@ -103,7 +111,53 @@ def due_commands(*, session: Session, limit: int = 100) -> list[CommandPublic]:
         .order_by(col(Command.created_at))
         .limit(limit)
     )
-    return [_public(c) for c in session.exec(query)]
+    pending = list(session.exec(query))
+    held = restarting(session=session, device_ids={c.device_id for c in pending}, now=now)
+    due = []
+    for command in pending:
+        if command.device_id in held:
+            continue
+        due.append(_public(command))
+        if command.cmd in RESTARTS:  # what comes after it waits for the restart
+            held.add(command.device_id)
+    return due
+
+
+def restarting(*, session: Session, device_ids: set[str], now: datetime) -> set[str]:
+    """Of ``device_ids``, those whose latest restart command is sent and not answered, or
+    accepted and the device not yet seen starting again (for up to ``RESTART_HOLD_S``)."""
+    if not device_ids:
+        return set()
+    latest: dict[str, Command] = {}
+    for command in session.exec(
+        select(Command)
+        .where(
+            col(Command.device_id).in_(device_ids),
+            col(Command.cmd).in_(RESTARTS),
+            col(Command.state).in_([CommandState.SENT, CommandState.ACCEPTED]),
+        )
+        .order_by(col(Command.sent_at))
+    ):
+        latest[command.device_id] = command
+    if not latest:
+        return set()
+    booted = dict(
+        session.exec(
+            select(Device.id, Device.booted_at).where(col(Device.id).in_(list(latest)))
+        ).all()
+    )
+    held = set()
+    for device_id, command in latest.items():
+        if command.state == CommandState.SENT:
+            held.add(device_id)
+            continue
+        acked = command.finished_at
+        if acked is None or now - acked > timedelta(seconds=RESTART_HOLD_S):
+            continue
+        started = booted.get(device_id)
+        if started is None or started < acked:
+            held.add(device_id)
+    return held
 
 
 def mark_sent(*, session: Session, cmd_id: str, now: datetime) -> CommandPublic:

@@ -138,6 +138,8 @@ def _apply_sightings(
             device.last_seen = seen_at
         if seen.type_hint and device.type == "unknown":
             device.type = seen.type_hint
+        if seen.new_boot:
+            device.booted_at = now  # Warden's time, comparable with the commands' acks
         if seen.hello is not None:
             _apply_hello(session, device, seen)
         if seen.attributes:
