@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 5000
 DEAD_LETTER_SPAN_S = 300
+FLEET_GAP_WINDOW_S = 120
+FLEET_GAP_MIN_DEVICES = 4
+"""Below this many active devices a fleet-wide loss cannot be told from a few bad links."""
 """``dead_letter_rate`` is dead letters per minute over this span."""
 
 Measures = Callable[[], Mapping[str, float]]
@@ -116,6 +119,9 @@ class RuleRunner:
         self._version: object = None
         self._measures = measures or dict
         self._missing = MissingHistory()
+        self.fleet_gap_pct = 0.0
+        """Share of the devices heard from lately that lost messages in the last
+        ``FLEET_GAP_WINDOW_S`` (0 below ``FLEET_GAP_MIN_DEVICES``)."""
         self._use(list(rules) if rules is not None else [])
         self._refresh()
         with db.reader() as session:
@@ -154,17 +160,30 @@ class RuleRunner:
         return self.run_telemetry() + self.run_seq_gaps() + self.run_system()
 
     def run_seq_gaps(self) -> int:
-        """Sequence-gap rules over the pipeline's per-device ``missing`` totals."""
+        """Sequence-gap rules over the pipeline's per-device ``missing`` totals; also the
+        share of the fleet that lost messages lately (``fleet_gap_pct``, for the system
+        rules: many devices at once is the broker dropping messages, not one bad link)."""
+        now = self._clock.now()
+        now_ms = to_ms(now)
+        recent = now - timedelta(seconds=FLEET_GAP_WINDOW_S)
+        with self._db.reader() as session:
+            totals = [
+                (s.device_id, s.missing, s.updated_at >= recent)
+                for s in session.exec(select(DeviceSeq))
+            ]
+        window_s = max([FLEET_GAP_WINDOW_S, *(r.window_s for r in self._seq_gap)])
+        for device_id, missing_total, _ in totals:
+            self._missing.observe(device_id, missing_total, now_ms, window_s)
+        active = [device_id for device_id, _, fresh in totals if fresh]
+        losing = [d for d in active if self._missing.lost_within(d, now_ms, FLEET_GAP_WINDOW_S) > 0]
+        self.fleet_gap_pct = (
+            100 * len(losing) / len(active) if len(active) >= FLEET_GAP_MIN_DEVICES else 0.0
+        )
         if not self._seq_gap:
             return 0
-        now_ms = to_ms(self._clock.now())
-        with self._db.reader() as session:
-            totals = [(s.device_id, s.missing) for s in session.exec(select(DeviceSeq))]
-        window_s = max(r.window_s for r in self._seq_gap)
         fired: list[Firing] = []
         cleared: list[tuple[str, str]] = []
-        for device_id, missing_total in totals:
-            self._missing.observe(device_id, missing_total, now_ms, window_s)
+        for device_id, _, _ in totals:
             for rule in self._seq_gap:
                 lost = self._missing.lost_within(device_id, now_ms, rule.window_s)
                 firing = evaluate_seq_gap(
@@ -181,7 +200,11 @@ class RuleRunner:
         if not self._system:
             return 0
         now = self._clock.now()
-        measures = {**self._measures(), "dead_letter_rate": self._dead_letter_rate()}
+        measures = {
+            **self._measures(),
+            "dead_letter_rate": self._dead_letter_rate(),
+            "fleet_gap_pct": self.fleet_gap_pct,
+        }
         fired: list[Firing] = []
         cleared: list[tuple[str, str]] = []
         for rule in self._system:

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         description="How long the broker keeps Warden's session (subscriptions and queued "
         "QoS 1 messages) while Warden is away, in seconds.",
     )
+    mqtt_broker_config: Path = Field(
+        default=Path("/etc/mosquitto/mosquitto.conf"),
+        description="The configuration file of a mosquitto broker on this machine, which "
+        "`warden doctor` reads to check the queue limits and persistence Warden depends on.",
+    )
     mqtt_ca_file: Path | None = Field(
         default=None, description="CA certificate file for mqtts:// brokers."
     )

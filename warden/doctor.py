@@ -19,6 +19,7 @@ from core.config import Settings
 from core.db import Database, head_revision
 from core.errors import EnforcementError, WardenError
 from core.ports import KernelFeatures
+from warden.broker_check import broker_limits
 from warden.enforcement import dry_run_reasons, has_net_admin
 
 BROKER_TIMEOUT_S = 1.0
@@ -215,6 +216,10 @@ def check_brokers(settings: Settings) -> list[Check]:
                     detail="accepts TCP connections",
                 )
             )
+        keeps, why = broker_limits(broker, settings.mqtt_broker_config)
+        checks.append(
+            Check(name=f"broker {broker.url} queues", ok=keeps, required=False, detail=why)
+        )
     return checks
 
 

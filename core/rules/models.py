@@ -196,7 +196,7 @@ class AnomalyRule(_RuleBase):
 
 class SystemRule(_RuleBase):
     kind: Literal["system"] = "system"
-    check: Literal["disk_free_pct", "queue_backlog", "dead_letter_rate"]
+    check: Literal["disk_free_pct", "queue_backlog", "dead_letter_rate", "fleet_gap_pct"]
     op: Comparator
     value: float
 

@@ -58,3 +58,31 @@ def test_net_admin_is_read_from_the_effective_set_in_proc_status(tmp_path):
     assert has_net_admin(status) is False
     status.write_text("Name:\tx\n")
     assert has_net_admin(status) is False
+
+
+def test_doctor_says_when_a_local_broker_would_drop_queued_messages(warden, broker, tmp_path):
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"pid_file /run/mosquitto.pid\ninclude_dir {conf_d}\n")
+    env = {"WARDEN_MQTT_URL": broker.url, "WARDEN_MQTT_BROKER_CONFIG": str(config)}
+
+    stock = _by_name(json.loads(warden("doctor", "--json", env=env).stdout))
+    queues = stock[f"broker {broker.url} queues"]
+    assert queues["ok"] is False
+    assert "max_queued_messages is 1000 (the default)" in queues["detail"]
+    assert "persistence is off" in queues["detail"]
+    assert "docs/mqtt.md" in queues["detail"]
+
+    (conf_d / "warden.conf").write_text("persistence true\nmax_queued_messages 1000000\n")
+    tuned = _by_name(json.loads(warden("doctor", "--json", env=env).stdout))
+    assert tuned[f"broker {broker.url} queues"]["ok"] is True
+    text = warden("doctor", env=env).output
+    assert "max_queued_messages 1000000" in text
+
+
+def test_doctor_cannot_read_a_remote_brokers_settings_and_says_so(warden):
+    url = "mqtt://192.0.2.10:1883"
+    checks = _by_name(json.loads(warden("doctor", "--json", env={"WARDEN_MQTT_URL": url}).stdout))
+    assert checks[f"broker {url} queues"]["ok"] is False
+    assert "cannot be read from here" in checks[f"broker {url} queues"]["detail"]

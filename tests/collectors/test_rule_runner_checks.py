@@ -335,3 +335,67 @@ def test_a_change_in_the_same_instant_as_the_load_is_still_picked_up(core):
         )
     runner.run()
     assert {r.id: r.enabled for r in runner.rules}["iot.device-offline"] is False
+
+
+BROKER_DROPPING = SystemRule(
+    id="health.broker-dropping",
+    name="Messages lost across the fleet",
+    pack="health",
+    severity=Severity.HIGH,
+    check="fleet_gap_pct",
+    op=">=",
+    value=50,
+)
+
+
+def report(core, clock, device_id: str, missing: int) -> None:
+    """A batch from ``device_id`` committed now, with its running ``missing`` total."""
+    with core.db.writer() as session:
+        devices.record_seen(session=session, device_id=device_id, seen_at=clock.now())
+    with core.db.writer() as session:
+        row = session.get(DeviceSeq, device_id) or DeviceSeq(device_id=device_id)
+        row.missing, row.updated_at = missing, clock.now()
+        session.add(row)
+
+
+def test_losses_across_most_of_the_fleet_at_once_point_at_the_broker(core):
+    clock = FakeClock()
+    fleet = [f"meter-{n}" for n in range(6)]
+    for device_id in fleet:
+        report(core, clock, device_id, 0)
+    runner = RuleRunner(core.db, [GAP, BROKER_DROPPING], clock)
+    assert runner.run_checks() == 0
+
+    clock.advance(PASS_S)  # one device with a bad link: not the broker
+    for device_id in fleet:
+        report(core, clock, device_id, 3 if device_id == "meter-0" else 0)
+    runner.run_checks()
+    assert all_findings(core, "health.broker-dropping") == []
+
+    clock.advance(PASS_S)  # four of six lose messages in the same minutes: the broker
+    for number, device_id in enumerate(fleet):
+        report(core, clock, device_id, 3 + (5 if number in (1, 2, 3, 4) else 0))
+    runner.run_checks()
+    (finding,) = all_findings(core, "health.broker-dropping")
+    assert finding.status == FindingStatus.OPEN
+    assert "fleet_gap_pct" in finding.summary
+
+    clock.advance(200)  # the losses age out of the window: resolved
+    for device_id in fleet:
+        report(core, clock, device_id, 8)
+    runner.run_checks()
+    assert all_findings(core, "health.broker-dropping")[0].status == FindingStatus.RESOLVED
+
+
+def test_too_few_devices_never_look_like_a_broker_dropping(core):
+    clock = FakeClock()
+    for device_id in ("meter-1", "meter-2"):
+        report(core, clock, device_id, 0)
+    runner = RuleRunner(core.db, [BROKER_DROPPING], clock)
+    runner.run_checks()
+    clock.advance(PASS_S)
+    for device_id in ("meter-1", "meter-2"):
+        report(core, clock, device_id, 5)
+    runner.run_checks()
+    assert runner.fleet_gap_pct == 0.0
+    assert all_findings(core, "health.broker-dropping") == []
