@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from simulator.faults import parse_faults
 from simulator.links import BrokerUrl, parse_broker_url
-from simulator.presets import resolve_counts
+from simulator.presets import ROUTER_KINDS, resolve_counts
+from simulator.routers import parse_syslog_url
+from simulator.scenario import parse_scenario
 
 DEFAULT_MAX_UNACKED = 1000
 """Per broker connection: past this many unacknowledged QoS 1/2 messages a device buffers
@@ -25,7 +27,9 @@ class FleetConfig:
     ``rate`` divides every interval (10 → ten times faster). ``faults``: names from
     ``simulator.FAULTS`` (or a comma-separated string); ``fault_rate`` multiplies their
     chances. ``duration``: seconds, or None to run until stopped. ``clock``: seconds since the
-    epoch, for message times and the schedule.
+    epoch, for message times and the schedule. ``syslog``: ``udp://host:port`` where the
+    routers and access points send their syslog (needed when the fleet has any).
+    ``scenario``: scripted incidents (``simulator.scenario.SCENARIOS``), e.g. ``demo``.
     """
 
     brokers: list[str]
@@ -40,6 +44,8 @@ class FleetConfig:
     qos: int = 1
     max_unacked: int = DEFAULT_MAX_UNACKED
     clock: Callable[[], float] = time.time
+    syslog: str | None = None
+    scenario: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.brokers, str):
@@ -62,6 +68,11 @@ class FleetConfig:
             raise ValueError(f"qos must be 1 or 2 (PROTOCOL.md), got {self.qos!r}")
         if type(self.max_unacked) is not int or not 1 <= self.max_unacked <= 60_000:
             raise ValueError(f"max_unacked must be an integer 1-60000, got {self.max_unacked!r}")
+        if self.syslog is not None:
+            parse_syslog_url(self.syslog)
+        elif ROUTER_KINDS & set(self.device_counts):
+            raise ValueError("routers and access points send syslog: give syslog=udp://host:port")
+        parse_scenario(self.scenario)
 
     @property
     def broker_urls(self) -> tuple[BrokerUrl, ...]:

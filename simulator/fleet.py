@@ -11,9 +11,12 @@ from types import TracebackType
 from simulator.config import FleetConfig
 from simulator.device import Environment, VirtualDevice
 from simulator.meters import PowerMeter
-from simulator.presets import plan
+from simulator.presets import DeviceSpec, plan
 from simulator.reactor import Reactor
+from simulator.routers import Router, SyslogSender, lan_clients
+from simulator.scenario import REPEAT_S, SCENARIOS, Incident
 from simulator.sensors import FlatSensor
+from simulator.smart import SmartDevice
 from simulator.summary import Counters, FleetSummary
 
 log = logging.getLogger(__name__)
@@ -25,9 +28,11 @@ STOP_TIMEOUT_S = 10.0
 class Fleet:
     """The devices of ``config``, started and stopped as one.
 
-    ``start()`` returns at once (one background thread drives every device); ``stop()``
-    publishes each meter's retained ``offline`` status, waits for the brokers to acknowledge
-    what was sent, disconnects cleanly and returns. Also a context manager.
+    ``start()`` returns at once (one background thread drives every device, router and
+    scripted incident); ``stop()`` publishes each v2 device's retained ``offline`` status,
+    waits for the brokers to acknowledge what was sent, disconnects cleanly and returns.
+    Also a context manager. ``specs`` says who is who (names, places, types, firmware) and
+    ``clients`` the addresses the routers hand out, for whoever registers the fleet.
     """
 
     def __init__(self, config: FleetConfig) -> None:
@@ -44,9 +49,16 @@ class Fleet:
             fault_rate=config.fault_rate,
             seed=config.seed,
         )
+        self.specs: list[DeviceSpec] = plan(config.device_counts)
         self.devices: list[VirtualDevice] = [
-            PowerMeter(spec, self._env) if spec.is_meter else FlatSensor(spec, self._env)
-            for spec in plan(config.device_counts)
+            _device(spec, self._env) for spec in self.specs if not spec.is_router
+        ]
+        self.clients = lan_clients(self.specs)
+        self._sender = SyslogSender(config.syslog) if config.syslog else None
+        self.routers: list[Router] = [
+            Router(spec, self._env, self._sender, self.clients)
+            for spec in self.specs
+            if spec.is_router and self._sender is not None
         ]
         self._by_id = {device.device_id: device for device in self.devices}
         self._thread: threading.Thread | None = None
@@ -56,7 +68,7 @@ class Fleet:
 
     @property
     def device_ids(self) -> list[str]:
-        return [device.device_id for device in self.devices]
+        return [spec.device_id for spec in self.specs]
 
     @property
     def running(self) -> bool:
@@ -68,7 +80,11 @@ class Fleet:
         self._started_at = self.config.clock()
         for device in self.devices:
             self._reactor.post(device.boot)
+        for router in self.routers:
+            self._reactor.post(router.start)
         self._reactor.post(self._watch_connections)
+        if self.config.scenario is not None:
+            self._reactor.post(lambda: self._play(SCENARIOS[self.config.scenario or ""]))
         self._thread = threading.Thread(
             target=self._reactor.run, name="warden-simulator", daemon=True
         )
@@ -88,6 +104,8 @@ class Fleet:
             self._stopped_at = self.config.clock()
         if self._thread.is_alive():
             log.warning("simulator thread did not stop within %.0f s", STOP_TIMEOUT_S + 5)
+        if self._sender is not None:
+            self._sender.close()
 
     def power_cut(self, device_id: str, *, off_s: float | None = None) -> None:
         """Cut a device's power: its TCP connections drop without DISCONNECT (the brokers
@@ -143,10 +161,30 @@ class Fleet:
 
         self._reactor.when(everyone, 24 * 3600.0, lambda ok: ok and self._connected.set())
 
+    def _play(self, incidents: tuple[Incident, ...]) -> None:
+        """Schedule a scenario's incidents from now, and the scenario again after
+        ``REPEAT_S``."""
+        if self._env.stopping:
+            return
+        for incident in incidents:
+            self._reactor.call_later(self._env.real(incident.at_s), lambda i=incident: self._do(i))
+        self._reactor.call_later(self._env.real(REPEAT_S), lambda: self._play(incidents))
+
+    def _do(self, incident: Incident) -> None:
+        actors: list[VirtualDevice | Router] = [*self.devices, *self.routers]
+        actor = next((a for a in actors if a.spec.kind == incident.kind), None)
+        if actor is None or self._env.stopping:
+            return
+        if isinstance(actor, VirtualDevice) and not actor.running:
+            return  # off (rebooting): the incident passes it by
+        getattr(actor, incident.action)(**dict(incident.args))
+
     def _begin_stop(self) -> None:
         if self._env.stopping:
             return
         self._env.stopping = True
+        for router in self.routers:
+            router.stop()
         self._reactor.call_later(STOP_TIMEOUT_S, self._reactor.halt)
         waiting = {device.device_id for device in self.devices}
 
@@ -165,6 +203,7 @@ class Fleet:
 
     def _summary(self) -> FleetSummary:
         devices = [device.summary() for device in self.devices]
+        devices += [router.summary() for router in self.routers]
         totals = Counters()
         for device in devices:
             totals.add(device.counters)
@@ -181,6 +220,14 @@ class Fleet:
             devices=devices,
             totals=totals,
         )
+
+
+def _device(spec: DeviceSpec, env: Environment) -> VirtualDevice:
+    if spec.is_meter:
+        return PowerMeter(spec, env)
+    if spec.is_smart:
+        return SmartDevice(spec, env)
+    return FlatSensor(spec, env)
 
 
 def run_fleet(config: FleetConfig, stop: threading.Event | None = None) -> FleetSummary:

@@ -6,10 +6,14 @@ last will, and commands applied with a ``command_ack``.
 restarts at 0 on every boot. Status messages carry no seq: the last will is written at
 connect time and cannot know one, and a retained status is delivered again to every new
 subscriber, so it must not look like a new message in the sequence.
+
+Longer than most modules: a v2 device's whole life (schedule, telemetry, hellos, the five
+commands, OTA, scripted faults) is one class, which the smart devices extend.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +31,7 @@ from core.protocol import (
     decode_command,
     encode,
 )
+from core.protocol.encode import dumps
 from core.protocol.messages import MAX_MEASUREMENTS
 from simulator import faults
 from simulator.device import Environment, VirtualDevice
@@ -34,12 +39,18 @@ from simulator.links import BrokerUrl, Link
 from simulator.presets import DC_METER, DeviceSpec
 from simulator.sampler import Sample, Sampler
 from simulator.settings import MeterSettings, Rejected, no_params, updated, upgrade
-from simulator.signals import AC_CHANNELS, DC_CHANNELS, INTERNAL_TEMPERATURE, Signals, Walk
+from simulator.signals import (
+    AC_CHANNELS,
+    DC_CHANNELS,
+    INTERNAL_TEMPERATURE,
+    Channel,
+    Signals,
+    Walk,
+)
 from simulator.summary import DeviceSummary
 
 log = logging.getLogger(__name__)
 
-FIRMWARE = "2.1.0"
 MAX_BUFFERED_SAMPLES = 10_000
 """A meter keeps at most this many unsent samples (brokers away or slow); older ones go."""
 REMEMBERED_COMMANDS = 256
@@ -71,13 +82,13 @@ class PowerMeter(VirtualDevice):
 
     def __init__(self, spec: DeviceSpec, env: Environment) -> None:
         super().__init__(spec, env)
-        self.channels = DC_CHANNELS if spec.kind == DC_METER else AC_CHANNELS
+        self.channels = self.channels_for(spec)
         self.units = {channel.metric: channel.unit for channel in self.channels}
-        self.defaults = default_settings(spec, env)
+        self.defaults = self.default_settings()
         self.settings = self.defaults
         self.signals = Signals(self.channels, self.rng)
         self.internal = Walk(INTERNAL_TEMPERATURE, self.rng)
-        self.fw_version = FIRMWARE
+        self.fw_version = spec.firmware
         self.seq = 0
         self.last_seq: int | None = None
         self.sampler = Sampler(self.signals, MAX_BUFFERED_SAMPLES)
@@ -87,6 +98,19 @@ class PowerMeter(VirtualDevice):
         self._ota: tuple[str, str, bool] | None = None
         """(cmd_id, target version, fails) of an upgrade in progress."""
         self._ota_step = 0
+
+    # ---------------------------------------------------------------- what it is
+
+    def channels_for(self, spec: DeviceSpec) -> tuple[Channel, ...]:
+        """What it measures."""
+        return DC_CHANNELS if spec.kind == DC_METER else AC_CHANNELS
+
+    def default_settings(self) -> MeterSettings:
+        return default_settings(self.spec, self.env)
+
+    def hello_extras(self) -> dict[str, Any]:
+        """Fields a hello carries beyond PROTOCOL.md's (none for a meter)."""
+        return {}
 
     # ---------------------------------------------------------------- identity
 
@@ -239,7 +263,7 @@ class PowerMeter(VirtualDevice):
                 self.internal.next(self.rng),
             )
 
-        self._emit(TopicKind.HELLO, "hello", hello)
+        self._emit(TopicKind.HELLO, "hello", hello, extra=self.hello_extras())
 
     # ---------------------------------------------------------------- commands
 
@@ -355,13 +379,41 @@ class PowerMeter(VirtualDevice):
         make: Callable[[int], Hello | CommandAck | OtaStatus],
         *,
         qos: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> bool:
         """Build a message with the next seq and publish it, unless no broker is connected
-        (then nothing is sent and no seq is used, so Warden sees no gap)."""
+        (then nothing is sent and no seq is used, so Warden sees no gap). ``extra`` fields
+        are added to the JSON (a hello's declared settings)."""
         if not self.online():
             return False
         payload = encode(make(self._take_seq()))
+        if extra:
+            payload = dumps(json.loads(payload) | extra)
         return bool(self.publish(kind, payload, message_type=message_type, qos=qos))
+
+    # ---------------------------------------------------------------- scripted faults
+
+    def skip_seqs(self, count: int) -> None:
+        """Lose ``count`` messages on the way: the next one arrives ``count`` seqs later."""
+        self.seq = (self.seq + count) % 2**32
+        self.counters.gaps += 1
+        self.counters.seqs_skipped += count
+
+    def send_malformed(self, variant: str = "missing_field") -> None:
+        """Publish one broken telemetry payload (see ``faults.MALFORMED_VARIANTS``)."""
+        sample = {c.metric: self.signals.next(c.metric) for c in self.channels}
+        measurements = [Measurement(m, self._now_ms(), v, self.units[m]) for m, v in sample.items()]
+        valid = encode(Telemetry(self.device_id, self._now_ms(), self.seq, measurements))
+        broken = faults.malformed_payload(variant, valid)
+        if self.publish(TopicKind.TELEMETRY, broken, message_type="malformed"):
+            self.counters.malformed += 1
+
+    def go_silent(self, nominal_s: float) -> None:
+        """Hang for ``nominal_s`` (divided by the fleet's rate): nothing sent, nothing sampled."""
+        now = self.env.now()
+        self.counters.silences += 1
+        self._silent_until = now + self.env.real(nominal_s)
+        self._resample_from(round(self._silent_until * 1000))
 
     def _take_seq(self) -> int:
         seq = self.seq

@@ -15,8 +15,10 @@ MESSAGE_TYPES = (
     "data",
     "malformed",
     "wrong_id",
+    "syslog",
 )
-"""Keys of ``published``: the five v2 types, flat ``data``, and the two injected bad kinds."""
+"""Keys of ``published``: the five v2 types, flat ``data``, the two injected bad kinds, and
+the routers' syslog lines."""
 
 
 @dataclass
@@ -75,7 +77,8 @@ class DeviceSummary:
     device_id: str
     kind: str
     protocol: str
-    """``v2`` (power meters) or ``flat`` (legacy sensors)."""
+    """``v2`` (power meters, smart devices), ``flat`` (legacy sensors) or ``syslog``
+    (routers and access points)."""
     boots: int
     last_seq: int | None
     """The last seq used in the current boot (None for flat sensors or before any)."""

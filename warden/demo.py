@@ -1,4 +1,8 @@
-"""`warden serve --demo`: Warden on a fresh machine with nothing configured."""
+"""`warden serve --demo`: Warden on a fresh machine with nothing configured, showing every
+capability within a minute: the simulator's ``demo`` fleet (power meters, smart devices
+declaring their settings, legacy sensors, an OpenWRT gateway and access point sending syslog
+to the agent) is registered as an installer would (names, places, types, firmware), its
+scripted incidents raise findings, and two suggest-mode playbooks propose actions for them."""
 
 from __future__ import annotations
 
@@ -10,20 +14,27 @@ from pathlib import Path
 import click
 
 from core.config import Settings, load_settings
-from core.errors import InvalidInput
-from core.models import Actor, Role
+from core.errors import InvalidInput, NotFound
+from core.models import Actor, DeviceCreate, Role
 from core.passwords import check_policy
 from core.runtime import Core
-from core.services import users
-from simulator import Fleet, FleetConfig
+from core.services import devices, users
+from core.services.playbooks import PLAYBOOKS
+from simulator import PRESETS, Fleet, FleetConfig
+from simulator.presets import ROUTER_KINDS
 from warden.agent import Agent
 from warden.api_server import serve_api
+from warden.catalog import sync_catalog
 from warden.embedded_broker import EmbeddedBroker
 from warden.enforcement import open_gateway
 
 log = logging.getLogger(__name__)
 
 DEMO_DATA_DIR = Path("data/var/demo")
+DEMO_PLAYBOOKS = ("security.ssh-bruteforce-block", "wifi.quarantine-station")
+"""Shipped off (they act on addresses and stations); the demo turns them on in suggest mode,
+so its staged SSH guessing and Wi-Fi passphrase storm each propose an action to approve."""
+_ACTOR = Actor.system("demo")
 
 
 def demo_settings(settings: Settings, config_file: Path | None) -> tuple[Settings, bool]:
@@ -73,6 +84,71 @@ def _admin_lines(password: str | None) -> str:
     )
 
 
+def register_fleet(core: Core, fleet: Fleet) -> int:
+    """Register the simulated devices as an installer would before they first speak: a
+    name, a place, a type and the firmware they run (what a device reports later, a hello's
+    firmware or DHCP's address, updates it). Devices already registered are left as they
+    are. Returns how many were registered."""
+    added = 0
+    with core.db.writer() as session:
+        for spec in fleet.specs:
+            create = DeviceCreate(
+                id=spec.device_id,
+                name=spec.name,
+                type=spec.device_type,
+                location=spec.location,
+                firmware=spec.firmware,
+                tags=["demo"],
+            )
+            try:
+                devices.register_device(session=session, create=create, actor=_ACTOR)
+            except InvalidInput:  # registered by an earlier demo run: keep what it has
+                continue
+            added += 1
+    return added
+
+
+def enable_demo_playbooks(core: Core) -> list[str]:
+    """Turn on ``DEMO_PLAYBOOKS`` (suggest mode: nothing runs without an operator)."""
+    sync_catalog(core)
+    enabled = []
+    with core.db.writer() as session:
+        for playbook_id in DEMO_PLAYBOOKS:
+            try:
+                PLAYBOOKS.set_enabled(
+                    session=session,
+                    entry_id=playbook_id,
+                    enabled=True,
+                    actor=_ACTOR,
+                    now=core.clock.now(),
+                )
+            except NotFound:
+                log.warning("demo: playbook %s is not shipped any more", playbook_id)
+                continue
+            enabled.append(playbook_id)
+    return enabled
+
+
+def demo_fleet(settings: Settings, agent: Agent) -> FleetConfig:
+    """The ``demo`` preset and scenario, its routers sending to the agent's syslog listener
+    (left out when the listener did not start)."""
+    counts = dict(PRESETS["demo"])
+    syslog = None
+    if agent.syslog is not None:
+        host = settings.syslog_host
+        host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
+        syslog = f"udp://{host}:{agent.syslog.udp_port}"
+    else:
+        counts = {kind: n for kind, n in counts.items() if kind not in ROUTER_KINDS}
+    return FleetConfig(
+        brokers=[b.url for b in settings.mqtt_brokers],
+        prefix=settings.mqtt_prefix,
+        counts=counts,
+        syslog=syslog,
+        scenario="demo",
+    )
+
+
 def run_demo(settings: Settings, config_file: Path | None) -> None:
     settings, embedded = demo_settings(settings, config_file)
     broker = None
@@ -85,23 +161,25 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
     core = open_gateway(settings)
     admin_password = ensure_admin(core)
     agent = Agent(core)
-    fleet = Fleet(
-        FleetConfig(
-            brokers=[b.url for b in settings.mqtt_brokers],
-            prefix=settings.mqtt_prefix,
-            preset="home",
-        )
-    )
+    fleet: Fleet | None = None
     try:
         agent.start()
+        fleet = Fleet(demo_fleet(settings, agent))
+        register_fleet(core, fleet)
+        playbooks = enable_demo_playbooks(core)
         fleet.start()
         data_dir = settings.data_dir
+        routers = "" if fleet.routers else " (no syslog listener: routers left out)"
         click.echo(
-            f"Warden demo running: a simulated 'home' fleet of {len(fleet.device_ids)} devices "
-            f"on {'the embedded broker ' if embedded else ''}{settings.mqtt_url}\n"
+            f"Warden demo running: a simulated fleet of {len(fleet.device_ids)} devices "
+            f"on {'the embedded broker ' if embedded else ''}{settings.mqtt_url}{routers}\n"
+            "  scenario   within a minute: SSH password guessing, a Wi-Fi passphrase storm,\n"
+            "             a flapping WAN link, DHCP refusals, an OOM kill, lost messages,\n"
+            "             a malformed payload and a device going silent\n"
+            f"  playbooks  {', '.join(playbooks) or 'none'} propose actions (suggest mode)\n"
             f"  database   {core.db.url}\n"
             f"  watch it   WARDEN_DATA_DIR={data_dir} warden devices list\n"
-            f"             WARDEN_DATA_DIR={data_dir} warden stats\n"
+            f"             WARDEN_DATA_DIR={data_dir} warden findings list\n"
             f"  console    http://{settings.http_host}:{settings.http_port}/ "
             "(sign in as admin)\n"
             f"             WARDEN_DATA_DIR={data_dir} warden console --user admin\n"
@@ -111,12 +189,14 @@ def run_demo(settings: Settings, config_file: Path | None) -> None:
         sys.stdout.flush()  # the password must reach a pipe now, not at exit
         serve_api(core, agent=agent)
     finally:
-        fleet.stop()
+        if fleet is not None:
+            fleet.stop()
         agent.stop()
         core.close()
         if broker is not None:
             broker.stop()
-        summary = fleet.summary()
-        click.echo(
-            f"demo stopped: the fleet sent {sum(summary.totals.published.values())} messages"
-        )
+        if fleet is not None:
+            summary = fleet.summary()
+            click.echo(
+                f"demo stopped: the fleet sent {sum(summary.totals.published.values())} messages"
+            )

@@ -4,7 +4,9 @@ Time is the events' own ``ts_ms``: no wall clock, so replaying yesterday's logs 
 same firings as living through them. Per rule, state is kept per key (the rendered ``key``
 template) and is bounded:
 
-- a ``pattern`` key keeps at most ``threshold`` (time, log id) pairs, trimmed to the window;
+- a ``pattern`` key keeps at most ``threshold`` (time, log id) pairs, trimmed to the window
+  (with ``distinct``: the newest match of at most ``threshold`` different values; with
+  ``changes``: only the matches that changed the value, and the last value seen);
 - an ``average`` key keeps at most ``MAX_READINGS`` readings, trimmed to the window;
 - at most ``MAX_KEYS`` keys per rule; past that the least recently seen key is evicted
   (with its cooldown: an evicted key can fire again early, which is the safe side).
@@ -30,6 +32,7 @@ from core.rules.models import (
     LogEvent,
     PatternRule,
     compare,
+    normalise_capture,
     render,
 )
 
@@ -43,6 +46,34 @@ MAX_EVIDENCE = 100
 class _KeyState:
     seen: deque[tuple[int, int | None, float]]
     quiet_until_ms: int = -(2**62)
+    values: OrderedDict[str, tuple[int, int | None]] | None = None
+    """``distinct`` rules: value → its newest (time, log id), oldest first."""
+    last: str | None = None
+    """``changes`` rules: the value of the key's previous match."""
+
+    def count(self) -> int:
+        return len(self.values) if self.values is not None else len(self.seen)
+
+    def first_ms(self) -> int:
+        if self.values is not None:
+            return next(iter(self.values.values()))[0]
+        return self.seen[0][0]
+
+    def evidence(self) -> list[int]:
+        pairs = self.values.values() if self.values is not None else self.seen
+        return [pair[1] for pair in pairs if pair[1] is not None]
+
+    def trim(self, horizon_ms: int) -> None:
+        while self.seen and self.seen[0][0] <= horizon_ms:
+            self.seen.popleft()
+        values = self.values
+        while values and next(iter(values.values()))[0] <= horizon_ms:
+            values.popitem(last=False)
+
+    def clear(self) -> None:
+        self.seen.clear()
+        if self.values is not None:
+            self.values.clear()
 
 
 class _RuleState:
@@ -58,6 +89,8 @@ class _RuleState:
         if state is None:
             size = self.rule.threshold if isinstance(self.rule, PatternRule) else MAX_READINGS
             state = self.keys[key] = _KeyState(seen=deque(maxlen=size))
+            if isinstance(self.rule, PatternRule) and self.rule.distinct is not None:
+                state.values = OrderedDict()
             if len(self.keys) > MAX_KEYS:
                 self.keys.popitem(last=False)
         else:
@@ -94,7 +127,7 @@ class PatternEngine:
             "log_class": event.log_class,
             "device_id": event.device_id,
             "source_ip": event.source_ip,
-            **{k: v for k, v in match.groupdict().items() if v is not None},
+            **{k: normalise_capture(k, v) for k, v in match.groupdict().items() if v is not None},
         }
         reading = 0.0
         if isinstance(rule, AverageRule):
@@ -106,14 +139,13 @@ class PatternEngine:
                 return None
         key = render(rule.key, values)
         ks = state.key_state(key)
-        ks.seen.append((event.ts_ms, event.id, reading))
-        horizon = event.ts_ms - rule.window_s * 1000
-        while ks.seen and ks.seen[0][0] <= horizon:
-            ks.seen.popleft()
+        if not _count(rule, ks, event, values, reading):
+            return None
+        ks.trim(event.ts_ms - rule.window_s * 1000)
         if event.ts_ms < ks.quiet_until_ms:
             return None
         if isinstance(rule, PatternRule):
-            if len(ks.seen) < rule.threshold:
+            if ks.count() < rule.threshold:
                 return None
             average = None
         else:
@@ -123,9 +155,35 @@ class PatternEngine:
             if not compare(average, rule.op, rule.bound):
                 return None
         firing = _firing(rule, event, key, ks, values, average)
-        ks.seen.clear()
+        ks.clear()
         ks.quiet_until_ms = event.ts_ms + rule.cooldown_s * 1000
         return firing
+
+
+def _count(
+    rule: PatternRule | AverageRule,
+    ks: _KeyState,
+    event: LogEvent,
+    values: dict[str, Any],
+    reading: float,
+) -> bool:
+    """Record a match in the key's state; False when it does not count (a ``changes``
+    rule's value that did not change)."""
+    if isinstance(rule, PatternRule) and rule.changes is not None:
+        value = str(values.get(rule.changes))
+        if value == ks.last:
+            return False
+        ks.last = value
+    if ks.values is not None:
+        assert isinstance(rule, PatternRule) and rule.distinct is not None
+        value = str(values.get(rule.distinct))
+        ks.values.pop(value, None)
+        ks.values[value] = (event.ts_ms, event.id)
+        while len(ks.values) > rule.threshold:
+            ks.values.popitem(last=False)
+        return True
+    ks.seen.append((event.ts_ms, event.id, reading))
+    return True
 
 
 def _firing(
@@ -136,9 +194,9 @@ def _firing(
     values: dict[str, Any],
     average: float | None,
 ) -> Firing:
-    count = len(ks.seen)
-    first_ms = ks.seen[0][0]
-    evidence = [i for _, i, _ in ks.seen if i is not None][-MAX_EVIDENCE:]
+    count = ks.count()
+    first_ms = ks.first_ms()
+    evidence = ks.evidence()[-MAX_EVIDENCE:]
     context = {**values, "count": count, "window_s": rule.window_s, "key": key}
     details: dict[str, Any] = {
         "kind": rule.kind,

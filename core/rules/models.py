@@ -56,6 +56,15 @@ def render(template: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(one, template)
 
 
+def normalise_capture(name: str, value: str) -> str:
+    """A captured value as keys and placeholders use it: MAC addresses (a group named
+    ``mac`` or ``…_mac``) in lower case with colons, so one client is one key whichever
+    daemon or case printed it; anything else as captured."""
+    if name == "mac" or name.endswith("_mac"):
+        return value.lower().replace("-", ":")
+    return value
+
+
 def compare(left: float, op: str, right: float) -> bool:
     match op:
         case "<":
@@ -146,8 +155,29 @@ class _LogRuleBase(_RuleBase):
 
 
 class PatternRule(_LogRuleBase):
+    """Fires when ``threshold`` matches for one key fall within ``window_s``.
+
+    Two optional ways to count other than "every match", each naming a group of the regex:
+    ``distinct`` counts the different values the group took (a flood of many clients on one
+    radio is ten different MACs, not one client failing ten times); ``changes`` counts only
+    the matches whose value differs from the key's previous one (a link going up, down, up
+    is three transitions; the same "up" repeated is one).
+    """
+
     kind: Literal["pattern"] = "pattern"
     threshold: Annotated[int, Field(ge=1, le=10_000)] = 1
+    distinct: str | None = None
+    changes: str | None = None
+
+    @model_validator(mode="after")
+    def _counting_names_a_group(self) -> PatternRule:
+        groups = set(re.compile(self.regex).groupindex)
+        for label, name in (("distinct", self.distinct), ("changes", self.changes)):
+            if name is not None and name not in groups:
+                raise ValueError(f"{label} names {name}, which is not a named group of the regex")
+        if self.distinct is not None and self.changes is not None:
+            raise ValueError("a rule counts either distinct values or changes, not both")
+        return self
 
 
 class AverageRule(_LogRuleBase):

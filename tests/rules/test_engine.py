@@ -158,3 +158,99 @@ def test_feed_never_raises(
     for tail in tails:
         for firing in engine.feed(LogEvent(ts, None, host, app, log_class, message + tail)):
             assert firing.count >= 1
+
+
+def hostapd(ts_s: float, log_id: int, message: str) -> LogEvent:
+    return LogEvent(int(ts_s * 1000), log_id, "ap-hall", "hostapd", "wifi", message)
+
+
+MAC = r"(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}"
+PSK = rf"(?P<iface>[\w.-]+): AP-STA-POSSIBLE-PSK-MISMATCH (?P<mac>{MAC})"
+
+
+def psk_mismatch(ts_s: float, log_id: int, mac: str) -> LogEvent:
+    return hostapd(ts_s, log_id, f"wlan0: AP-STA-POSSIBLE-PSK-MISMATCH {mac}")
+
+
+def test_a_mac_key_is_one_client_whatever_the_case_it_was_printed_in() -> None:
+    rule = PatternRule(
+        id="wifi.psk", name="PSK", severity=Severity.LOW, regex=PSK, key="{mac}",
+        threshold=3, window_s=60,
+    )  # fmt: skip
+    engine = PatternEngine([rule])
+    spellings = ["3C:22:FB:12:34:56", "3c:22:fb:12:34:56", "3c:22:FB:12:34:56"]
+    fired = [
+        f
+        for i, mac in enumerate(spellings)
+        for f in engine.feed(hostapd(i, i, f"wlan0: AP-STA-POSSIBLE-PSK-MISMATCH {mac}"))
+    ]
+    assert [(f.key, f.count) for f in fired] == [("3c:22:fb:12:34:56", 3)]
+    assert fired[0].details["captures"]["mac"] == "3c:22:fb:12:34:56"
+
+
+def test_distinct_counts_different_clients_not_repeats_of_one() -> None:
+    rule = PatternRule(
+        id="wifi.flood", name="Flood", severity=Severity.HIGH, regex=PSK,
+        key="{host}:{iface}", distinct="mac", threshold=3, window_s=60,
+    )  # fmt: skip
+    engine = PatternEngine([rule])
+    noisy = [
+        hostapd(i, i, "wlan0: AP-STA-POSSIBLE-PSK-MISMATCH aa:bb:cc:00:00:01") for i in range(9)
+    ]
+    assert [f for e in noisy for f in engine.feed(e)] == []  # one client, however often
+    many = [
+        hostapd(10 + i, 10 + i, f"wlan0: AP-STA-POSSIBLE-PSK-MISMATCH aa:bb:cc:00:00:0{i + 2}")
+        for i in range(2)
+    ]
+    [firing] = [f for e in many for f in engine.feed(e)]
+    assert (firing.key, firing.count) == ("ap-hall:wlan0", 3)
+    assert firing.evidence == [8, 10, 11]  # the newest line of each client
+
+
+def test_distinct_forgets_clients_seen_before_the_window() -> None:
+    rule = PatternRule(
+        id="wifi.flood", name="Flood", severity=Severity.HIGH, regex=PSK,
+        key="{iface}", distinct="mac", threshold=3, window_s=60,
+    )  # fmt: skip
+    engine = PatternEngine([rule])
+    lines = [(0, 1), (40, 2), (70, 3), (90, 4)]  # client 1 is out of the window at 70 s
+    fired = [
+        f
+        for t, n in lines
+        for f in engine.feed(
+            hostapd(t, n, f"wlan0: AP-STA-POSSIBLE-PSK-MISMATCH aa:bb:cc:00:00:0{n}")
+        )
+    ]
+    assert [f.count for f in fired] == [3]
+    assert fired[0].ts_ms == 90_000
+
+
+def netifd(ts_s: float, log_id: int, state: str) -> LogEvent:
+    message = f"Interface 'wan' is now {state}"
+    return LogEvent(int(ts_s * 1000), log_id, "gw", "netifd", "connectivity", message)
+
+
+def test_changes_counts_transitions_not_a_trickle_of_the_same_state() -> None:
+    rule = PatternRule(
+        id="net.flap", name="Flap", severity=Severity.MEDIUM,
+        regex=r"Interface '(?P<iface>[^']+)' is now (?P<state>up|down)", key="{iface}",
+        changes="state", threshold=4, window_s=300,
+    )  # fmt: skip
+    engine = PatternEngine([rule])
+    trickle = [netifd(t, t, "up") for t in range(0, 100, 10)]
+    assert [f for e in trickle for f in engine.feed(e)] == []
+    flaps = [netifd(100 + t, 100 + t, s) for t, s in enumerate(["down", "up", "down"])]
+    [firing] = [f for e in flaps for f in engine.feed(e)]
+    assert firing.count == 4  # up (first seen), down, up, down
+    assert firing.evidence == [0, 100, 101, 102]
+
+
+def test_counting_options_must_name_a_group_and_not_both() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    base = {"id": "x.y", "name": "X", "severity": "low", "regex": PSK, "window_s": 60}
+    with pytest.raises(ValidationError, match="distinct names ssid"):
+        PatternRule(**base, distinct="ssid")
+    with pytest.raises(ValidationError, match="not both"):
+        PatternRule(**base, distinct="mac", changes="iface")
