@@ -204,3 +204,11 @@ def test_bad_yaml(tmp_path: Path) -> None:
     _write(tmp_path, "broken.yaml", "rules: [\n")
     with pytest.raises(RulePackError, match=r"broken\.yaml: not valid YAML"):
         load_packs(tmp_path)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_every_shipped_rule_says_what_it_means_and_what_to_do(rule_id: str) -> None:
+    """A finding shows its rule's description and remediation: none may be missing."""
+    rule = RULES[rule_id]
+    assert len(rule.description.split()) >= 5, rule_id
+    assert len(rule.remediation.split()) >= 5, rule_id
