@@ -7,7 +7,7 @@ import pytest
 
 from console.app import ConsoleApp
 from console.dialogs import PromptDialog
-from core.models import ActionState
+from core.models import ActionState, Actor
 from core.runtime import Core
 from core.services import actions
 from core.services.rules import RULES
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.asyncio
 
 def action_state(core: Core, action_id: int) -> tuple[ActionState, str | None]:
     with core.db.reader() as session:
-        action = actions.get_action(session=session, action_id=action_id)
+        action = actions.get_action(session=session, action_id=action_id, reader=Actor.system())
     return action.state, action.reason
 
 
