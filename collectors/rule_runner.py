@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.models import DeadLetter, Device, DeviceSeq
+from core.protocol import SeqState
 from core.rules import (
     AbsenceRule,
     AnomalyRule,
@@ -31,11 +32,13 @@ from core.rules import (
     PatternRule,
     Rule,
     SeqGapRule,
+    SeqSuspectRule,
     SystemRule,
     ThresholdRule,
     evaluate_absence,
     evaluate_anomaly,
     evaluate_seq_gap,
+    evaluate_seq_suspect,
     evaluate_system,
     evaluate_threshold,
 )
@@ -116,6 +119,8 @@ class RuleRunner:
         self._version: object = None
         self._measures = measures or dict
         self._missing = MissingHistory()
+        self._held = MissingHistory()
+        """The same bookkeeping over messages held as suspect (``SeqState.suspects``)."""
         self._use(list(rules) if rules is not None else [])
         self._refresh()
         with db.reader() as session:
@@ -130,6 +135,7 @@ class RuleRunner:
         self._absence = [r for r in enabled if isinstance(r, AbsenceRule)]
         self._telemetry = [r for r in enabled if isinstance(r, ThresholdRule | AnomalyRule)]
         self._seq_gap = [r for r in enabled if isinstance(r, SeqGapRule)]
+        self._seq_suspect = [r for r in enabled if isinstance(r, SeqSuspectRule)]
         self._system = [r for r in enabled if isinstance(r, SystemRule)]
 
     def _refresh(self) -> None:
@@ -151,7 +157,9 @@ class RuleRunner:
     def run_checks(self) -> int:
         """The slower pass: telemetry, sequence gaps and Warden's own health."""
         self._refresh()
-        return self.run_telemetry() + self.run_seq_gaps() + self.run_system()
+        return (
+            self.run_telemetry() + self.run_seq_gaps() + self.run_seq_suspects() + self.run_system()
+        )
 
     def run_seq_gaps(self) -> int:
         """Sequence-gap rules over the pipeline's per-device ``missing`` totals."""
@@ -173,6 +181,33 @@ class RuleRunner:
                 if firing is not None:
                     fired.append(firing)
                 elif lost == 0:
+                    cleared.append((rule.id, device_id))
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
+
+    def run_seq_suspects(self) -> int:
+        """Suspect-sequence rules over the pipeline's per-device count of held messages;
+        like sequence gaps, counted from the runner's first look at each device."""
+        if not self._seq_suspect:
+            return 0
+        now_ms = to_ms(self._clock.now())
+        with self._db.reader() as session:
+            totals = [
+                (s.device_id, SeqState.from_json(s.state).suspects)
+                for s in session.exec(select(DeviceSeq))
+            ]
+        window_s = max(r.window_s for r in self._seq_suspect)
+        fired: list[Firing] = []
+        cleared: list[tuple[str, str]] = []
+        for device_id, held_total in totals:
+            self._held.observe(device_id, held_total, now_ms, window_s)
+            for rule in self._seq_suspect:
+                held = self._held.lost_within(device_id, now_ms, rule.window_s)
+                firing = evaluate_seq_suspect(
+                    rule, device_id=device_id, held_in_window=held, now_ms=now_ms
+                )
+                if firing is not None:
+                    fired.append(firing)
+                elif held == 0:
                     cleared.append((rule.id, device_id))
         return self._record(fired, dedupe_open=True) + self._clear(cleared)
 
