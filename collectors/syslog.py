@@ -18,6 +18,8 @@ every connection. Nothing an unauthenticated sender does grows without bound:
 Where it listens is the operator's choice (``WARDEN_SYSLOG_HOST``); by default the address
 of the first LAN interface, else the loopback address, never every interface unless asked
 (``listen_address``).
+
+A little over 300 lines: the loop and the limits it enforces read best together.
 """
 
 from __future__ import annotations
