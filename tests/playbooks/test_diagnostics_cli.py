@@ -215,3 +215,31 @@ def test_an_interface_must_exist_on_this_machine_when_the_action_runs(warden, da
     (failed,) = warden.json("actions", "list", "--finding", str(finding.id))
     assert failed["state"] == "failed"
     assert "wlan9 does not exist on this machine" in failed["reason"]
+
+
+def test_a_playbook_edited_with_argv_before_the_upgrade_is_not_run_and_says_how_to_fix_it(
+    warden, data_dir
+):
+    from core.models import PlaybookRecord
+    from core.services.playbooks import PLAYBOOKS
+
+    assert warden("playbooks", "list").exit_code == 0
+    with seeding(data_dir) as core:
+        with core.db.writer() as session:
+            record = session.get(PlaybookRecord, PLAYBOOK)
+            record.definition = {
+                **record.definition,
+                "steps": [{"kind": "diagnostic", "argv": ["ip", "-force", "-batch", "/x"]}],
+            }
+            record.edited = True
+            session.add(record)
+            session.commit()
+        with core.db.reader() as session:
+            assert PLAYBOOK not in {p.id for p in PLAYBOOKS.loaded(session=session)}
+    shown = warden("playbooks", "show", PLAYBOOK)
+    assert shown.exit_code == 2
+    assert f"stored playbook {PLAYBOOK} is not valid any more, so it does not run" in shown.stderr
+    assert "argv is not accepted" in shown.stderr
+    assert f"`warden playbooks reset {PLAYBOOK}` fixes it" in shown.stderr
+    assert warden("playbooks", "reset", PLAYBOOK).exit_code == 0
+    assert shown_steps(warden)[0]["template"] == "ping_device"
