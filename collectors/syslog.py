@@ -49,6 +49,8 @@ RECV_BYTES = 65_536
 UDP_PER_WAKE = 256
 """Datagrams read in one go before the other sockets get their turn."""
 ACCEPT_PER_WAKE = 64
+ACCEPT_PAUSE_S = 1.0
+"""How long accepting pauses after the system refused one (out of file descriptors)."""
 LOOPBACK = "127.0.0.1"
 EVERY_INTERFACE = ("0.0.0.0", "::")  # noqa: S104 - the addresses warned about
 _SIOCGIFADDR = 0x8915
@@ -177,6 +179,7 @@ class SyslogCollector:
         self._selector.register(self._listener, selectors.EVENT_READ, "listen")
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         self._connections: dict[int, _Connection] = {}
+        self._accept_again: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._shed = self._idle_closed = self._udp_cut = self._closed_cut = 0
@@ -238,6 +241,9 @@ class SyslogCollector:
                     case _Connection() as connection:
                         self._read(connection)
             self._close_idle()
+            if self._accept_again is not None and time.monotonic() >= self._accept_again:
+                self._accept_again = None
+                self._selector.register(self._listener, selectors.EVENT_READ, "listen")
 
     def _read_datagrams(self) -> None:
         limit = self._limits.max_frame
@@ -261,9 +267,13 @@ class SyslogCollector:
                 sock, address = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # out of file descriptors, say: shed and go on
-                log.warning("syslog: cannot accept a TCP connection: %s", exc)
+            except OSError as exc:  # out of file descriptors, say: shed, pause, go on
+                log.warning("syslog: cannot accept a TCP connection, pausing 1 s: %s", exc)
                 self._shed_longest_idle(None)
+                # The listener stays readable while the backlog waits: without a pause the
+                # loop would spin on it.
+                self._selector.unregister(self._listener)
+                self._accept_again = time.monotonic() + ACCEPT_PAUSE_S
                 return
             sock.setblocking(False)
             peer = address[0]
