@@ -1,5 +1,7 @@
 # Warden in a container: `docker build -t warden . && docker run -p 8080:8080 -v warden:/data warden`
 # Real enforcement needs the host's network: add `--network host --cap-add NET_ADMIN`.
+# Inside the container every interface is the container's own (published ports decide who
+# reaches it); with --network host, set WARDEN_SYSLOG_HOST to the LAN address instead.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     WARDEN_DATA_DIR=/data \
-    WARDEN_HTTP_HOST=0.0.0.0
+    WARDEN_HTTP_HOST=0.0.0.0 \
+    WARDEN_SYSLOG_HOST=0.0.0.0
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 nftables \

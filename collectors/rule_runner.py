@@ -7,21 +7,31 @@ and the services they write through are core's.
 The rules are the stored ones (``core.services.rules``) unless a list is given; the runner
 picks up an enable, disable or edit from any front end on its next pass. Reloading resets
 the pattern engine's counting state, which errs on the side of firing later, not twice.
+
+Longer than most modules (~330 lines) on purpose: one runner holds every rule kind, so a
+pass reloads the stored rules once and every firing is recorded and cleared in one place;
+each kind's judgement is a pure evaluator in ``core.rules``, and the loss bookkeeping is in
+``collectors.loss_history``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from collectors.loss_history import (
+    FLEET_GAP_MIN_DEVICES,
+    FLEET_GAP_WINDOW_S,
+    MissingHistory,
+)
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.models import DeadLetter, Device, DeviceSeq
+from core.protocol import SeqState
 from core.rules import (
     AbsenceRule,
     AnomalyRule,
@@ -31,11 +41,13 @@ from core.rules import (
     PatternRule,
     Rule,
     SeqGapRule,
+    SeqSuspectRule,
     SystemRule,
     ThresholdRule,
     evaluate_absence,
     evaluate_anomaly,
     evaluate_seq_gap,
+    evaluate_seq_suspect,
     evaluate_system,
     evaluate_threshold,
 )
@@ -46,41 +58,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 5000
 DEAD_LETTER_SPAN_S = 300
-FLEET_GAP_WINDOW_S = 120
-FLEET_GAP_MIN_DEVICES = 4
-"""Below this many active devices a fleet-wide loss cannot be told from a few bad links."""
 """``dead_letter_rate`` is dead letters per minute over this span."""
 
 Measures = Callable[[], Mapping[str, float]]
-
-
-class MissingHistory:
-    """How many messages each device lost within a window, from the pipeline's running
-    ``missing`` totals sampled on each pass. The first sample of a device is its baseline:
-    losses from before this process started are not counted again."""
-
-    def __init__(self) -> None:
-        self._samples: dict[str, deque[tuple[int, int]]] = {}
-
-    def observe(self, device_id: str, missing_total: int, now_ms: int, keep_s: int) -> None:
-        samples = self._samples.setdefault(device_id, deque(maxlen=10_000))
-        samples.append((now_ms, missing_total))
-        horizon = now_ms - keep_s * 1000
-        # Keep one sample at or before the horizon: it is the longest window's baseline.
-        while len(samples) > 1 and samples[1][0] <= horizon:
-            samples.popleft()
-
-    def lost_within(self, device_id: str, now_ms: int, window_s: int) -> int:
-        samples = self._samples.get(device_id)
-        if not samples:
-            return 0
-        horizon = now_ms - window_s * 1000
-        baseline = samples[0][1]
-        for ts, total in samples:
-            if ts > horizon:
-                break
-            baseline = total
-        return max(0, samples[-1][1] - baseline)
 
 
 def finding_in(firing: Firing) -> findings.FindingIn:
@@ -122,6 +102,8 @@ class RuleRunner:
         self.fleet_gap_pct = 0.0
         """Share of the devices heard from lately that lost messages in the last
         ``FLEET_GAP_WINDOW_S`` (0 below ``FLEET_GAP_MIN_DEVICES``)."""
+        self._held = MissingHistory()
+        """The same bookkeeping over messages held as suspect (``SeqState.suspects``)."""
         self._use(list(rules) if rules is not None else [])
         self._refresh()
         with db.reader() as session:
@@ -136,6 +118,7 @@ class RuleRunner:
         self._absence = [r for r in enabled if isinstance(r, AbsenceRule)]
         self._telemetry = [r for r in enabled if isinstance(r, ThresholdRule | AnomalyRule)]
         self._seq_gap = [r for r in enabled if isinstance(r, SeqGapRule)]
+        self._seq_suspect = [r for r in enabled if isinstance(r, SeqSuspectRule)]
         self._system = [r for r in enabled if isinstance(r, SystemRule)]
 
     def _refresh(self) -> None:
@@ -157,7 +140,9 @@ class RuleRunner:
     def run_checks(self) -> int:
         """The slower pass: telemetry, sequence gaps and Warden's own health."""
         self._refresh()
-        return self.run_telemetry() + self.run_seq_gaps() + self.run_system()
+        return (
+            self.run_telemetry() + self.run_seq_gaps() + self.run_seq_suspects() + self.run_system()
+        )
 
     def run_seq_gaps(self) -> int:
         """Sequence-gap rules over the pipeline's per-device ``missing`` totals; also the
@@ -192,6 +177,33 @@ class RuleRunner:
                 if firing is not None:
                     fired.append(firing)
                 elif lost == 0:
+                    cleared.append((rule.id, device_id))
+        return self._record(fired, dedupe_open=True) + self._clear(cleared)
+
+    def run_seq_suspects(self) -> int:
+        """Suspect-sequence rules over the pipeline's per-device count of held messages;
+        like sequence gaps, counted from the runner's first look at each device."""
+        if not self._seq_suspect:
+            return 0
+        now_ms = to_ms(self._clock.now())
+        with self._db.reader() as session:
+            totals = [
+                (s.device_id, SeqState.from_json(s.state).suspects)
+                for s in session.exec(select(DeviceSeq))
+            ]
+        window_s = max(r.window_s for r in self._seq_suspect)
+        fired: list[Firing] = []
+        cleared: list[tuple[str, str]] = []
+        for device_id, held_total in totals:
+            self._held.observe(device_id, held_total, now_ms, window_s)
+            for rule in self._seq_suspect:
+                held = self._held.lost_within(device_id, now_ms, rule.window_s)
+                firing = evaluate_seq_suspect(
+                    rule, device_id=device_id, held_in_window=held, now_ms=now_ms
+                )
+                if firing is not None:
+                    fired.append(firing)
+                elif held == 0:
                     cleared.append((rule.id, device_id))
         return self._record(fired, dedupe_open=True) + self._clear(cleared)
 

@@ -41,10 +41,13 @@ class ActionsScreen(TableScreen[list[ActionPublic]]):
     )
 
     def fetch(self, session: Session) -> list[ActionPublic]:
-        queue = actions.list_actions(session=session, state=ActionState.PROPOSED.value).items
+        reader = self.console.actor
+        queue = actions.list_actions(
+            session=session, reader=reader, state=ActionState.PROPOSED.value
+        ).items
         history = [
             a
-            for a in actions.list_actions(session=session, limit=HISTORY).items
+            for a in actions.list_actions(session=session, reader=reader, limit=HISTORY).items
             if a.state != ActionState.PROPOSED
         ]
         return queue + history
@@ -123,4 +126,6 @@ class ActionsScreen(TableScreen[list[ActionPublic]]):
                 body.append(f"\n\n{heading}", style="bold underline")
                 for item in items:
                     body.append_text(Text("\n")).append_text(plain(json.dumps(item, default=str)))
+            if action.outputs_hidden:
+                body.append_text(plain(f"\n\nOutput hidden: {action.outputs_hidden}.", "dim"))
             self.app.push_screen(TextDialog(f"Action {action.id}", body))

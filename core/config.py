@@ -131,8 +131,11 @@ class Settings(BaseSettings):
         "trusted proxy. Empty: the peer is the client and the header is ignored.",
     )
     syslog_host: str = Field(
-        default="0.0.0.0",  # noqa: S104 - routers on the LAN send here
-        description="Address the syslog collector listens on (routers on the LAN send to it).",
+        default="",
+        description="Address the syslog collector listens on (routers on the LAN send to it). "
+        "Empty: the IPv4 address of the first LAN interface (WARDEN_LAN_IFACES) that has one, "
+        "else 127.0.0.1 (safe, but routers cannot reach it). 0.0.0.0 listens on every "
+        "interface, the WAN too: `warden doctor` warns about it.",
     )
     syslog_udp_port: int = Field(
         default=5514,
@@ -145,6 +148,46 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="TCP port of the syslog collector (0 picks a free port).",
+    )
+    syslog_max_connections: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Most TCP syslog connections open at once; a new one closes the one idle "
+        "longest.",
+    )
+    syslog_max_connections_per_source: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Most TCP syslog connections from one address; a new one closes that "
+        "address's connection idle longest (a rebooted router gets in past its stale ones).",
+    )
+    syslog_idle_timeout_s: int = Field(
+        default=300,
+        ge=5,
+        le=86_400,
+        description="A TCP syslog connection silent this long (seconds) is closed; senders "
+        "reconnect when they have something to say.",
+    )
+    syslog_max_frame_bytes: int = Field(
+        default=16_384,
+        ge=8192,
+        le=65_536,
+        description="Longest syslog message (TCP frame or UDP datagram) in bytes; a longer one "
+        "is cut there and stored marked truncated.",
+    )
+    syslog_rate_per_source: int = Field(
+        default=200,
+        ge=1,
+        description="Syslog lines per second one address may have stored, sustained; the "
+        "excess is dropped, logged and counted (`warden stats`, /metrics).",
+    )
+    syslog_burst_per_source: int = Field(
+        default=2000,
+        ge=1,
+        description="Syslog lines one address may send at once above its rate (a router's "
+        "boot log).",
     )
     disabled_collectors: str = Field(
         default="",

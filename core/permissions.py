@@ -21,14 +21,17 @@ RANK = {Role.VIEWER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
 
 class Permission(StrEnum):
     READ = "read"
-    """Everything but secrets: devices, telemetry, logs, findings, intents, actions, rules,
-    playbooks, maintenance windows, stats, dead letters."""
+    """Everything but secrets: devices, telemetry, logs, findings, intents, actions (not
+    their steps' output), rules, playbooks, maintenance windows, stats, dead letters."""
     FINDINGS_WRITE = "findings.write"
     """Acknowledge, resolve and note findings."""
     INTENTS_WRITE = "intents.write"
     """Submit and revoke intents."""
     ACTIONS_DECIDE = "actions.decide"
     """Approve or reject playbook actions."""
+    ACTIONS_OUTPUT = "actions.output"
+    """Read what an action's steps printed (a diagnostic's output can show anything the
+    machine knows): the roles that may approve the actions, not every viewer."""
     COMMANDS_SEND = "commands.send"
     DEVICES_WRITE = "devices.write"
     """Register, update, enable/disable, delete devices."""
@@ -49,6 +52,7 @@ PERMISSIONS: dict[Permission, Role] = {
     Permission.FINDINGS_WRITE: Role.OPERATOR,
     Permission.INTENTS_WRITE: Role.OPERATOR,
     Permission.ACTIONS_DECIDE: Role.OPERATOR,
+    Permission.ACTIONS_OUTPUT: Role.OPERATOR,
     Permission.COMMANDS_SEND: Role.OPERATOR,
     Permission.DEVICES_WRITE: Role.ADMIN,
     Permission.DEVICE_KEYS: Role.ADMIN,

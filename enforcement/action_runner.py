@@ -3,20 +3,23 @@
 - ``command``: queued for the device through the command queue (the device's ack is the
   command's business: ``warden command list`` shows it);
 - ``webhook``: a JSON POST;
-- ``diagnostic``: an allow-listed local program, run as an argument vector (never a
-  shell) with a timeout, its output captured and capped;
+- ``diagnostic``: a named template (``core.playbooks.diagnostics``), run as an argument
+  vector (never a shell) with a timeout, its output captured and capped;
 - ``intent``: the sentence submitted as if an operator typed it, as ``playbook:<id>``.
 
-The program and every argument were checked when the action was proposed; the program is
-checked against the allow-list again here, in case the allow-list shrank since.
+A diagnostic's parameters were checked when the action was proposed; here they are checked
+again and the argument vector is built again from the template alone (a stored step is
+data, not trusted), it must be the one the operator approved, and every interface it names
+must exist on this machine. A step that fails any of this starts nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +27,7 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import WardenError
 from core.models import ActionPublic, Actor, Origin
-from core.playbooks import ALLOWED_PROGRAMS
+from core.playbooks import template_named
 from core.ports import KernelFeaturesSource
 from core.services import actions, commands, intents
 
@@ -43,6 +46,11 @@ class ProgramResult:
 
 
 ProgramRunner = Callable[[Sequence[str], int], ProgramResult]
+
+
+def machine_interfaces() -> frozenset[str]:
+    """The names of this machine's network interfaces."""
+    return frozenset(name for _, name in socket.if_nameindex())
 
 
 def run_program(argv: Sequence[str], timeout_s: int) -> ProgramResult:
@@ -68,6 +76,7 @@ class ActionRunner:
         kernel: KernelFeaturesSource,
         run: ProgramRunner = run_program,
         which: Callable[[str], str | None] = shutil.which,
+        interfaces: Callable[[], Collection[str]] = machine_interfaces,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -76,6 +85,7 @@ class ActionRunner:
         """What the kernel can enforce: a playbook's intent is refused like a person's."""
         self._run = run
         self._which = which
+        self._interfaces = interfaces
 
     def run_approved(self) -> int:
         """Run what has been approved; returns how many actions ran."""
@@ -137,22 +147,49 @@ class ActionRunner:
         }
 
     def _diagnostic(self, step: dict[str, Any]) -> dict[str, Any]:
-        argv = [str(a) for a in step["argv"]]
-        if argv[0] not in ALLOWED_PROGRAMS:
-            return {"ok": False, "error": f"{argv[0]} is not an allowed diagnostic program"}
-        path = self._which(argv[0])
+        if "template" not in step:
+            return {
+                "ok": False,
+                "error": "refused: this diagnostic names no template (an argument vector "
+                "from before diagnostics became templates is never run); propose it again",
+            }
+        template = template_named(step["template"])
+        params = step.get("params") or {}
+        argv = template.argv(params)  # DiagnosticRefused for a value that is not its type
+        if "argv" in step and step["argv"] != argv:
+            return {
+                "ok": False,
+                "error": f"refused: the approved command {step['argv']!r} is not what "
+                f"{template.name} builds ({argv!r}); propose it again",
+            }
+        present = self._interfaces()
+        for name in template.interfaces(params):
+            if name not in present:
+                return {"ok": False, "error": f"interface {name} does not exist on this machine"}
+        timeout_s = step.get("timeout_s", 10)
+        if (
+            isinstance(timeout_s, bool)
+            or not isinstance(timeout_s, int)
+            or not 1 <= timeout_s <= 120
+        ):
+            return {"ok": False, "error": f"refused: timeout_s {timeout_s!r} is not 1 to 120 s"}
+        path = self._which(template.program)
         if path is None:
-            return {"ok": False, "error": f"{argv[0]} is not installed on this machine"}
+            return {"ok": False, "error": f"{template.program} is not installed on this machine"}
         try:
-            done = self._run([path, *argv[1:]], int(step.get("timeout_s", 10)))
+            done = self._run([path, *argv[1:]], timeout_s)
         except subprocess.TimeoutExpired:
-            return {"ok": False, "error": f"{argv[0]} timed out after {step.get('timeout_s')} s"}
+            return {"ok": False, "error": f"{template.program} timed out after {timeout_s} s"}
         return {
             "ok": done.returncode == 0,
             "argv": argv,
             "exit": done.returncode,
             "output": done.output[-MAX_OUTPUT:],
-            **({} if done.returncode == 0 else {"error": f"{argv[0]} exited {done.returncode}"}),
+            **(
+                {}
+                if done.returncode == 0
+                else {"error": f"{template.program} exited {done.returncode}"}
+            ),
         }
 
     def _intent(self, step: dict[str, Any], actor: Actor) -> dict[str, Any]:

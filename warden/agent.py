@@ -21,10 +21,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from collectors import device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
-from collectors.syslog import SyslogCollector
+from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
 from core.clock import to_ms
 from core.live import ChangeFeed
-from core.pipeline.log_writer import LogWriter
+from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.runtime import Core
 from core.services import actions, runtime
@@ -76,7 +76,10 @@ class Agent:
         self.disabled = settings.collectors_disabled
         """Collectors the operator switched off: ``mqtt`` and/or ``syslog``."""
         self.collector = MqttCollector(settings, self.writer, core.clock)
-        self.log_writer = LogWriter(core.db)
+        self.log_writer = LogWriter(
+            core.db,
+            limit=SourceLimit(settings.syslog_rate_per_source, settings.syslog_burst_per_source),
+        )
         self.syslog: SyslogCollector | None = None
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -158,7 +161,12 @@ class Agent:
             "log_queue_depth": self.log_writer.queue_depth,
             "disabled_collectors": sorted(self.disabled),
             COMMIT_SECONDS: self.writer.commit_seconds.snapshot(),
-            "syslog": {"udp": self.syslog.udp_port, "tcp": self.syslog.tcp_port}
+            "syslog": {
+                **self.syslog.stats().model_dump(),
+                **self.log_writer.stats().model_dump(
+                    include={"rate_limited", "rate_limited_by_source"}
+                ),
+            }
             if self.syslog
             else None,
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
@@ -249,23 +257,26 @@ class Agent:
 
     def _start_syslog(self) -> None:
         settings = self.core.settings
+        address = listen_address(settings)
         try:
             self.syslog = SyslogCollector(
                 self.log_writer,
-                host=settings.syslog_host,
+                host=address.host,
                 udp_port=settings.syslog_udp_port,
                 tcp_port=settings.syslog_tcp_port,
+                limits=ConnectionLimits.from_settings(settings),
             )
         except OSError as exc:
             # Telemetry goes on without logs; doctor and the log say why.
             log.error(
                 "syslog collector not started: cannot listen on %s udp/%d tcp/%d: %s",
-                settings.syslog_host,
+                address.host,
                 settings.syslog_udp_port,
                 settings.syslog_tcp_port,
                 exc.strerror or exc,
             )
             return
+        log.info("syslog listens on %s (%s)", address.host, address.why)
         self.syslog.start()
 
     def stop(self) -> None:

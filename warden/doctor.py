@@ -15,6 +15,7 @@ import tempfile
 
 from pydantic import BaseModel
 
+from collectors.syslog import EVERY_INTERFACE, listen_address
 from core.config import Settings
 from core.db import Database, head_revision
 from core.errors import EnforcementError, WardenError
@@ -223,6 +224,36 @@ def check_brokers(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_syslog(settings: Settings) -> Check:
+    """Where the syslog collector listens, and a warning when that is every interface
+    (the WAN too) or only the loopback address (routers cannot reach it)."""
+    if "syslog" in settings.collectors_disabled:
+        return Check(name="syslog", ok=True, required=False, detail="disabled (not started)")
+    address = listen_address(settings)
+    where = (
+        f"listens on {address.host} udp/{settings.syslog_udp_port} "
+        f"tcp/{settings.syslog_tcp_port} ({address.why})"
+    )
+    if address.host in EVERY_INTERFACE:
+        return Check(
+            name="syslog",
+            ok=False,
+            required=False,
+            detail=f"{where}: every interface, the WAN too; anyone who reaches this machine "
+            "can fill its log store. Set WARDEN_SYSLOG_HOST to the LAN address, or leave it "
+            "empty and set WARDEN_LAN_IFACES",
+        )
+    if address.host.startswith("127.") or address.host == "::1":
+        return Check(
+            name="syslog",
+            ok=not settings.lan_interfaces and bool(settings.syslog_host),
+            required=False,
+            detail=f"{where}: only this machine can send; routers cannot reach it until "
+            "WARDEN_LAN_IFACES or WARDEN_SYSLOG_HOST names the LAN side",
+        )
+    return Check(name="syslog", ok=True, required=False, detail=where)
+
+
 def check_data_dir(settings: Settings) -> Check:
     path = settings.data_dir
     try:
@@ -276,7 +307,7 @@ def run_checks(settings: Settings) -> DoctorReport:
         check_tool("nft", ["--version"], "firewall enforcement"),
     ]
     features_check, features = check_tc_features(settings)
-    checks += [features_check, *check_brokers(settings)]
+    checks += [features_check, *check_brokers(settings), check_syslog(settings)]
     data_dir = check_data_dir(settings)
     checks.append(data_dir)
     if data_dir.ok or settings.database_url:

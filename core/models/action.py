@@ -58,6 +58,9 @@ class Action(SQLModel, table=True):
 
 
 class ActionPublic(SQLModel):
+    """An action as a reader may see it. ``outputs_hidden`` says why the steps' output is
+    left out of ``results`` (``None``: nothing is hidden)."""
+
     id: int
     playbook_id: str
     finding_id: int | None
@@ -73,3 +76,4 @@ class ActionPublic(SQLModel):
     decided_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    outputs_hidden: str | None = None

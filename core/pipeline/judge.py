@@ -1,5 +1,10 @@
 """Judging raw messages: decode, tell new from duplicate, notice boots and gaps, and turn
-what cannot be used into dead letters. Pure apart from the sequence state it keeps."""
+what cannot be used into dead letters. Pure apart from the sequence state it keeps.
+
+A message whose sequence number jumps too far to be trusted (``core.protocol.seq``) is held
+as suspect: dead-lettered with the reason ``seq_suspect`` and a sentence saying how far it
+jumped, nothing of it stored, and the boot signal it may have carried undone, so one forged
+message cannot silence a device or reset what its next hello is compared with."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from core.protocol import (
     Message,
     OtaStatus,
     ProtocolError,
+    Reason,
     SeqState,
     Status,
     Telemetry,
@@ -84,6 +90,9 @@ class Judge:
             return
         device_id = message.device_id
         sighting = batch.sighting(device_id)
+        verdict = None if isinstance(message, FlatData) else self._judge_seq(raw, message, batch)
+        if verdict is Verdict.SUSPECT:
+            return  # held: no sign of life either
         if raw.retained:
             # Replayed by the broker, maybe from long ago: it says when it was sent, and it
             # is no sign of life now.
@@ -105,7 +114,7 @@ class Judge:
                     sighting.type_hint = hint
             return
 
-        if not self._is_new(raw, message, batch):
+        if verdict is Verdict.DUPLICATE:
             batch.duplicates += 1
             return
         batch.messages += 1
@@ -134,21 +143,40 @@ class Judge:
                 )
         return None
 
-    def _is_new(self, raw: RawMessage, message: Message, batch: IngestBatch) -> bool:
+    def _judge_seq(self, raw: RawMessage, message: Message, batch: IngestBatch) -> Verdict:
         device_id = message.device_id
         state = self._state(device_id)
+        seq: int | None = message.seq  # type: ignore[union-attr]
+        last, signals = state.last, (state.last_uptime_s, state.hello_ts_ms, state.online_ts_ms)
         # A retained replay is old news, not a connect: it starts no boot.
         new_boot = not raw.retained and boot_signal(state, message)
-        verdict, missing = observe(state, message.seq, new_boot=new_boot)  # type: ignore[union-attr]
+        verdict, missing = observe(state, seq, new_boot=new_boot)
         batch.seq_states[device_id] = state
+        if verdict is Verdict.SUSPECT:
+            state.last_uptime_s, state.hello_ts_ms, state.online_ts_ms = signals
+            batch.dead_letters.append(
+                DeadLetterRow.from_error(raw, _suspect(seq, last, new_boot), HEAD_BYTES)
+            )
+            return verdict
         if new_boot:
             batch.sighting(device_id).new_boot = True
         if missing:
             batch.gaps[device_id] = batch.gaps.get(device_id, 0) + missing
-        return verdict is Verdict.NEW
+        return verdict
 
     @staticmethod
     def _add_readings(batch: IngestBatch, device_id: str, measurements) -> None:  # type: ignore[no-untyped-def]
         rows = batch.readings
         for m in measurements:
             rows.append((device_id, m.metric, m.unit, m.ts_ms, m.value))
+
+
+def _suspect(seq: int | None, last: int | None, new_boot: bool) -> ProtocolError:
+    ahead = (seq or 0) - (last or 0)
+    ahead %= 2**32
+    what = "a restart signal with seq" if new_boot else "seq"
+    return ProtocolError(
+        Reason.SEQ_SUSPECT,
+        f"{what} {seq} is {ahead} ahead of the last one seen ({last}): too far to trust, "
+        "held as suspect and not stored; taken only when the next messages continue from it",
+    )

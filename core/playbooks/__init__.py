@@ -1,6 +1,7 @@
 """Playbooks, pure: what to do when a rule fires. A playbook names the rules it answers
 (``on``), an optional severity floor and device type, and up to ten steps: queue a device
-command, call a webhook, run an allowed diagnostic program, or propose a policy intent.
+command, call a webhook, run a diagnostic (a named, fixed argument template with typed
+parameters: ``core.playbooks.diagnostics``), or propose a policy intent.
 ``mode`` says whether the steps are only suggested to a person or run automatically.
 
 Placeholders such as ``{ip}`` or ``{interface}`` are filled from the finding by
@@ -11,8 +12,15 @@ I/O is ``load_playbooks``, which reads YAML files. Imports ``core.errors``, ``co
 ``core.rules.models``, pydantic, PyYAML and the standard library only.
 """
 
+from core.playbooks.diagnostics import (
+    PROGRAMS,
+    TEMPLATES,
+    DiagnosticRefused,
+    DiagnosticTemplate,
+    ParamKind,
+    template_named,
+)
 from core.playbooks.models import (
-    ALLOWED_PROGRAMS,
     COMMANDS,
     PLACEHOLDERS,
     CommandStep,
@@ -39,15 +47,19 @@ from core.playbooks.render import (
 )
 
 __all__ = [
-    "ALLOWED_PROGRAMS",
     "COMMANDS",
     "DEFAULT_BODY",
     "PLACEHOLDERS",
     "PLAYBOOK_ADAPTER",
+    "PROGRAMS",
+    "TEMPLATES",
     "CommandStep",
+    "DiagnosticRefused",
     "DiagnosticStep",
+    "DiagnosticTemplate",
     "IntentStep",
     "Mode",
+    "ParamKind",
     "PlaceholderMissing",
     "PlaceholderRefused",
     "Playbook",
@@ -58,5 +70,6 @@ __all__ = [
     "parse_playbook",
     "placeholders_of",
     "render_steps",
+    "template_named",
     "validate_value",
 ]

@@ -6,9 +6,10 @@ runs (``core.playbooks.render``). Only the names in ``PLACEHOLDERS`` exist, only
 ``{name}`` is allowed (no ``{{``, no ``{x.attr}``, no format specs), and ``{summary}`` (free
 text) is allowed only in a webhook body. Every template is checked when the playbook loads.
 
-What is templated: a command's string params (nested ones too), a diagnostic's arguments
-after the program, an intent's text and a webhook's body strings. A command name, a
-diagnostic's program and a webhook's URL are fixed.
+What is templated: a command's string params (nested ones too), a diagnostic's parameters
+(each a literal or exactly one placeholder of a fitting kind), an intent's text and a
+webhook's body strings. A command name, a diagnostic's template (so its program and every
+argument but the typed parameters) and a webhook's URL are fixed.
 """
 
 from __future__ import annotations
@@ -21,30 +22,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.playbooks.diagnostics import EXAMPLE, TEMPLATES, DiagnosticRefused, template_named
+from core.playbooks.values import FREE_TEXT
 from core.rules.models import SLUG, Severity, device_type_matches
-
-ALLOWED_PROGRAMS: frozenset[str] = frozenset(
-    {
-        "ping",
-        "ping6",
-        "ip",
-        "tc",
-        "nft",
-        "iw",
-        "arp",
-        "arping",
-        "traceroute",
-        "ethtool",
-        "ss",
-        "dig",
-        "nslookup",
-        "logread",
-        "ubus",
-        # Harmless (prints its arguments) and so useful in tests and for dry runs.
-        "echo",
-    }
-)
-"""Programs a diagnostic step may run, by bare name (no paths, no shells, no interpreters)."""
 
 COMMANDS: tuple[str, ...] = ("update_config", "start_ota", "reboot", "request_status")
 """Device commands a playbook may queue: ``core.protocol.commands.COMMANDS`` without
@@ -55,8 +35,6 @@ PLACEHOLDERS: frozenset[str] = frozenset(
     {"device", "ip", "mac", "interface", "host", "rule", "severity", "finding", "summary"}
 )
 """Placeholder names a step may use; ``render.validate_value`` says what each accepts."""
-FREE_TEXT: frozenset[str] = frozenset({"summary"})
-"""Placeholders allowed only in a webhook body (free text never reaches argv or a device)."""
 
 SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
 """Lowest first: info < low < medium < high < critical."""
@@ -148,28 +126,39 @@ class WebhookStep(_StepBase):
 
 
 class DiagnosticStep(_StepBase):
-    """Run one allowed program without a shell; its output is kept with the finding."""
+    """Run one diagnostic template (``core.playbooks.diagnostics``) without a shell; its
+    output is kept with the action. ``params`` are literals or exactly one placeholder
+    each, checked against the template's parameter types here and again, filled in, when
+    the action is proposed and when it runs."""
 
     kind: Literal["diagnostic"] = "diagnostic"
-    argv: Annotated[list[str], Field(min_length=1)]
+    template: str
+    params: dict[str, int | str] = Field(default_factory=dict)
     timeout_s: Annotated[int, Field(ge=1, le=120)] = 10
 
-    @field_validator("argv")
+    @model_validator(mode="before")
     @classmethod
-    def _allowed_program(cls, value: list[str]) -> list[str]:
-        program = value[0]
-        if "{" in program or "}" in program:
-            raise ValueError(f"argv[0] is the program and cannot hold a placeholder: {program!r}")
-        if program not in ALLOWED_PROGRAMS:
+    def _no_argument_vector(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "argv" in data:
             raise ValueError(
-                f"argv[0]: {program!r} is not an allowed program; "
-                f"one of {', '.join(sorted(ALLOWED_PROGRAMS))}"
+                "argv is not accepted: a diagnostic names a fixed template and its "
+                f"parameters, e.g. {{{EXAMPLE}}}; templates: {', '.join(sorted(TEMPLATES))}"
             )
-        return value
+        return data
+
+    @model_validator(mode="after")
+    def _fits_its_template(self) -> DiagnosticStep:
+        try:
+            found = template_named(self.template)
+        except DiagnosticRefused as exc:
+            raise ValueError(exc.msg) from None
+        found.check_definition(self.params, PLACEHOLDERS)
+        return self
 
     def templates(self) -> Iterator[tuple[str, str]]:
-        for index, arg in enumerate(self.argv[1:], start=1):
-            yield f"argv[{index}]", arg
+        for name, value in self.params.items():
+            if isinstance(value, str):
+                yield f"params.{name}", value
 
 
 class IntentStep(_StepBase):

@@ -9,13 +9,15 @@ playbooks:
     on: [wifi.auth-failures]
     steps:
       - kind: diagnostic
-        argv: [iw, dev, '{interface}', station, get, '{mac}']
+        template: station_info
+        params: {interface: '{interface}', mac: '{mac}'}
 ```
 
 YAML 1.1 reads a bare ``on:`` key as the boolean ``true``; such a key is read back as
 ``on``, so it need not be quoted. The files are read by ``core.packs.PackLoader``: every
 playbook takes the file's pack name. A file that is not valid YAML, a playbook that does
-not validate (unknown step kind, a program that is not allowed, an unknown placeholder…)
+not validate (unknown step kind, an unknown diagnostic template or parameter, an
+unknown placeholder…)
 or an id used twice (within a file or across files) raises ``PlaybookPackError`` naming
 the file and the playbook.
 """

@@ -21,6 +21,9 @@ class Reason(StrEnum):
     NON_FINITE = "non_finite"
     UNKNOWN_TOPIC = "unknown_topic"
     BAD_VERSION = "bad_version"
+    SEQ_SUSPECT = "seq_suspect"
+    """A sequence number too far ahead to trust, held until later messages corroborate it
+    (``core.protocol.seq``)."""
 
 
 class ProtocolError(InvalidInput, ValueError):

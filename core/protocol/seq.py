@@ -24,6 +24,17 @@ Rules (``observe``):
   not a power-on), the seen-window is carried over so copies of the previous messages that
   arrive late through another broker are still recognised; no gap is counted across boots.
   ``seq=None`` (a status without seq) starts the boot with no seq seen yet.
+- **Suspect jumps.** A forward jump of ``SUSPECT_JUMP`` (the window, 1 024) or more is not
+  trusted: taken, it would push every seq seen so far out of the window, and the genuine
+  messages after it could no longer be told from duplicates (one forged message with
+  ``seq = last + 2³¹ - 1`` would silence the device and count 2³¹ missing). Such a message
+  is **held**: ``SUSPECT`` (not stored; the caller dead-letters it), ``last`` stays, and
+  ``suspects`` counts it. The same holds for a boot signal whose seq is neither a fresh
+  count (below the window) nor a little ahead of ``last``. A held seq is **corroborated**
+  by a later message that continues from it (less than a window after it) but not from
+  ``last``: that message starts a new boot (the device really moved on; nothing is counted
+  as missing across it). A message that continues from ``last`` forgets the held seq, and
+  a copy of the held message is a duplicate.
 """
 
 from __future__ import annotations
@@ -38,12 +49,16 @@ MODULUS = 2**32
 HALF = 2**31
 WINDOW = 1024
 RESTART_BELOW = 16
+SUSPECT_JUMP = WINDOW
+"""A forward jump this large or larger is held as suspect until corroborated (above)."""
 _MASK = (1 << WINDOW) - 1
 
 
 class Verdict(StrEnum):
     NEW = "new"
     DUPLICATE = "duplicate"
+    SUSPECT = "suspect"
+    """Held: a jump too far to trust; not stored, not counted as missing."""
 
 
 @dataclass(slots=True)
@@ -63,6 +78,10 @@ class SeqState:
     online_ts_ms: int | None = None
     """``ts_ms`` of the ``online`` status that started this boot (a second copy of it,
     through another broker or replayed as retained, is not a new boot)."""
+    suspect: int | None = None
+    """The seq of the message held as suspect, waiting for corroboration."""
+    suspects: int = 0
+    """Messages held as suspect, in all (never reset: the rule runner counts its rise)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +95,8 @@ class SeqState:
             "last_uptime_s": self.last_uptime_s,
             "hello_ts_ms": self.hello_ts_ms,
             "online_ts_ms": self.online_ts_ms,
+            "suspect": self.suspect,
+            "suspects": self.suspects,
         }
 
     @classmethod
@@ -92,6 +113,8 @@ class SeqState:
             holes=_bits(data.get("holes", 0)),
             hello_ts_ms=data.get("hello_ts_ms"),
             online_ts_ms=data.get("online_ts_ms"),
+            suspect=data.get("suspect"),
+            suspects=int(data.get("suspects", 0)),
         )
 
 
@@ -106,8 +129,15 @@ def observe(state: SeqState, seq: int | None, *, new_boot: bool = False) -> tupl
     counted hole, else 0. Mutates ``state``.
     """
     last = state.last
+    if seq is not None and last is not None and state.suspect is not None:
+        held = _against_held(state, seq, last)
+        if held is not None:
+            return held
     if new_boot:
+        if seq is not None and last is not None and not _fresh_boot(seq, last):
+            return _hold(state, seq)
         state.boot += 1
+        state.suspect = None
         if seq is None:
             state.last, state.window, state.holes = None, 0, 0
             return Verdict.NEW, 0
@@ -126,17 +156,17 @@ def observe(state: SeqState, seq: int | None, *, new_boot: bool = False) -> tupl
         return Verdict.DUPLICATE, 0
     if seq < RESTART_BELOW and last - seq >= WINDOW and ahead >= WINDOW:
         state.boot += 1
-        state.last, state.window, state.holes = seq, 1, 0
+        state.last, state.window, state.holes, state.suspect = seq, 1, 0, None
         return Verdict.NEW, 0
     if ahead < HALF:
-        if ahead < WINDOW:
-            state.window = ((state.window << ahead) | 1) & _MASK
-            holes = (state.holes << ahead) & _MASK
-            if ahead > 1:
-                holes |= ((1 << (ahead - 1)) - 1) << 1
-            state.holes = holes
-        else:
-            state.window, state.holes = 1, _MASK ^ 1
+        if ahead >= SUSPECT_JUMP:
+            return _hold(state, seq)
+        state.suspect = None  # the device goes on from ``last``: the held seq was not it
+        state.window = ((state.window << ahead) | 1) & _MASK
+        holes = (state.holes << ahead) & _MASK
+        if ahead > 1:
+            holes |= ((1 << (ahead - 1)) - 1) << 1
+        state.holes = holes
         state.last = seq
         if ahead == 1:
             return Verdict.NEW, 0
@@ -157,6 +187,35 @@ def observe(state: SeqState, seq: int | None, *, new_boot: bool = False) -> tupl
         state.missing -= 1
         return Verdict.NEW, -1
     return Verdict.NEW, 0
+
+
+def _fresh_boot(seq: int, last: int) -> bool:
+    """A boot signal's seq is believable: a fresh count from power-on, or a little ahead
+    of ``last`` (a reconnect that kept counting)."""
+    return seq < WINDOW or (seq - last) % MODULUS < WINDOW
+
+
+def _against_held(state: SeqState, seq: int, last: int) -> tuple[Verdict, int] | None:
+    """What ``seq`` means for the held seq: a copy of it (a duplicate), or a message that
+    continues from it and not from ``last`` (corroborated: a new boot at ``seq``); ``None``
+    when it has nothing to do with it."""
+    assert state.suspect is not None
+    after = (seq - state.suspect) % MODULUS
+    if after == 0:
+        state.duplicates += 1
+        return Verdict.DUPLICATE, 0
+    ahead = (seq - last) % MODULUS
+    if after < WINDOW and WINDOW <= ahead <= MODULUS - WINDOW:
+        state.boot += 1
+        state.last, state.window, state.holes, state.suspect = seq, 1, 0, None
+        return Verdict.NEW, 0
+    return None
+
+
+def _hold(state: SeqState, seq: int) -> tuple[Verdict, int]:
+    state.suspect = seq
+    state.suspects += 1
+    return Verdict.SUSPECT, 0
 
 
 def boot_signal(state: SeqState, message: object) -> bool:

@@ -16,6 +16,7 @@ from core.rules.models import (
     AnomalyRule,
     Firing,
     SeqGapRule,
+    SeqSuspectRule,
     SystemRule,
     ThresholdRule,
     compare,
@@ -188,6 +189,31 @@ def evaluate_seq_gap(
             f"{device_id} missing within {rule.window_s} s"
         ),
         details={"missing": missing_in_window, "window_s": rule.window_s},
+    )
+
+
+def evaluate_seq_suspect(
+    rule: SeqSuspectRule, *, device_id: str, held_in_window: int, now_ms: int
+) -> Firing | None:
+    """Fires when at least ``min_count`` messages from the device were held as suspect
+    within the last ``window_s`` (the caller counts them from the pipeline's sequence
+    state)."""
+    if not rule.enabled or held_in_window < rule.min_count:
+        return None
+    return Firing(
+        rule_id=rule.id,
+        severity=rule.severity,
+        key=device_id,
+        device_id=device_id,
+        ts_ms=now_ms,
+        count=held_in_window,
+        evidence=[],
+        summary=(
+            f"{held_in_window} message{'s' if held_in_window != 1 else ''} from {device_id} "
+            f"within {rule.window_s} s jumped too far ahead to be trusted (held as suspect, "
+            "not stored: see the dead letters)"
+        ),
+        details={"held": held_in_window, "window_s": rule.window_s},
     )
 
 

@@ -215,6 +215,16 @@ class SeqGapRule(_RuleBase):
     window_s: Annotated[int, Field(gt=0)]
 
 
+class SeqSuspectRule(_RuleBase):
+    """Messages held because their sequence number jumped too far ahead to be trusted
+    (``core.protocol.seq``): a forged or replayed message, or a device that kept counting
+    through a long outage (its next message then corroborates the jump)."""
+
+    kind: Literal["seq_suspect"] = "seq_suspect"
+    min_count: Annotated[int, Field(ge=1)] = 1
+    window_s: Annotated[int, Field(gt=0)]
+
+
 class AnomalyRule(_RuleBase):
     kind: Literal["anomaly"] = "anomaly"
     metric: Annotated[str, Field(min_length=1)]
@@ -232,7 +242,14 @@ class SystemRule(_RuleBase):
 
 
 Rule = Annotated[
-    PatternRule | AverageRule | ThresholdRule | AbsenceRule | SeqGapRule | AnomalyRule | SystemRule,
+    PatternRule
+    | AverageRule
+    | ThresholdRule
+    | AbsenceRule
+    | SeqGapRule
+    | SeqSuspectRule
+    | AnomalyRule
+    | SystemRule,
     Field(discriminator="kind"),
 ]
 

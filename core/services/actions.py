@@ -5,6 +5,10 @@ playbooks skip the approval (approved by ``auto``); a finding raised during a ma
 window gets its actions recorded as ``skipped``; a step whose placeholder value does not
 pass its check makes the action ``failed`` before anything runs. Running the steps is
 ``enforcement.action_runner``'s job; this module only moves states, each move one transaction.
+
+What the steps printed (a diagnostic's output) is read only by the roles that may approve
+actions (``Permission.ACTIONS_OUTPUT``): the readers (``get_action``, ``list_actions``) take
+the reader and, for a viewer, leave each result's ``output`` out and say why.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlmodel import Session, col, select
 from core.errors import InvalidInput, NotFound
 from core.models import Action, ActionPublic, ActionState, Actor, Device, Finding
 from core.models.action import FINAL_STATES
-from core.permissions import Permission, authorize
+from core.permissions import PERMISSIONS, Permission, allowed, authorize
 from core.playbooks import Mode, Playbook, render_steps
 from core.services.changes import record_change
 from core.services.paging import Page, page_of, window
@@ -28,6 +32,22 @@ MAX_REASON = 500
 
 def _public(action: Action) -> ActionPublic:
     return ActionPublic.model_validate(action, from_attributes=True)
+
+
+def _for(reader: Actor, action: Action) -> ActionPublic:
+    """``action`` as ``reader`` may see it: without the steps' output unless their role
+    may approve actions."""
+    public = _public(action)
+    if allowed(reader.role, Permission.ACTIONS_OUTPUT) or not public.results:
+        return public
+    need = PERMISSIONS[Permission.ACTIONS_OUTPUT].value
+    return public.model_copy(
+        update={
+            "results": [{k: v for k, v in r.items() if k != "output"} for r in public.results],
+            "outputs_hidden": f"step output is shown to the {need} role and above "
+            f"({reader.name} is a {reader.role})",
+        }
+    )
 
 
 def _change(session: Session, actor: Actor, action: Action, verb: str, summary: str) -> None:
@@ -257,19 +277,22 @@ def fail_interrupted(*, session: Session, now: datetime) -> int:
     return len(rows)
 
 
-def get_action(*, session: Session, action_id: int) -> ActionPublic:
-    return _public(_get(session, action_id))
+def get_action(*, session: Session, action_id: int, reader: Actor) -> ActionPublic:
+    """One action as ``reader`` may see it (step output only for the roles that may
+    approve actions)."""
+    return _for(reader, _get(session, action_id))
 
 
 def list_actions(
     *,
     session: Session,
+    reader: Actor,
     state: str | None = None,
     finding_id: int | None = None,
     offset: int = 0,
     limit: int = 200,
 ) -> Page[ActionPublic]:
-    """Actions, newest first."""
+    """Actions, newest first, as ``reader`` may see them (see ``get_action``)."""
     if state is not None and state not in {s.value for s in ActionState}:
         raise InvalidInput(
             f"state {state!r} is not one of {', '.join(s.value for s in ActionState)}"
@@ -280,4 +303,4 @@ def list_actions(
     if finding_id is not None:
         query = query.where(Action.finding_id == finding_id)
     rows = session.exec(window(query, offset=offset, limit=limit)).all()
-    return page_of([_public(a) for a in rows], offset=offset, limit=limit)
+    return page_of([_for(reader, a) for a in rows], offset=offset, limit=limit)

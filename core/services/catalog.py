@@ -83,7 +83,17 @@ class Catalog(Generic[Entry]):
         return [CatalogPublic.model_validate(r, from_attributes=True) for r in rows]
 
     def get(self, *, session: Session, entry_id: str) -> Entry:
-        return self.parse(self._record(session, entry_id).definition)
+        """The stored entry; ``InvalidInput`` saying how to fix one that no longer
+        validates (an edit made before the model changed, e.g. a diagnostic ``argv``)."""
+        definition = self._record(session, entry_id).definition
+        try:
+            return self.parse(definition)
+        except ValidationError as exc:
+            raise InvalidInput(
+                f"stored {self.noun} {entry_id} is not valid any more, so it does not run: "
+                f"{explain(exc, definition.get('kind'))}; `warden {self.noun}s set {entry_id} "
+                f"FIELD=VALUE` or `warden {self.noun}s reset {entry_id}` fixes it"
+            ) from None
 
     def loaded(self, *, session: Session) -> list[Entry]:
         """Every stored entry as its model. One that no longer validates (a model changed

@@ -7,8 +7,9 @@ LF is dropped; empty frames are skipped). Octet counting cannot resynchronise af
 length, so a malformed header switches the rest of the connection to newline framing, which
 recovers at the next LF.
 
-Memory is bounded: a frame longer than :data:`MAX_FRAME` is **cut** — its first
-``MAX_FRAME`` bytes are returned as a frame (so the log keeps evidence of it, and the parser
+Memory is bounded: a frame longer than ``max_frame`` (at most :data:`MAX_FRAME`, the
+collector's ``WARDEN_SYSLOG_MAX_FRAME_BYTES``) is **cut** — its first ``max_frame`` bytes
+are returned as a frame (so the log keeps evidence of it, and the parser
 flags it ``truncated``) and the rest is discarded without buffering. ``cut`` and ``errors``
 count both events for the collector's metrics. Nothing here raises.
 """
@@ -27,9 +28,12 @@ _OCTETS, _LINES = "octets", "lines"
 class TcpFramer:
     """Feed it what one connection receives; it returns the complete frames so far."""
 
-    __slots__ = ("_buf", "_discard", "_mode", "_skip", "cut", "errors")
+    __slots__ = ("_buf", "_discard", "_max", "_mode", "_skip", "cut", "errors")
 
-    def __init__(self) -> None:
+    def __init__(self, max_frame: int = MAX_FRAME) -> None:
+        if not 1 <= max_frame <= MAX_FRAME:
+            raise ValueError(f"max_frame must be 1 to {MAX_FRAME} bytes, not {max_frame}")
+        self._max = max_frame
         self._buf = bytearray()
         self._mode: str | None = None
         self._skip = 0  # octet counting: bytes of a cut frame still to discard
@@ -66,8 +70,8 @@ class TcpFramer:
         rest = bytes(self._buf).rstrip(b"\r")
         self._buf.clear()
         if self._mode is _LINES and rest and not self._discard:
-            if len(rest) > MAX_FRAME:
-                rest = rest[:MAX_FRAME]
+            if len(rest) > self._max:
+                rest = rest[: self._max]
                 self.cut += 1
             out.append(rest)
         elif self._mode is _OCTETS and rest.strip(_GAP):
@@ -94,15 +98,15 @@ class TcpFramer:
             if space < 0:
                 break  # the length is still arriving
             length, start = int(digits), space + 1
-            if length <= MAX_FRAME:
+            if length <= self._max:
                 if end - start < length:
                     break
                 out.append(bytes(buf[start : start + length]))
                 pos = start + length
             else:
-                if end - start < MAX_FRAME:
+                if end - start < self._max:
                     break
-                out.append(bytes(buf[start : start + MAX_FRAME]))
+                out.append(bytes(buf[start : start + self._max]))
                 self.cut += 1
                 taken = min(length, end - start)
                 self._skip = length - taken
@@ -116,8 +120,8 @@ class TcpFramer:
             if found is None:
                 if self._discard:
                     pos = len(buf)
-                elif len(buf) - pos > MAX_FRAME:
-                    out.append(bytes(buf[pos : pos + MAX_FRAME]))
+                elif len(buf) - pos > self._max:
+                    out.append(bytes(buf[pos : pos + self._max]))
                     self.cut += 1
                     self._discard = True
                     pos = len(buf)
@@ -127,8 +131,8 @@ class TcpFramer:
                 self._discard = False
             elif stop > pos:
                 line = bytes(buf[pos:stop]).removesuffix(b"\r")
-                if len(line) > MAX_FRAME:
-                    line = line[:MAX_FRAME]
+                if len(line) > self._max:
+                    line = line[: self._max]
                     self.cut += 1
                 if line:
                     out.append(line)

@@ -277,10 +277,9 @@ def test_a_disabled_playbook_proposes_nothing(warden, data_dir):
 
 def test_a_refused_playbook_edit_names_the_whole_path_of_the_field(warden):
     bad = warden(
-        "playbooks", "set", "iot.overheat-status", "steps=[{kind: diagnostic, argv: [rm, x]}]"
+        "playbooks", "set", "iot.overheat-status", "steps=[{kind: diagnostic, template: rm}]"
     )
     assert bad.exit_code == 2
     assert bad.stderr.startswith(
-        "warden: playbook iot.overheat-status: steps.0.diagnostic.argv: argv[0]: 'rm' is not "
-        "an allowed program"
+        "warden: playbook iot.overheat-status: steps.0.diagnostic: unknown diagnostic template 'rm'"
     )

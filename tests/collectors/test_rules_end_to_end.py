@@ -85,7 +85,9 @@ def test_an_edited_rule_applies_live_and_its_playbook_proposes_an_action(agent, 
         2,
     )
     with agent_core.db.reader() as session:
-        (action,) = actions.list_actions(session=session, finding_id=finding.id).items
+        (action,) = actions.list_actions(
+            session=session, reader=Actor.system(), finding_id=finding.id
+        ).items
     assert (action.playbook_id, action.state) == (
         "wifi.auth-failures-station",
         ActionState.PROPOSED,

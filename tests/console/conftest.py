@@ -186,7 +186,9 @@ def fleet(core: Core, clock: FakeClock, accounts: dict[Role, str]) -> Fleet:
         summary="camera-2 went quiet",
     )
     with core.db.reader() as session:
-        action = actions.list_actions(session=session, state="proposed").items[0]
+        action = actions.list_actions(
+            session=session, reader=Actor.system(), state="proposed"
+        ).items[0]
     return Fleet(finding_id=first.id, action_id=action.id)
 
 

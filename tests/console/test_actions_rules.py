@@ -6,19 +6,19 @@ from __future__ import annotations
 import pytest
 
 from console.app import ConsoleApp
-from console.dialogs import PromptDialog
-from core.models import ActionState
+from console.dialogs import PromptDialog, TextDialog
+from core.models import ActionState, Actor
 from core.runtime import Core
 from core.services import actions
 from core.services.rules import RULES
-from tests.console.conftest import login, notices, rows, show, table, wait_for
+from tests.console.conftest import login, notices, rows, screen_text, show, table, wait_for
 
 pytestmark = pytest.mark.asyncio
 
 
 def action_state(core: Core, action_id: int) -> tuple[ActionState, str | None]:
     with core.db.reader() as session:
-        action = actions.get_action(session=session, action_id=action_id)
+        action = actions.get_action(session=session, action_id=action_id, reader=Actor.system())
     return action.state, action.reason
 
 
@@ -64,6 +64,36 @@ async def test_viewer_cannot_decide(core: Core, fleet) -> None:
         await wait_for(pilot, lambda: len(notices(app)) == 2, "the refusals")
         assert all("needs the operator role" in n for n in notices(app))
         assert action_state(core, fleet.action_id)[0] == "proposed"
+
+
+def finish_with_output(core: Core, action_id: int) -> None:
+    with core.db.writer() as session:
+        now = core.clock.now()
+        actions.approve(session=session, action_id=action_id, actor=Actor.system(), now=now)
+        actions.claim_approved(session=session, now=now)
+        actions.finish(
+            session=session,
+            action_id=action_id,
+            results=[{"kind": "command", "ok": True, "output": "secret-line"}],
+            now=now,
+        )
+
+
+@pytest.mark.parametrize(("name", "sees"), [("vera", False), ("otto", True)])
+async def test_only_the_roles_that_approve_read_what_the_steps_printed(
+    core: Core, fleet, name: str, sees: bool
+) -> None:
+    finish_with_output(core, fleet.action_id)
+    app = ConsoleApp(core)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, name)
+        await show(pilot, "5", "actions")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog), "the details")
+        await pilot.pause()
+        text = screen_text(app)
+        assert ("secret-line" in text) is sees
+        assert ("Output hidden" in text) is not sees
 
 
 async def test_admin_toggles_a_rule(core: Core, fleet) -> None:

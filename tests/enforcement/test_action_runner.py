@@ -44,7 +44,7 @@ def store_playbooks(core, clock, *definitions):
         )
 
 
-ECHO_DEVICE = {"kind": "diagnostic", "argv": ["echo", "{device}"]}
+ECHO_DEVICE = {"kind": "diagnostic", "template": "echo", "params": {"device": "{device}"}}
 REQUEST_STATUS = {"kind": "command", "cmd": "request_status"}
 
 
@@ -81,7 +81,7 @@ def fire(
 
 def only_action(core, **filters):
     with core.db.reader() as session:
-        (action,) = actions.list_actions(session=session, **filters).items
+        (action,) = actions.list_actions(session=session, reader=actor(), **filters).items
     return action
 
 
@@ -115,7 +115,11 @@ def test_a_suggested_action_waits_for_approval_then_runs_its_steps_in_order(core
             "on": ["test.hot"],
             "mode": "suggest",
             "steps": [
-                {"kind": "diagnostic", "argv": ["echo", "{device}", "{ip}", "{mac}"]},
+                {
+                    "kind": "diagnostic",
+                    "template": "echo",
+                    "params": {"device": "{device}", "ip": "{ip}", "mac": "{mac}"},
+                },
                 {"kind": "command", "cmd": "request_status"},
             ],
         },
@@ -162,7 +166,13 @@ def test_a_hostile_placeholder_value_is_refused_before_anything_runs(core, setup
             "name": "Inspect the station",
             "on": ["test.hot"],
             "mode": "auto",
-            "steps": [{"kind": "diagnostic", "argv": ["echo", "{interface}", "{mac}"]}],
+            "steps": [
+                {
+                    "kind": "diagnostic",
+                    "template": "echo",
+                    "params": {"interface": "{interface}", "mac": "{mac}"},
+                }
+            ],
         },
     )
     fire(core, clock, captures={"iface": "wlan0; reboot", "mac": "3c:22:fb:12:34:56"})
@@ -192,7 +202,7 @@ def test_auto_mode_runs_without_approval_and_a_failing_step_stops_the_rest(core,
                         "url": receiver.url,
                         "body": {"text": "{summary}", "device": "{device}"},
                     },
-                    {"kind": "diagnostic", "argv": ["echo", "after"]},
+                    {"kind": "diagnostic", "template": "echo", "params": {"host": "after"}},
                 ],
             },
         )
@@ -211,7 +221,7 @@ def test_auto_mode_runs_without_approval_and_a_failing_step_stops_the_rest(core,
         fire(core, clock)
         assert action_runner.run_approved() == 1
         with core.db.reader() as session:
-            latest, _ = actions.list_actions(session=session).items
+            latest, _ = actions.list_actions(session=session, reader=actor()).items
         assert latest.state == ActionState.SUCCEEDED
         assert latest.decided_by == "auto"
         assert len(receiver.bodies) == 2
@@ -349,7 +359,7 @@ def test_a_disabled_or_non_matching_playbook_proposes_nothing(core, setup):
     )
     fire(core, clock)
     with core.db.reader() as session:
-        assert actions.list_actions(session=session).items == []
+        assert actions.list_actions(session=session, reader=actor()).items == []
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,8 @@ playbooks:
     on: [iot.device-offline]
     steps:
       - kind: diagnostic
-        argv: [ping, '{{ip}}']
+        template: ping_device
+        params: {{ip: '{{ip}}'}}
 """
 
 
@@ -164,8 +165,12 @@ BROKEN = [
     ("playbooks: [3]\n", "playbook #1 is not a mapping"),
     (ONE.format(id="a.ping") + "\n  - id: a.ping\n    name: x\n", "playbook 'a.ping'"),
     (
-        ONE.format(id="a.sh").replace("[ping,", "[sh, -c,"),
-        "playbook 'a.sh': steps.0.diagnostic.argv: argv[0]: 'sh' is not an allowed program",
+        ONE.format(id="a.sh").replace("template: ping_device", "template: sh"),
+        "playbook 'a.sh': steps.0.diagnostic: unknown diagnostic template 'sh'",
+    ),
+    (
+        ONE.format(id="a.argv").replace("template: ping_device", "argv: [sh, -c, x]"),
+        "playbook 'a.argv': steps.0.diagnostic: argv is not accepted",
     ),
     (ONE.format(id="a.x").replace("{ip}", "{addr}"), "unknown placeholder {addr}"),
 ]

@@ -1,5 +1,6 @@
 """Rendering: every value is checked against what its placeholder promises before any step
-is returned; a crafted value never reaches argv, a device command or an intent."""
+is returned; a crafted value never reaches argv, a device command or an intent. A diagnostic
+is rendered with the argument vector its template builds, which is what will run."""
 
 from __future__ import annotations
 
@@ -28,8 +29,16 @@ STATION = parse_playbook(
         "name": "Station",
         "on": ["wifi.auth-failures"],
         "steps": [
-            {"kind": "diagnostic", "argv": ["iw", "dev", "{interface}", "station", "get", "{mac}"]},
-            {"kind": "diagnostic", "argv": ["ping", "-c", "3", "-I{interface}", "{ip}"]},
+            {
+                "kind": "diagnostic",
+                "template": "station_info",
+                "params": {"interface": "{interface}", "mac": "{mac}"},
+            },
+            {
+                "kind": "diagnostic",
+                "template": "neighbours",
+                "params": {"ip": "{ip}", "interface": "{interface}"},
+            },
             {"kind": "intent", "text": "quarantine {mac}"},
             {
                 "kind": "command",
@@ -59,12 +68,16 @@ def test_render_fills_every_templated_field() -> None:
     assert render_steps(STATION, GOOD) == [
         {
             "kind": "diagnostic",
+            "template": "station_info",
+            "params": {"interface": "wlan0", "mac": "3c:22:fb:12:34:56"},
             "argv": ["iw", "dev", "wlan0", "station", "get", "3c:22:fb:12:34:56"],
             "timeout_s": 10,
         },
         {
             "kind": "diagnostic",
-            "argv": ["ping", "-c", "3", "-Iwlan0", "192.168.1.50"],
+            "template": "neighbours",
+            "params": {"ip": "192.168.1.50", "interface": "wlan0"},
+            "argv": ["ip", "neigh", "show", "to", "192.168.1.50", "dev", "wlan0"],
             "timeout_s": 10,
         },
         {"kind": "intent", "text": "quarantine 3c:22:fb:12:34:56"},
@@ -161,6 +174,8 @@ VALUES = [
     ("interface", "wlan0:1", None),
     ("host", "ap-1.lan", "ap-1.lan"),
     ("host", "ap_1", None),
+    ("host", "+short", None),
+    ("host", "@8.8.8.8", None),
     ("host", ".lan", None),
     ("host", "a." * 130 + "b", None),
     ("rule", "wifi.auth-failures", "wifi.auth-failures"),
@@ -209,7 +224,7 @@ def test_accepted_values_are_inert(name: str, value: str | int) -> None:
         return
     assert not any(c.isspace() for c in text)
     assert not set(text) & set(";$`|&<>()'\"\\*?{}")
-    assert not text.startswith("-")
+    assert not text.startswith(("-", "+", "@"))
     assert text
 
 

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.protocol import Hello, SeqState, Status, Verdict, boot_signal, observe
+from core.protocol.seq import SUSPECT_JUMP, WINDOW
 
-NEW, DUP = Verdict.NEW, Verdict.DUPLICATE
+NEW, DUP, HELD = Verdict.NEW, Verdict.DUPLICATE, Verdict.SUSPECT
 TOP = 2**32 - 1
 
 
@@ -63,7 +64,7 @@ def test_seqs_before_the_first_one_seen_were_never_missing():
 
 def test_the_window_is_1024_seqs():
     state = SeqState()
-    feed(state, 0, 2000)
+    feed(state, 0, 1000, 2000)  # two gaps inside the window each (a larger jump is held)
     assert feed(state, 2000 - 1023) == [(NEW, -1)]
     assert feed(state, 2000 - 1024) == [(DUP, 0)]  # too old to tell: taken as a duplicate
     assert state.duplicates == 1
@@ -168,7 +169,102 @@ def test_any_permutation_with_duplicates_is_new_once_per_seq(n, offset, data):
 @settings(max_examples=100, deadline=None)
 @given(seqs=st.sets(st.integers(0, 2000), min_size=1))
 def test_in_order_delivery_counts_exactly_the_holes_as_missing(seqs):
+    """Gaps smaller than the window (a larger jump is held: see the suspect tests)."""
+    ordered = sorted(seqs)
+    kept = [ordered[0]]
+    for seq in ordered[1:]:
+        if seq - kept[-1] < SUSPECT_JUMP:
+            kept.append(seq)
     state = SeqState()
-    for seq in sorted(seqs):
+    for seq in kept:
         assert observe(state, seq)[0] is NEW
-    assert state.missing == max(seqs) - min(seqs) + 1 - len(seqs)
+    assert state.missing == max(kept) - min(kept) + 1 - len(kept)
+
+
+def test_a_forged_jump_is_held_and_genuine_messages_go_on_counting():
+    """Issue 15, item 12: seq = last + 2**31 - 1 silenced the device (200 genuine messages
+    taken as duplicates) and counted 2 147 483 646 missing."""
+    state = SeqState()
+    feed(state, *range(100, 105))
+    assert observe(state, 104 + 2**31 - 1) == (HELD, 0)
+    assert feed(state, *range(105, 305)) == [(NEW, 0)] * 200
+    assert (state.last, state.duplicates, state.missing, state.gaps) == (304, 0, 0, 0)
+    assert (state.boot, state.suspects, state.suspect) == (0, 1, None)
+
+
+def test_a_jump_of_the_window_or_more_is_held_and_less_is_a_gap():
+    state = SeqState()
+    feed(state, 10)
+    assert observe(state, 10 + SUSPECT_JUMP - 1) == (NEW, SUSPECT_JUMP - 2)
+    state = SeqState()
+    feed(state, 10)
+    assert observe(state, 10 + SUSPECT_JUMP) == (HELD, 0)
+    assert (state.last, state.missing, state.suspect) == (10, 0, 10 + SUSPECT_JUMP)
+    assert SUSPECT_JUMP == WINDOW
+
+
+def test_the_next_message_after_a_held_one_corroborates_it_as_a_new_boot():
+    state = SeqState()
+    feed(state, 30, 31, 32)
+    assert feed(state, 500_000, 500_000, 500_002, 500_003) == [
+        (HELD, 0),
+        (DUP, 0),  # a copy of the held message (through a second broker)
+        (NEW, 0),  # continues from the held seq, not from 32: corroborated
+        (NEW, 0),
+    ]
+    assert (state.boot, state.last, state.missing, state.gaps) == (1, 500_003, 0, 0)
+    assert (state.suspects, state.suspect, state.duplicates) == (1, None, 1)
+    assert feed(state, 500_000) == [(NEW, 0)]  # a late copy of the held one is kept now
+    assert feed(state, 33) == [(DUP, 0)]  # the old line is over
+
+
+def test_a_second_far_message_that_does_not_continue_the_first_replaces_it():
+    state = SeqState()
+    feed(state, 10)
+    assert feed(state, 2**31, 3_000_000) == [(HELD, 0), (HELD, 0)]
+    assert (state.suspect, state.suspects, state.boot, state.last) == (3_000_000, 2, 0, 10)
+    assert feed(state, 3_000_001) == [(NEW, 0)]
+    assert (state.boot, state.last) == (1, 3_000_001)
+
+
+def test_a_forged_restart_signal_far_away_is_held_too():
+    """A hello with a lower uptime is a boot signal; with a seq that is neither a fresh count
+    nor a little ahead, it is not believed until the next message continues from it."""
+    state = SeqState()
+    feed(state, *range(5000, 5010))
+    assert observe(state, 5009 + 2**31, new_boot=True) == (HELD, 0)
+    assert feed(state, 5010, 5011) == [(NEW, 0), (NEW, 0)]
+    assert (state.boot, state.last, state.suspects) == (0, 5011, 1)
+    assert observe(state, 3, new_boot=True) == (NEW, 0)  # a real power-on counts from 0
+    assert (state.boot, state.last) == (1, 3)
+
+
+def test_the_held_seq_survives_a_restart_of_warden():
+    state = SeqState()
+    feed(state, 10)
+    observe(state, 90_000)
+    restored = SeqState.from_json(json.loads(json.dumps(state.to_json())))
+    assert (restored.suspect, restored.suspects) == (90_000, 1)
+    assert feed(restored, 90_001) == [(NEW, 0)]
+    assert restored.boot == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.integers(0, TOP),
+    forged=st.integers(0, TOP),
+    n=st.integers(1, 300),
+)
+def test_one_forged_message_anywhere_never_costs_more_than_itself(start, forged, n):
+    """Whatever one forged seq is, at most one genuine message after it is lost (the one
+    that shares its seq, or the one a forged restart makes look far ahead), and what it
+    counted as missing is only the holes of a jump inside the window not yet filled."""
+    state = SeqState()
+    observe(state, start)
+    observe(state, forged)
+    genuine = [observe(state, (start + i) % 2**32) for i in range(1, n + 1)]
+    stored = sum(verdict is NEW for verdict, _ in genuine)
+    assert stored >= n - 1
+    ahead = (forged - start) % 2**32
+    unfilled = max(0, ahead - 1 - n) if 0 < ahead < SUSPECT_JUMP else 0
+    assert state.missing <= unfilled

@@ -27,7 +27,11 @@ def store_playbook(core, *, mode: str = "suggest") -> None:
                         "on": ["test.hot"],
                         "mode": mode,
                         "steps": [
-                            {"kind": "diagnostic", "argv": ["echo", "{device}", "{ip}"]},
+                            {
+                                "kind": "diagnostic",
+                                "template": "echo",
+                                "params": {"device": "{device}", "ip": "{ip}"},
+                            },
                             {"kind": "command", "cmd": "request_status"},
                         ],
                     }
@@ -57,12 +61,12 @@ def propose(core, *, key: str = "temp-1", summary: str = "temp-1 is hot"):
 
 def newest(core):
     with core.db.reader() as session:
-        return actions.list_actions(session=session, limit=1).items[0]
+        return actions.list_actions(session=session, reader=Actor.system(), limit=1).items[0]
 
 
 def stored(core, action_id: int):
     with core.db.reader() as session:
-        return actions.get_action(session=session, action_id=action_id)
+        return actions.get_action(session=session, action_id=action_id, reader=Actor.system())
 
 
 async def on_actions_page(console, role: Role, core):
@@ -134,7 +138,7 @@ async def test_a_viewer_cannot_decide_and_a_forced_click_is_refused_and_audited(
 
 
 async def test_new_and_finished_actions_appear_live_with_their_output(console, core):
-    user = await on_actions_page(console, Role.VIEWER, core)
+    user = await on_actions_page(console, Role.OPERATOR, core)
     await user.open("/actions")
     await user.should_see("Nothing waits for a decision.")
     action = propose(core, summary="temp-1 is very hot")
@@ -162,6 +166,37 @@ async def test_new_and_finished_actions_appear_live_with_their_output(console, c
     await user.should_see("2. command: failed")
     await user.should_see("<b>device offline</b>")  # literal text, not markup
     await user.should_not_see(marker=f"proposed-{action.id}")
+    await user.should_not_see(marker=f"action-output-hidden-{action.id}")
+
+
+async def test_a_viewer_sees_how_an_action_went_but_not_what_its_steps_printed(console, core):
+    user = await on_actions_page(console, Role.VIEWER, core)
+    action = propose(core)
+    with core.db.writer() as session:
+        actions.approve(
+            session=session, action_id=action.id, actor=Actor.system("cli"), now=core.clock.now()
+        )
+        actions.claim_approved(session=session, now=core.clock.now())
+        actions.finish(
+            session=session,
+            action_id=action.id,
+            results=[
+                {"kind": "diagnostic", "ok": True, "output": "root:x:0:0:secret-line\n"},
+                {"kind": "command", "ok": True, "output": "request_status queued"},
+            ],
+            now=core.clock.now(),
+        )
+    await user.open("/actions")
+    await user.should_see(marker=f"action-state-{action.id}", content="succeeded")
+    await user.should_see("1. diagnostic: ok")
+    await user.should_see(
+        marker=f"action-output-hidden-{action.id}",
+        content="step output is shown to the operator role and above (vera is a viewer)",
+    )
+    await user.should_not_see("secret-line")
+    await user.open(f"/findings?open={action.finding_id}")
+    await user.should_see(marker=f"related-{action.id}", content="succeeded")
+    await user.should_not_see("secret-line")
 
 
 async def test_a_findings_detail_lists_its_actions(console, core):

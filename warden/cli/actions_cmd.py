@@ -29,7 +29,11 @@ def list_(
     """Actions, newest first (``--state proposed`` is the approval queue)."""
     with state.core.db.reader() as session:
         found = action_service.list_actions(
-            session=session, state=action_state, finding_id=finding_id, limit=limit
+            session=session,
+            reader=state.actor,
+            state=action_state,
+            finding_id=finding_id,
+            limit=limit,
         ).items
     if as_json:
         print_json(found)
@@ -60,6 +64,7 @@ def _show(action: ActionPublic) -> None:
             ("decided", f"{safe(action.decided_by)} at {safe(action.decided_at)}"),
             ("finished", action.finished_at),
             ("reason", action.reason),
+            *([("output", f"hidden: {action.outputs_hidden}")] if action.outputs_hidden else []),
         ]
     )
     for number, step in enumerate(action.steps, 1):
@@ -79,7 +84,7 @@ def _show(action: ActionPublic) -> None:
 def show(state: CliContext, action_id: int, as_json: bool) -> None:
     """One action: its steps exactly as they will run (or ran) and their output."""
     with state.core.db.reader() as session:
-        action = action_service.get_action(session=session, action_id=action_id)
+        action = action_service.get_action(session=session, action_id=action_id, reader=state.actor)
     if as_json:
         print_json(action)
     else:

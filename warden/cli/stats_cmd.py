@@ -21,6 +21,7 @@ def stats(state: CliContext, as_json: bool) -> None:
         return
     status = ", ".join(f"{v} {k}" for k, v in sorted(result.devices_by_status.items()))
     reasons = ", ".join(f"{v} {k}" for k, v in sorted(result.dead_letters_by_reason.items()))
+    syslog = _syslog_of(result.agent)
     print_fields(
         [
             ("devices", f"{result.devices}" + (f" ({status})" if status else "")),
@@ -30,6 +31,7 @@ def stats(state: CliContext, as_json: bool) -> None:
             ("last change", result.last_change_id),
             *_ingest_lines(result.ingest),
             ("agent", _agent_line(result.agent)),
+            *([("syslog", _syslog_line(syslog))] if syslog else []),
         ]
     )
 
@@ -56,3 +58,21 @@ def _agent_line(agent: dict | None) -> str:
         f"{b['url']} {'up' if b['connected'] else 'DOWN'}" for b in agent.get("brokers", [])
     )
     return f"running, pid {agent.get('pid')}, queue {agent.get('queue_depth')}, {brokers}"
+
+
+def _syslog_of(agent: dict | None) -> dict | None:
+    return (agent or {}).get("syslog") if agent and agent.get("running") else None
+
+
+def _syslog_line(syslog: dict) -> str:
+    """Where the collector listens and what it refused: connections shed or idle-closed,
+    lines over their sender's limit (the most limited senders named)."""
+    top = ", ".join(f"{ip} {n}" for ip, n in (syslog.get("rate_limited_by_source") or {}).items())
+    return (
+        f"{syslog.get('host')} udp/{syslog.get('udp')} tcp/{syslog.get('tcp')}, "
+        f"{syslog.get('connections', 0)} of {syslog.get('max_connections', 0)} connections open "
+        f"({syslog.get('connections_shed', 0)} shed, "
+        f"{syslog.get('connections_idle_closed', 0)} idle-closed), "
+        f"{syslog.get('rate_limited', 0)} lines dropped over per-source limits"
+        + (f" ({top})" if top else "")
+    )

@@ -197,6 +197,36 @@ class WardenCollector:
         for broker in state.get("brokers") or []:
             brokers.add_metric([str(broker.get("url"))], int(bool(broker.get("connected"))))
         yield brokers
+        yield from _syslog(state.get("syslog"))
+
+
+def _syslog(syslog: dict[str, Any] | None) -> Iterator[Metric]:
+    """The syslog collector's connections and what it refused (the agent's heartbeat)."""
+    if not syslog:
+        return
+    connections = GaugeMetricFamily(
+        "warden_syslog_connections", "Open TCP syslog connections, and the cap.", labels=["kind"]
+    )
+    connections.add_metric(["open"], syslog.get("connections") or 0)
+    connections.add_metric(["max"], syslog.get("max_connections") or 0)
+    closed = CounterMetricFamily(
+        "warden_syslog_connections_closed",
+        "TCP syslog connections Warden closed: shed to make room over a cap, or idle too long.",
+        labels=["reason"],
+    )
+    closed.add_metric(["shed"], syslog.get("connections_shed") or 0)
+    closed.add_metric(["idle"], syslog.get("connections_idle_closed") or 0)
+    dropped = CounterMetricFamily(
+        "warden_syslog_lines_dropped",
+        "Syslog lines not stored: over their sender's rate limit.",
+        labels=["reason"],
+    )
+    dropped.add_metric(["rate_limited"], syslog.get("rate_limited") or 0)
+    cut = CounterMetricFamily(
+        "warden_syslog_frames_cut", "Syslog messages cut at the frame limit (stored truncated)."
+    )
+    cut.add_metric([], syslog.get("frames_cut") or 0)
+    yield from (connections, closed, dropped, cut)
 
 
 def _ingest(by_source: dict[str, dict[str, Any]]) -> Iterator[Metric]:

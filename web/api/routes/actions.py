@@ -1,4 +1,5 @@
-"""``/actions``: what playbooks propose; approve or reject them."""
+"""``/actions``: what playbooks propose; approve or reject them. A viewer reads actions
+without their steps' output (``outputs_hidden`` says why)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def list_actions(
     with core.db.reader() as session:
         return actions.list_actions(
             session=session,
+            reader=actor,
             state=state,
             finding_id=finding,
             offset=paging.offset,
@@ -33,7 +35,7 @@ def list_actions(
 @router.get("/{action_id}", response_model=ActionPublic)
 def get_action(action_id: int, core: CoreDep, actor: CanRead) -> ActionPublic:
     with core.db.reader() as session:
-        return actions.get_action(session=session, action_id=action_id)
+        return actions.get_action(session=session, action_id=action_id, reader=actor)
 
 
 @router.post("/{action_id}/approve", response_model=ActionPublic)

@@ -18,6 +18,7 @@ from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.finding_detail import device_url, serial
+from web.ui.session import actor_for
 from web.ui.widgets import guarded_button, when
 
 LIMIT = 300
@@ -78,6 +79,10 @@ def _results(action: ActionPublic) -> None:
     if action.reason:
         ui.label(action.reason).classes("text-caption break-words").mark(
             f"action-reason-{action.id}"
+        )
+    if action.outputs_hidden:
+        ui.label(f"Output hidden: {action.outputs_hidden}.").classes("text-caption text-grey").mark(
+            f"action-output-hidden-{action.id}"
         )
     with ui.column().classes("gap-1 w-full").mark(f"action-results-{action.id}"):
         for number, result in enumerate(action.results, start=1):
@@ -157,8 +162,11 @@ def register() -> None:
 
         @ui.refreshable
         async def board() -> None:
+            reader = actor_for(user)
             listed = await read(
-                lambda session: actions.list_actions(session=session, limit=LIMIT).items
+                lambda session: (
+                    actions.list_actions(session=session, reader=reader, limit=LIMIT).items
+                )
             )
             waiting = [a for a in listed if a.state == ActionState.PROPOSED]
             going = [a for a in listed if a.state in IN_PROGRESS]

@@ -31,6 +31,7 @@ from web.ui.pages.finding_detail import (
     serial,
     status_chip,
 )
+from web.ui.session import actor_for
 from web.ui.widgets import SEVERITY_COLOURS, ago, guarded_button, when
 
 LIMIT = 200
@@ -157,13 +158,17 @@ def register() -> None:
                     "text-grey"
                 )
                 return
+            reader = actor_for(user)
             try:
                 finding, lines, related = await read(
                     lambda session: (
                         findings.get_finding(session=session, finding_id=finding_id),
                         findings.evidence_lines(session=session, finding_id=finding_id),
                         actions.list_actions(
-                            session=session, finding_id=finding_id, limit=20
+                            session=session,
+                            reader=reader,
+                            finding_id=finding_id,
+                            limit=20,
                         ).items,
                     )
                 )
