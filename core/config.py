@@ -275,6 +275,30 @@ class Settings(BaseSettings):
         description="Lifetime of a refresh token in seconds; each use replaces it with a new one.",
     )
 
+    influx_url: str | None = Field(
+        default=None,
+        description="InfluxDB 2.x (or a server speaking its /api/v2/write) that every stored "
+        "reading is mirrored to, e.g. http://influx:8086. Unset: no mirror.",
+    )
+    influx_token: SecretStr | None = Field(
+        default=None,
+        description="API token of the InfluxDB mirror (masked by `warden config show`).",
+    )
+    influx_org: str = Field(default="warden", description="Organisation of the InfluxDB mirror.")
+    influx_bucket: str = Field(default="warden", description="Bucket of the InfluxDB mirror.")
+    influx_batch_points: int = Field(
+        default=5000,
+        ge=100,
+        le=100_000,
+        description="Most readings the mirror sends in one write request.",
+    )
+    sink_alert_after_s: int = Field(
+        default=300,
+        ge=30,
+        description="A sink (the InfluxDB mirror) failing for longer than this, in seconds, "
+        "opens the health.sink-failing finding; it resolves when the sink recovers.",
+    )
+
     @field_validator("jwt_secret")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

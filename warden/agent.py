@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from collectors import device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
+from collectors.sinks.influx_mirror import InfluxMirror
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
 from core.clock import to_ms
 from core.live import ChangeFeed
@@ -72,6 +73,7 @@ class Agent:
             flat_topics=settings.flat_topics,
             clock=core.clock,
             extra_state=lambda: {"brokers": self.collector.broker_states()},
+            mirror=settings.influx_url is not None,
         )
         self.disabled = settings.collectors_disabled
         """Collectors the operator switched off: ``mqtt`` and/or ``syslog``."""
@@ -81,6 +83,8 @@ class Agent:
             limit=SourceLimit(settings.syslog_rate_per_source, settings.syslog_burst_per_source),
         )
         self.syslog: SyslogCollector | None = None
+        self.mirror = InfluxMirror(core.db, core.clock, settings) if settings.influx_url else None
+        """The InfluxDB mirror (``WARDEN_INFLUX_URL``), on its own thread."""
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -171,6 +175,7 @@ class Agent:
             else None,
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
+            "sinks": [self.mirror.stats()] if self.mirror is not None else [],
             "at_ms": to_ms(self.core.clock.now()),
         }
 
@@ -216,7 +221,13 @@ class Agent:
         return {
             "disk_free_pct": 100 * usage.free / usage.total,
             "queue_backlog": self.writer.queue_depth + self.log_writer.queue_depth,
+            "sinks_failing": self.sinks_failing(),
         }
+
+    def sinks_failing(self) -> float:
+        """Sinks failing for longer than ``WARDEN_SINK_ALERT_AFTER_S``."""
+        limit = self.core.settings.sink_alert_after_s
+        return float(self.mirror is not None and self.mirror.failing_for_s() > limit)
 
     def heartbeat(self) -> None:
         with self.core.db.writer() as session:
@@ -240,6 +251,8 @@ class Agent:
         if "mqtt" not in self.disabled:
             self.collector.start()
         self.log_writer.start()
+        if self.mirror is not None:
+            self.mirror.start()
         if "syslog" not in self.disabled:
             self._start_syslog()
         self.reconcile_if_due()  # policies survive a reboot or a flushed interface
@@ -288,6 +301,8 @@ class Agent:
             self.collector.stop()
         self.writer.stop()
         self.log_writer.stop()
+        if self.mirror is not None:
+            self.mirror.stop()
 
 
 def wait_for_signal() -> None:

@@ -65,12 +65,15 @@ class HttpIngest:
         prefix: str,
         max_payload_bytes: int,
         commit_seconds: Timings | None = None,
+        mirror: bool = False,
     ) -> None:
         self._db = db
         self._clock = clock
         self.prefix = prefix
         self.max_payload_bytes = max_payload_bytes
         self.commit_seconds = commit_seconds or Timings()
+        self.mirror = mirror
+        """Whether stored readings join the InfluxDB mirror's outbox."""
 
     def telemetry(
         self, device_id: str, payload: bytes, *, size: int | None = None
@@ -98,6 +101,7 @@ class HttpIngest:
                 now=self._clock.now(),
                 counters=counters.to_json(),
                 counters_key=ingest.HTTP_COUNTERS_KEY,
+                mirror=self.mirror,
             )
         self.commit_seconds.observe(self._clock.monotonic() - started)
         if batch.dead_letters:

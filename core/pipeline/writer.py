@@ -55,6 +55,7 @@ class IngestWriter(BatchWriter[RawMessage]):
         queue_size: int = 20_000,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
+        mirror: bool = False,
     ) -> None:
         super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
@@ -68,6 +69,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         )
         self._extra_state = extra_state
         self._on_committed = on_committed
+        self._mirror = mirror
+        """Whether each batch joins the InfluxDB mirror's outbox (``WARDEN_INFLUX_URL``)."""
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
         with db.reader() as session:
@@ -164,6 +167,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                 series_cache=self._series,
                 now=self._clock.now(),
                 counters=snapshot,
+                mirror=self._mirror,
             )
         self.counters = counters
 
