@@ -8,13 +8,12 @@ import json
 import shutil
 import subprocess
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import urllib3
 
 from tests.conftest import _accepts, _free_port, _stop, _unavailable
 
@@ -36,10 +35,12 @@ class Victoria:
 
     def export(self) -> dict[str, dict[int, float]]:
         """Every stored sample, by series (``name{labels}``) and timestamp."""
-        urllib.request.urlopen(f"{self.url}/internal/force_flush", timeout=10).read()
-        query = urllib.parse.urlencode({"match[]": '{__name__=~".+"}'})
-        with urllib.request.urlopen(f"{self.url}/api/v1/export?{query}", timeout=10) as answer:
-            body = answer.read().decode()
+        urllib3.request("GET", f"{self.url}/internal/force_flush", timeout=10)
+        answer = urllib3.request(
+            "GET", f"{self.url}/api/v1/export", fields={"match[]": '{__name__=~".+"}'}, timeout=10
+        )
+        assert answer.status == 200, answer.data
+        body = answer.data.decode()
         series: dict[str, dict[int, float]] = {}
         for line in body.splitlines():
             row = json.loads(line)

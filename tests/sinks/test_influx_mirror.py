@@ -144,9 +144,7 @@ def test_a_crash_after_the_write_sends_the_batch_again_without_a_second_copy(
     assert _samples(victoria) == stored  # written twice, stored once (same series and time)
 
 
-def test_a_wrong_token_is_said_as_unauthorized_and_nothing_is_dropped(
-    make_core, victoria_factory
-):
+def test_a_wrong_token_is_said_as_unauthorized_and_nothing_is_dropped(make_core, victoria_factory):
     victoria = victoria_factory(auth=True)
     core = make_core(victoria.url, influx_token="wrong-token")
     _send(core, 5)
