@@ -14,14 +14,13 @@ import shutil
 import signal
 import threading
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
-from collectors.sinks.influx_mirror import InfluxMirror
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
 from core.clock import to_ms
 from core.live import ChangeFeed
@@ -35,6 +34,9 @@ from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
+
+if TYPE_CHECKING:
+    from collectors.sinks.influx_mirror import InfluxMirror
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +254,7 @@ class Agent:
             self.collector.start()
         self.log_writer.start()
         if self.mirror is not None:
-            self.mirror.start()
+            self._start_mirror(self.mirror)
         if "syslog" not in self.disabled:
             self._start_syslog()
         self.reconcile_if_due()  # policies survive a reboot or a flushed interface
@@ -267,6 +269,18 @@ class Agent:
         )
         if self.disabled:
             log.info("collectors disabled by the settings: %s", ", ".join(sorted(self.disabled)))
+
+    def _start_mirror(self, sink: InfluxMirror) -> None:
+        """Say at start what is wrong with the mirror's server, token or bucket (the mirror
+        starts anyway: readings wait in the outbox until it is fixed)."""
+        from collectors.sinks.influx_mirror import probe
+
+        ok, detail = probe(self.core.settings, now_ms=to_ms(self.core.clock.now()))
+        if ok:
+            log.info("InfluxDB mirror: %s", detail)
+        else:
+            log.error("InfluxDB mirror cannot write: %s; readings wait in the outbox", detail)
+        sink.start()
 
     def _start_syslog(self) -> None:
         settings = self.core.settings

@@ -19,7 +19,7 @@ from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
-from collectors.sinks.line_protocol import to_lines
+from collectors.sinks.line_protocol import escape_key, to_lines
 from core.clock import Clock, to_ms
 from core.config import Settings
 from core.db import Database
@@ -55,6 +55,45 @@ def describe(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
+def _client(settings: Settings) -> InfluxDBClient:
+    token = settings.influx_token.get_secret_value() if settings.influx_token else None
+    return InfluxDBClient(
+        url=str(settings.influx_url),
+        token=token,
+        org=settings.influx_org,
+        enable_gzip=True,
+        timeout=10_000,
+        retries=False,
+    )
+
+
+def probe(settings: Settings, *, now_ms: int) -> tuple[bool, str]:
+    """Write one ``warden_probe`` point (tagged with the gateway's name) the way the mirror
+    writes: whether the server answers, the token is accepted and the bucket exists."""
+    client = _client(settings)
+    try:
+        client.write_api(write_options=SYNCHRONOUS).write(
+            bucket=settings.influx_bucket,
+            org=settings.influx_org,
+            record=f"warden_probe,gateway={escape_key(settings.gateway_name)} ok=1i {now_ms}",
+            write_precision=WritePrecision.MS,
+        )
+    except Exception as exc:  # every failure is said, by kind
+        kind = error_kind(exc)
+        hint = {
+            "unreachable": "is the server up and WARDEN_INFLUX_URL right?",
+            "unauthorized": "check WARDEN_INFLUX_TOKEN (it needs write access to the bucket)",
+            "not_found": f"does bucket {settings.influx_bucket!r} exist in org "
+            f"{settings.influx_org!r}?",
+        }.get(kind, "")
+        return False, f"{settings.influx_url}: {kind}: {describe(exc)}" + (
+            f"; {hint}" if hint else ""
+        )
+    finally:
+        client.close()
+    return True, f"{settings.influx_url} bucket {settings.influx_bucket!r} accepts writes"
+
+
 class InfluxMirror:
     """The mirror of one process (the agent's)."""
 
@@ -65,15 +104,7 @@ class InfluxMirror:
         self._bucket = settings.influx_bucket
         self._org = settings.influx_org
         self._max_points = settings.influx_batch_points
-        token = settings.influx_token.get_secret_value() if settings.influx_token else None
-        self._client = InfluxDBClient(
-            url=settings.influx_url,
-            token=token,
-            org=settings.influx_org,
-            enable_gzip=True,
-            timeout=10_000,
-            retries=False,
-        )
+        self._client = _client(settings)
         self._write = self._client.write_api(write_options=SYNCHRONOUS)
         self.state = SinkState(name=NAME)
         self._stop = threading.Event()
