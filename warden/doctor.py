@@ -305,6 +305,16 @@ def check_influx(settings: Settings) -> list[Check]:
     return [Check(name="influx mirror", ok=ok, required=False, detail=detail)]
 
 
+def check_archive(settings: Settings) -> list[Check]:
+    """The S3 raw archive, when one is configured: server, keys and bucket."""
+    if not settings.s3_url:
+        return []
+    from collectors.sinks import archive  # the client library only when configured
+
+    ok, detail = archive.probe(settings)
+    return [Check(name="s3 archive", ok=ok, required=False, detail=detail)]
+
+
 def run_checks(settings: Settings) -> DoctorReport:
     checks: list[Check] = [
         Check(
@@ -324,6 +334,7 @@ def run_checks(settings: Settings) -> DoctorReport:
         *check_brokers(settings),
         check_syslog(settings),
         *check_influx(settings),
+        *check_archive(settings),
     ]
     data_dir = check_data_dir(settings)
     checks.append(data_dir)

