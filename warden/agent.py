@@ -99,8 +99,12 @@ class Agent:
             archive=self.raw_tap.lines if self.raw_tap else None,
         )
         self.syslog: SyslogCollector | None = None
-        self.mirror = InfluxMirror(core.db, core.clock, settings) if settings.influx_url else None
+        self.mirror: InfluxMirror | None = None
         """The InfluxDB mirror (``WARDEN_INFLUX_URL``), on its own thread."""
+        if settings.influx_url:
+            from collectors.sinks.influx_mirror import InfluxMirror  # only when configured
+
+            self.mirror = InfluxMirror(core.db, core.clock, settings)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
