@@ -94,6 +94,16 @@ def probe(settings: Settings, *, now_ms: int) -> tuple[bool, str]:
     return True, f"{settings.influx_url} bucket {settings.influx_bucket!r} accepts writes"
 
 
+def _requests(body: str, lines_per_request: int) -> list[str]:
+    """The body cut into requests of at most ``lines_per_request`` lines (a line holds a
+    device's metrics at one time: about four on average)."""
+    if not body:
+        return []
+    lines = body.split("\n")
+    step = max(1, lines_per_request)
+    return ["\n".join(lines[i : i + step]) for i in range(0, len(lines), step)]
+
+
 class InfluxMirror:
     """The mirror of one process (the agent's)."""
 
@@ -124,11 +134,11 @@ class InfluxMirror:
             return False
         lines = to_lines(work.points)
         try:
-            if lines.body:
+            for body in _requests(lines.body, self._max_points // 4):
                 self._write.write(
                     bucket=self._bucket,
                     org=self._org,
-                    record=lines.body,
+                    record=body,
                     write_precision=WritePrecision.MS,
                 )
         except Exception as exc:  # every failure is counted and retried

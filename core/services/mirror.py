@@ -42,21 +42,24 @@ class MirrorWork:
 
 
 def pending(*, session: Session, max_points: int) -> MirrorWork:
-    """The oldest waiting batches, as many as fit in ``max_points`` readings (always at
-    least one batch, however large, so a big batch cannot stall the outbox)."""
+    """The oldest waiting batches and their readings, read with one statement per
+    ``SPANS_PER_QUERY`` spans. About ``max_points`` readings: batches are taken while their
+    spans fit in ``max_points // 10`` (a span holds at least one reading, usually several),
+    always at least one batch however large, so a big batch cannot stall the outbox."""
     work = MirrorWork()
+    spans: list[list[int]] = []
     rows = session.exec(
         select(MirrorPending).order_by(col(MirrorPending.id)).limit(max(1, max_points // 10))
     ).all()
     for row in rows:
-        points = _points(session, row.spans)
-        if work.batch_ids and len(work.points) + len(points) > max_points:
+        if work.batch_ids and len(spans) + len(row.spans) > max(1, max_points // 10):
             break
         assert row.id is not None
         work.batch_ids.append(row.id)
-        work.points.extend(points)
+        spans.extend(row.spans)
         if work.oldest_ms is None:
             work.oldest_ms = row.created_ms
+    work.points = _points(session, spans)
     return work
 
 
