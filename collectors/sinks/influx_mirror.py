@@ -132,13 +132,14 @@ class InfluxMirror:
         if not work.batch_ids:
             self._publish(pending=0, oldest_ms=None)
             return False
-        lines = to_lines(work.points)
+        body = to_lines(work.rows)
+        points = work.points
         try:
-            for body in _requests(lines.body, self._max_points // 4):
+            for request in _requests(body, self._max_points // 4):
                 self._write.write(
                     bucket=self._bucket,
                     org=self._org,
-                    record=body,
+                    record=request,
                     write_precision=WritePrecision.MS,
                 )
         except Exception as exc:  # every failure is counted and retried
@@ -148,7 +149,7 @@ class InfluxMirror:
                 # stall everything behind them. Counted, logged, and let go.
                 log.error(
                     "InfluxDB refused %d reading(s) for good (%s); they stay in the database",
-                    lines.points,
+                    points,
                     describe(exc),
                 )
                 self._failed(kind, exc, keep_failing=False)
@@ -157,7 +158,7 @@ class InfluxMirror:
             self._failed(kind, exc)
             return False
         self._forget(work.batch_ids)
-        self._succeeded(lines.points)
+        self._succeeded(points)
         return True
 
     def _forget(self, batch_ids: list[int]) -> None:

@@ -6,29 +6,19 @@ metric measured at that millisecond, and the reading's own timestamp in millisec
 
     power_meter,device=pm-1,location=garage voltage=230.1,current=1.2 1765000000000
 
-Values that InfluxDB cannot hold (NaN, ±infinity) are left out and counted.
+The fields (``metric=value,…``) come from the database, which groups the readings
+(``core.services.mirror``); the measurement and tags are escaped here, once per device.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import lru_cache
 
-from core.services.mirror import MirrorPoint
+from core.services.mirror import MirrorRow
 
 _MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ ", "\n": " ", "\r": " ", "\t": " "})
 _KEY_OR_TAG = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " ", "\t": " "})
-
-
-@dataclass(frozen=True, slots=True)
-class Lines:
-    body: str
-    """Newline-separated lines (empty when nothing could be written)."""
-    points: int
-    """Readings written into ``body``."""
-    skipped: int
-    """Readings left out (not finite)."""
 
 
 def escape_measurement(name: str) -> str:
@@ -45,23 +35,17 @@ def _trim(text: str) -> str:
     return text[:-1] + "/" if text.endswith("\\") and not text.endswith("\\\\") else text
 
 
-def to_lines(points: Iterable[MirrorPoint]) -> Lines:
-    grouped: dict[tuple[str, str, str | None, int], list[tuple[str, float]]] = {}
-    skipped = 0
-    for p in points:
-        if not math.isfinite(p.value):
-            skipped += 1
-            continue
-        grouped.setdefault((p.device_type, p.device_id, p.location, p.ts_ms), []).append(
-            (p.metric, p.value)
-        )
-    lines = []
-    written = 0
-    for (device_type, device_id, location, ts_ms), fields in grouped.items():
-        tags = f"device={escape_key(device_id)}"
-        if location and (loc := escape_key(location)):
-            tags += f",location={loc}"
-        values = ",".join(f"{escape_key(metric)}={value!r}" for metric, value in fields)
-        lines.append(f"{escape_measurement(device_type)},{tags} {values} {ts_ms}")
-        written += len(fields)
-    return Lines(body="\n".join(lines), points=written, skipped=skipped)
+@lru_cache(maxsize=4096)
+def series_key(device_type: str, device_id: str, location: str | None) -> str:
+    """``measurement,device=…[,location=…]`` of one device."""
+    key = f"{escape_measurement(device_type)},device={escape_key(device_id)}"
+    if location and (loc := escape_key(location)):
+        key += f",location={loc}"
+    return key
+
+
+def to_lines(rows: Iterable[MirrorRow]) -> str:
+    """Newline-separated lines (empty when there is nothing to write)."""
+    return "\n".join(
+        f"{series_key(r.device_type, r.device_id, r.location)} {r.fields} {r.ts_ms}" for r in rows
+    )
