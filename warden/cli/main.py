@@ -17,6 +17,7 @@ from core.errors import DatabaseError, WardenError
 from warden import __version__
 from warden.cli import (
     actions_cmd,
+    archive_cmd,
     audit_cmd,
     bench_cmd,
     config_cmd,
@@ -101,6 +102,7 @@ for command in (
     audit_cmd.audit,
     enforcement_cmd.enforcement,
     doctor_cmd.doctor,
+    archive_cmd.archive,
     bench_cmd.bench,
     *process_cmd.COMMANDS,
 ):
