@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,18 +26,16 @@ from minio import Minio
 from minio.error import S3Error
 
 from collectors.sinks.spool import Sealed, Spool
+from collectors.sinks.worker import SinkWorker
 from core.clock import Clock, to_ms
 from core.config import Settings
 from core.db import Database
-from core.models import SinkState
 from core.services import mirror
 
 log = logging.getLogger(__name__)
 
 NAME = "archive"
 PREFIX = "raw/"
-IDLE_S = 1.0
-MAX_BACKOFF_S = 30.0
 SHA_META = "sha256"
 
 
@@ -95,22 +92,20 @@ def probe(settings: Settings) -> tuple[bool, str]:
     return True, f"{settings.s3_url} bucket {settings.s3_bucket!r} is reachable"
 
 
-class S3Archive:
+class S3Archive(SinkWorker):
     """The uploader of one process (the agent's); it also seals its spool's due segments."""
 
+    thread_name = "s3-archive"
+    title = "S3 archive"
+
     def __init__(self, db: Database, clock: Clock, settings: Settings, spool: Spool) -> None:
+        super().__init__(NAME, clock)
         self._db = db
-        self._clock = clock
         self._bucket = settings.s3_bucket
         self._client = client(settings)
         self.spool = spool
-        self.state = SinkState(name=NAME)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._backoff_s = 0.0
-        self._logged_failure = False
 
-    def upload_once(self) -> bool:
+    def attempt(self) -> bool:
         """Seal what is due and upload the oldest sealed segment; True when more wait."""
         self.spool.seal_due()
         segments = self.spool.sealed()
@@ -145,27 +140,11 @@ class S3Archive:
             raise OSError(f"{key}: the stored object does not match what was sent")
 
     def _succeeded(self, waiting: list[Sealed]) -> None:
-        if self.state.failing_since_ms is not None:
-            log.info("S3 archive recovered; uploading the spool")
-        self.state.sent += 1
-        self.state.last_success_ms = to_ms(self._clock.now())
-        self.state.failing_since_ms = None
-        self._logged_failure = False
-        self._backoff_s = 0.0
+        self.record_success(1)
         self._publish(waiting)
 
     def _failed(self, exc: BaseException, waiting: list[Sealed]) -> None:
-        kind = error_kind(exc)
-        self.state.errors[kind] = self.state.errors.get(kind, 0) + 1
-        self.state.last_error = f"{kind}: {describe(exc)}"
-        if self.state.failing_since_ms is None:
-            self.state.failing_since_ms = to_ms(self._clock.now())
-        self._backoff_s = min(MAX_BACKOFF_S, max(1.0, self._backoff_s * 2))
-        if not self._logged_failure:
-            log.warning(
-                "S3 archive failing (%s); segments wait in the spool", self.state.last_error
-            )
-            self._logged_failure = True
+        self.record_failure(error_kind(exc), describe(exc))
         self._publish(waiting)
 
     def _publish(self, waiting: list[Sealed]) -> None:
@@ -179,9 +158,6 @@ class S3Archive:
     def spool_used_pct(self) -> float:
         return self.spool.refresh_stats().used_pct
 
-    def failing_for_s(self) -> float:
-        return self.state.failing_for_s(to_ms(self._clock.now()))
-
     def stats(self) -> dict[str, Any]:
         spool = self.spool.refresh_stats()
         return {
@@ -191,27 +167,8 @@ class S3Archive:
             "dropped_segments": spool.dropped_segments,
         }
 
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                more = self.upload_once()
-            except Exception:
-                log.exception("S3 archive pass failed")
-                more = False
-                self._backoff_s = min(MAX_BACKOFF_S, max(1.0, self._backoff_s * 2))
-            if more and not self._backoff_s:
-                continue
-            self._stop.wait(self._backoff_s or IDLE_S)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="s3-archive", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        self.spool.close()
+    def close(self) -> None:
+        self.spool.close()  # what is open is sealed; the next start uploads it
 
 
 # -- reading the archive back -----------------------------------------------------------

@@ -12,7 +12,6 @@ sink's state (``sink.influx``): waiting batches, lag, last success, errors by ki
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -20,17 +19,15 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collectors.sinks.line_protocol import escape_key, to_lines
+from collectors.sinks.worker import SinkWorker
 from core.clock import Clock, to_ms
 from core.config import Settings
 from core.db import Database
-from core.models import SinkState
 from core.services import mirror
 
 log = logging.getLogger(__name__)
 
 NAME = "influx"
-IDLE_S = 1.0
-MAX_BACKOFF_S = 30.0
 PUBLISH_EVERY_S = 5.0
 
 
@@ -104,28 +101,26 @@ def _requests(body: str, lines_per_request: int) -> list[str]:
     return ["\n".join(lines[i : i + step]) for i in range(0, len(lines), step)]
 
 
-class InfluxMirror:
+class InfluxMirror(SinkWorker):
     """The mirror of one process (the agent's)."""
+
+    thread_name = "influx-mirror"
+    title = "InfluxDB mirror"
 
     def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
         assert settings.influx_url is not None
+        super().__init__(NAME, clock)
         self._db = db
-        self._clock = clock
         self._bucket = settings.influx_bucket
         self._org = settings.influx_org
         self._max_points = settings.influx_batch_points
         self._client = _client(settings)
         self._write = self._client.write_api(write_options=SYNCHRONOUS)
-        self.state = SinkState(name=NAME)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._backoff_s = 0.0
         self._published_at = float("-inf")
-        self._logged_failure = False
 
     # -- one attempt ------------------------------------------------------------------
 
-    def send_once(self) -> bool:
+    def attempt(self) -> bool:
         """Send the oldest waiting batches; True when there may be more to send now."""
         with self._db.reader() as session:
             work = mirror.pending(session=session, max_points=self._max_points)
@@ -166,27 +161,11 @@ class InfluxMirror:
             mirror.delivered(session=session, batch_ids=batch_ids)
 
     def _succeeded(self, points: int) -> None:
-        now_ms = to_ms(self._clock.now())
-        if self.state.failing_since_ms is not None:
-            log.info("InfluxDB mirror recovered; sending the backlog")
-        self.state.sent += points
-        self.state.last_success_ms = now_ms
-        self.state.failing_since_ms = None
-        self._logged_failure = False
-        self._backoff_s = 0.0
+        self.record_success(points)
         self._publish(force=False)
 
     def _failed(self, kind: str, exc: BaseException, *, keep_failing: bool = True) -> None:
-        now_ms = to_ms(self._clock.now())
-        self.state.errors[kind] = self.state.errors.get(kind, 0) + 1
-        self.state.last_error = f"{kind}: {describe(exc)}"
-        if keep_failing:
-            if self.state.failing_since_ms is None:
-                self.state.failing_since_ms = now_ms
-            self._backoff_s = min(MAX_BACKOFF_S, max(1.0, self._backoff_s * 2))
-            if not self._logged_failure:  # once when it fails, once when it recovers
-                log.warning("InfluxDB mirror failing (%s); readings wait in the outbox", kind)
-                self._logged_failure = True
+        self.record_failure(kind, describe(exc), keeps_failing=keep_failing)
         self._publish(force=True)
 
     def _publish(
@@ -205,32 +184,8 @@ class InfluxMirror:
             self.state.at_ms = to_ms(now)
             mirror.publish_state(session=session, state=self.state, now=now)
 
-    # -- the thread ----------------------------------------------------------------------
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                more = self.send_once()
-            except Exception:  # a database error: logged, tried again
-                log.exception("InfluxDB mirror pass failed")
-                more = False
-                self._backoff_s = min(MAX_BACKOFF_S, max(1.0, self._backoff_s * 2))
-            if more and not self._backoff_s:
-                continue
-            self._stop.wait(self._backoff_s or IDLE_S)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="influx-mirror", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+    def close(self) -> None:
         self._client.close()
-
-    def failing_for_s(self) -> float:
-        return self.state.failing_for_s(to_ms(self._clock.now()))
 
     def stats(self) -> dict[str, Any]:
         return self.state.model_dump()

@@ -54,7 +54,7 @@ def _send(core: Core, messages: int, *, first: int = 0) -> int:
 
 def _drain(sink: InfluxMirror) -> None:
     for _ in range(1000):
-        if not sink.send_once():
+        if not sink.attempt():
             return
     raise AssertionError("the mirror never ran out of work")
 
@@ -102,7 +102,7 @@ def test_an_outage_loses_nothing_and_the_backlog_is_sent_when_it_returns(
     sink = InfluxMirror(core.db, core.clock, core.settings)
     try:
         stored = _send(core, 100)
-        assert sink.send_once() is False  # nothing listens: the batch waits
+        assert sink.attempt() is False  # nothing listens: the batch waits
         assert sink.state.errors == {"unreachable": 1}
         assert sink.state.failing_since_ms is not None
         stored += _send(core, 100, first=100)  # ingest goes on meanwhile
@@ -134,7 +134,7 @@ def test_a_crash_after_the_write_sends_the_batch_again_without_a_second_copy(
 
     monkeypatch.setattr(sink, "_forget", crash)
     with pytest.raises(SystemExit):
-        sink.send_once()
+        sink.attempt()
     assert _pending(core) == 40  # nothing was forgotten
     monkeypatch.setattr(sink, "_forget", real_forget)
     try:
@@ -150,7 +150,7 @@ def test_a_wrong_token_is_said_as_unauthorized_and_nothing_is_dropped(make_core,
     _send(core, 5)
     sink = InfluxMirror(core.db, core.clock, core.settings)
     try:
-        assert sink.send_once() is False
+        assert sink.attempt() is False
     finally:
         sink.stop()
     assert sink.state.errors == {"unauthorized": 1}
@@ -178,7 +178,7 @@ def test_the_health_finding_opens_while_the_mirror_fails_and_resolves_after(
     rules = RuleRunner(core.db, None, clock, measures=measures)
     try:
         _send(core, 3)
-        sink.send_once()
+        sink.attempt()
         clock.advance(30)
         rules.run_system()
         assert _open(core) == []  # failing, but not for long yet

@@ -79,7 +79,7 @@ def _archive(settings, clock):
 
 def _drain(archive: S3Archive) -> None:
     for _ in range(100):
-        if not archive.upload_once():
+        if not archive.attempt():
             return
     raise AssertionError("the archive never ran out of work")
 
@@ -129,11 +129,11 @@ def test_an_outage_keeps_segments_in_the_spool_and_sends_them_once_when_it_retur
         server.stop()
         tap.messages(sent[30:60])  # messages keep arriving while S3 is down
         clock.advance(61)
-        assert archive.upload_once() is False
+        assert archive.attempt() is False
         assert archive.state.errors == {"unreachable": 1}
         tap.messages(sent[60:])
         clock.advance(61)
-        assert archive.upload_once() is False
+        assert archive.attempt() is False
         assert len(archive.spool.sealed()) == 2
         seaweed_factory(server)  # back, same data
         _drain(archive)
@@ -179,7 +179,7 @@ def test_wrong_keys_and_a_missing_bucket_are_said(data_dir, clock, seaweed_facto
     try:
         tap.messages(_telemetry(3))
         clock.advance(61)
-        assert archive.upload_once() is False
+        assert archive.attempt() is False
         assert archive.state.errors == {"unauthorized": 1}
         assert len(archive.spool.sealed()) == 1  # kept for when the keys are fixed
     finally:

@@ -97,7 +97,7 @@ def test_sinks_down_mid_stream_lose_nothing_and_do_not_stall_ingest(
     try:
         archive = agent.archive
         for _ in range(20):  # the last segment, sealed at stop
-            if not archive.upload_once():
+            if not archive.attempt():
                 break
         archived = list(
             records(settings, since_ms=to_ms(started) - 1, until_ms=to_ms(datetime.now(UTC)))
