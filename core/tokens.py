@@ -24,6 +24,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.errors import ConfigError, Unauthenticated
 from core.models import Role, UserPublic
+from core.private_files import make_private_dir
 
 ALGORITHM = "HS256"
 SECRET_BYTES = 32
@@ -130,7 +131,7 @@ def load_secret(settings: Settings) -> bytes:
         return _read_secret(path)
     except FileNotFoundError:
         pass
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     secret = secrets.token_bytes(SECRET_BYTES)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
