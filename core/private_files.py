@@ -27,17 +27,20 @@ def restrict_umask() -> int:
     return os.umask(PRIVATE_UMASK)
 
 
-def make_private_dir(path: Path) -> None:
+def make_private_dir(path: Path, *, leave: frozenset[str] = frozenset()) -> None:
     """Create ``path`` (and missing parents) with mode 0700, then take group and other
-    access away from it and from everything under it that this user owns. Symbolic links
-    are neither followed nor changed; what cannot be changed is logged, not raised."""
+    access away from it and from everything under it that this user owns, but the files
+    named in ``leave`` (a secret that was readable must be replaced, not quietly kept).
+    Symbolic links are neither followed nor changed; what cannot be changed is logged,
+    not raised."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     _tighten(path, DIR_MODE)
     for root, dirs, files in os.walk(path, followlinks=False):
         for name in dirs:
             _tighten(Path(root) / name, DIR_MODE)
         for name in files:
-            _tighten(Path(root) / name, None)
+            if name not in leave:
+                _tighten(Path(root) / name, None)
 
 
 def create_private_file(path: Path) -> None:

@@ -53,7 +53,8 @@ def open_core(
 ) -> Core:
     """Create the data dir (private: 0700, its files 0600), open the database and bring
     its schema up to date."""
-    make_private_dir(settings.data_dir)
+    # A token secret others could read is refused by ``load_secret``, not made private.
+    make_private_dir(settings.data_dir, leave=frozenset({"jwt-secret"}))
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()
