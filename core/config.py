@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("data/var"),
         description="Directory for runtime state (database, secrets, backups). "
-        "Created on first use.",
+        "Created on first use, private to the user Warden runs as: the directory 0700 and "
+        "every file in it 0600 (looser modes are tightened at start; umask 077).",
     )
     database_url: str | None = Field(
         default=None,

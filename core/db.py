@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from core.errors import ConfigError, DatabaseError
+from core.private_files import create_private_file
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                # 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+                create_private_file(Path(parsed.database))
             self.engine = _sqlite_engine(url, echo=echo)
             self._write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         else:

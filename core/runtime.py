@@ -9,6 +9,7 @@ from core.config import Settings
 from core.db import Database
 from core.live import ChangeFeed
 from core.ports import KernelFeatures, KernelFeaturesSource
+from core.private_files import make_private_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,10 @@ def open_core(
     kernel: KernelFeaturesSource | None = None,
     migrate: bool = True,
 ) -> Core:
-    """Create the data dir, open the database and bring its schema up to date."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Create the data dir (private: 0700, its files 0600), open the database and bring
+    its schema up to date."""
+    # A token secret others could read is refused by ``load_secret``, not made private.
+    make_private_dir(settings.data_dir, leave=frozenset({"jwt-secret"}))
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()

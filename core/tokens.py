@@ -24,13 +24,14 @@ from core.clock import Clock
 from core.config import Settings
 from core.errors import ConfigError, Unauthenticated
 from core.models import Role, UserPublic
+from core.private_files import make_private_dir
 
 ALGORITHM = "HS256"
 SECRET_BYTES = 32
 """256 bits: what HS256 needs (RFC 7518 3.2)."""
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret
 MAX_LEEWAY_S = 5
-REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "role", "jti")
+REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "role", "jti", "sid")
 INVALID = "invalid or expired token"
 
 
@@ -41,6 +42,9 @@ class AccessClaims(BaseModel):
     """The user name."""
     role: Role
     jti: str
+    sid: str = Field(min_length=1, max_length=32)
+    """The session (refresh-token family) the token was issued in: it works only while
+    that session does (``core.services.sessions.session_is_live``)."""
     exp: int = Field(strict=True)
     iat: int = Field(strict=True)
     nbf: int = Field(strict=True)
@@ -72,12 +76,14 @@ class TokenIssuer:
         self.audience = audience
         self.leeway_s = leeway_s
 
-    def issue(self, user: UserPublic) -> str:
+    def issue(self, user: UserPublic, *, session_id: str) -> str:
+        """An access token of ``user`` in the session ``session_id``."""
         now = int(self._clock.now().timestamp())
         claims = AccessClaims(
             sub=user.name,
             role=user.role,
             jti=secrets.token_urlsafe(16),
+            sid=session_id,
             iat=now,
             nbf=now,
             exp=now + self.ttl_s,
@@ -130,7 +136,7 @@ def load_secret(settings: Settings) -> bytes:
         return _read_secret(path)
     except FileNotFoundError:
         pass
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     secret = secrets.token_bytes(SECRET_BYTES)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)

@@ -21,6 +21,7 @@ from core.config import Settings
 from core.db import Database, head_revision
 from core.errors import EnforcementError, WardenError
 from core.ports import KernelFeatures
+from core.private_files import make_private_dir
 from warden.broker_check import broker_limits
 from warden.enforcement import dry_run_reasons, has_net_admin
 
@@ -258,7 +259,7 @@ def check_syslog(settings: Settings) -> Check:
 def check_data_dir(settings: Settings) -> Check:
     path = settings.data_dir
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-"):
             pass
     except OSError as exc:

@@ -4,12 +4,18 @@ The tokens of one login form a *family*. Using a token twice means it was copied
 legitimate client got a new one the first time), so the whole family is revoked and both
 holders must log in again. A family lives at most ``ttl_s`` from its login: rotation hands
 out a new token, not more time (an absolute session lifetime, V7.3.2).
+
+A family is also the *session* of the access tokens issued with it (their ``sid`` claim):
+``session_is_live`` is checked on every request, so logging out, a password change, an
+admin's reset, disabling and reuse detection end the access tokens at once, not when they
+run out (V7.4.1).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
@@ -40,6 +46,16 @@ def _new_token(session: Session, *, user_id: int, family: str, expires_at: datet
     return token
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """A signed-in session: its user, its id (the refresh family, the access tokens'
+    ``sid``) and its current refresh token (given out once)."""
+
+    user: UserPublic
+    session_id: str
+    refresh_token: str
+
+
 def issue_refresh(
     *,
     session: Session,
@@ -60,11 +76,42 @@ def issue_refresh(
     return token
 
 
+def start_session(
+    *, session: Session, user: UserPublic, now: datetime, ttl_s: int = DEFAULT_REFRESH_TTL_S
+) -> SignIn:
+    """A new session for a user who just proved who they are."""
+    family = secrets.token_hex(16)
+    token = issue_refresh(session=session, user_id=user.id, now=now, family=family, ttl_s=ttl_s)
+    return SignIn(user=user, session_id=family, refresh_token=token)
+
+
+def session_is_live(*, session: Session, user_id: int, session_id: str, now: datetime) -> bool:
+    """Whether the user's session ``session_id`` still holds a refresh token that is
+    neither revoked nor expired (the check every access token passes)."""
+    found = session.exec(
+        select(RefreshToken.id)
+        .where(
+            RefreshToken.family == session_id,
+            RefreshToken.user_id == user_id,
+            col(RefreshToken.revoked_at).is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def rotate_refresh(*, session: Session, token: str, now: datetime) -> tuple[UserPublic, str]:
-    """Exchange a refresh token for its user and a new token of the same family.
+    """``renew`` answering the user and the new refresh token."""
+    renewed = renew(session=session, token=token, now=now)
+    return renewed.user, renewed.refresh_token
+
+
+def renew(*, session: Session, token: str, now: datetime, address: str | None = None) -> SignIn:
+    """Exchange a refresh token for a new token of the same family (session).
 
     ``Unauthenticated`` for an unknown, revoked or expired token or a disabled user; a
-    token used before revokes its family first."""
+    token used before revokes its family first (audited with ``address``)."""
     row = session.exec(
         select(RefreshToken).where(RefreshToken.token_hash == token_digest(token))
     ).first()
@@ -77,7 +124,7 @@ def rotate_refresh(*, session: Session, token: str, now: datetime) -> tuple[User
         _revoke_family(session, row.family, now)
         record_change(
             session=session,
-            actor=Actor(name=user.name, origin=Origin.API),
+            actor=Actor(name=user.name, origin=Origin.API, address=address),
             kind="auth.refresh_reused",
             entity="user",
             entity_id=user.name,
@@ -92,7 +139,11 @@ def rotate_refresh(*, session: Session, token: str, now: datetime) -> tuple[User
     session.add(row)
     new = _new_token(session, user_id=row.user_id, family=row.family, expires_at=row.expires_at)
     session.commit()
-    return UserPublic.model_validate(user, from_attributes=True), new
+    return SignIn(
+        user=UserPublic.model_validate(user, from_attributes=True),
+        session_id=row.family,
+        refresh_token=new,
+    )
 
 
 def revoke_refresh(*, session: Session, token: str, now: datetime) -> None:
@@ -104,6 +155,21 @@ def revoke_refresh(*, session: Session, token: str, now: datetime) -> None:
     if row is None:
         return
     _revoke_family(session, row.family, now)
+    session.commit()
+
+
+def end_session(*, session: Session, user_id: int, session_id: str, now: datetime) -> None:
+    """Log out of the session of an access token: its refresh tokens are revoked, so it
+    and every access token issued in it stop working at once."""
+    session.exec(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.family) == session_id,
+            col(RefreshToken.user_id) == user_id,
+            col(RefreshToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
     session.commit()
 
 

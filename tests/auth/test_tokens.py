@@ -65,6 +65,7 @@ def good_claims(clock: FakeClock, **changes: object) -> dict:
         "exp": now + 900,
         "iss": "warden",
         "aud": "warden-api",
+        "sid": "s1",
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
@@ -77,7 +78,7 @@ def refused(issuer: TokenIssuer, token: str) -> None:
 
 
 def test_round_trip(issuer: TokenIssuer, clock: FakeClock):
-    claims = issuer.verify(issuer.issue(USER))
+    claims = issuer.verify(issuer.issue(USER, session_id="s1"))
     assert isinstance(claims, AccessClaims)
     assert (claims.sub, claims.role, claims.iss, claims.aud) == (
         "olga",
@@ -86,7 +87,7 @@ def test_round_trip(issuer: TokenIssuer, clock: FakeClock):
         "warden-api",
     )
     assert claims.exp - claims.iat == 900
-    assert claims.jti != issuer.verify(issuer.issue(USER)).jti
+    assert claims.jti != issuer.verify(issuer.issue(USER, session_id="s1")).jti
 
 
 def test_a_hand_made_token_with_every_claim_verifies(issuer: TokenIssuer, clock: FakeClock):
@@ -119,12 +120,12 @@ def test_rs256_tokens_and_the_public_key_as_hmac_secret_are_refused(clock: FakeC
 
 
 def test_a_wrong_secret_is_refused(issuer: TokenIssuer, clock: FakeClock):
-    refused(issuer, TokenIssuer(b"x" * 32, clock).issue(USER))
+    refused(issuer, TokenIssuer(b"x" * 32, clock).issue(USER, session_id="s1"))
     refused(issuer, forge({"alg": "HS256"}, good_claims(clock), key=b"y" * 32))
 
 
 def test_expired_within_leeway_and_after(issuer: TokenIssuer, clock: FakeClock):
-    token = issuer.issue(USER)
+    token = issuer.issue(USER, session_id="s1")
     clock.advance(900 + 4)  # within the 5 s leeway
     issuer.verify(token)
     clock.advance(2)
@@ -141,7 +142,7 @@ def test_wrong_audience_or_issuer_is_refused(issuer: TokenIssuer, clock: FakeClo
     refused(issuer, forge({"alg": "HS256"}, good_claims(clock, aud="someone-else")))
     refused(issuer, forge({"alg": "HS256"}, good_claims(clock, iss="evil")))
     other = TokenIssuer(SECRET, clock, audience="warden-ui")
-    refused(issuer, other.issue(USER))
+    refused(issuer, other.issue(USER, session_id="s1"))
 
 
 @pytest.mark.parametrize("claim", ["exp", "iat", "nbf", "iss", "aud", "sub", "role", "jti"])
@@ -158,7 +159,7 @@ def test_malformed_claims_are_refused(issuer: TokenIssuer, clock: FakeClock, cha
 
 
 def test_a_tampered_role_claim_is_refused(issuer: TokenIssuer):
-    header, payload, signature = issuer.issue(USER).split(".")
+    header, payload, signature = issuer.issue(USER, session_id="s1").split(".")
     claims = json.loads(unb64(payload))
     claims["role"] = "admin"
     refused(issuer, f"{header}.{b64(json.dumps(claims).encode())}.{signature}")
@@ -202,5 +203,5 @@ def test_the_secret_setting_wins_and_must_be_long_enough(data_dir):
 def test_the_clock_decides_not_the_wall(issuer: TokenIssuer):
     """A token from a clock far in the past is expired now, whatever the machine's time."""
     old = TokenIssuer(SECRET, FakeClock(datetime(2001, 1, 1, tzinfo=UTC)))
-    refused(issuer, old.issue(USER))
-    assert jwt.get_unverified_header(issuer.issue(USER))["alg"] == "HS256"
+    refused(issuer, old.issue(USER, session_id="s1"))
+    assert jwt.get_unverified_header(issuer.issue(USER, session_id="s1"))["alg"] == "HS256"

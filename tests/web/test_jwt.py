@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 
 from core.models import Actor, Role
 from core.runtime import Core
-from core.services import users
+from core.services import sessions, users
 from core.tokens import REQUIRED_CLAIMS, load_secret
 from tests.factories import FakeClock
 from tests.web.conftest import Headers, bearer, login_pair, url
 
 ME = url("/auth/me")
+SID = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+"""The session the hand-made tokens below claim: a live one of vera's (``vera_session``)."""
 
 
 def b64(data: bytes) -> str:
@@ -39,6 +41,7 @@ def claims(clock: FakeClock, **changes: Any) -> dict[str, Any]:
         "exp": now + 900,
         "iss": "warden",
         "aud": "warden-api",
+        "sid": SID,
     }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
@@ -60,6 +63,14 @@ def refused(client: TestClient, token: str) -> bool:
 @pytest.fixture
 def secret(core: Core) -> bytes:
     return load_secret(core.settings)
+
+
+@pytest.fixture(autouse=True)
+def vera_session(core: Core, accounts) -> None:
+    """A live session of vera's with the id ``SID``, as a login would have made."""
+    with core.db.writer() as session:
+        vera = users.get_user(session=session, name="vera")
+        sessions.issue_refresh(session=session, user_id=vera.id, now=core.clock.now(), family=SID)
 
 
 def test_a_well_formed_token_works(client, accounts, clock, secret):

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from core.errors import DatabaseError, WardenError
+from core.private_files import restrict_umask
 from warden import __version__
 from warden.cli import (
     actions_cmd,
@@ -111,4 +112,6 @@ cli.add_command(console_command)
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Everything Warden writes (database, secrets, session files, logs) is for its own user.
+    restrict_umask()
     cli.main(args=argv, prog_name="warden")

@@ -139,7 +139,9 @@ def create_app(
     app.state.core = core
     app.state.agent = agent
     app.state.raw_archive = raw_archive
-    app.state.tokens = tokens or TokenIssuer(load_secret(core.settings), core.clock)
+    app.state.tokens = tokens or TokenIssuer(
+        load_secret(core.settings), core.clock, ttl_s=core.settings.access_ttl_s
+    )
 
     app.include_router(ops.router)
     app.include_router(device_routes.router, prefix=API_PREFIX)

@@ -23,7 +23,7 @@ from core.errors import NotFound, PermissionDenied, Unauthenticated
 from core.models import Actor, Origin
 from core.permissions import Permission, authorize
 from core.runtime import Core
-from core.services import audit, users
+from core.services import audit, sessions, users
 from core.tokens import TokenIssuer
 from web.api.schemas import Page
 
@@ -33,6 +33,7 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_OFFSET = 100_000
 SIGN_IN = "sign in first: send Authorization: Bearer <access token>"
+SESSION_ENDED = "this session has ended (signed out, or the password changed); sign in again"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -61,15 +62,14 @@ def client_address(request: Request) -> str | None:
     return forwarded.client_address(peer, forwarded_for, trusted)
 
 
-def current_actor(
+def _signed_in(
     request: Request,
-    core: CoreDep,
-    tokens: TokensDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    core: Core,
+    tokens: TokenIssuer,
+    credentials: HTTPAuthorizationCredentials | None,
+    *,
+    ended_too: bool,
 ) -> Actor:
-    """The signed-in user behind a valid access token. The role comes from the database,
-    so a role change applies at once; a token whose role claim no longer matches (stale,
-    or tampered) is refused, as is one for a user deleted or disabled since."""
     if credentials is None:
         raise Unauthenticated(SIGN_IN)
     claims = tokens.verify(credentials.credentials)
@@ -78,6 +78,11 @@ def current_actor(
             user = users.get_user(session=session, name=claims.sub)
         except NotFound:
             raise Unauthenticated("invalid or expired token") from None
+        live = sessions.session_is_live(
+            session=session, user_id=user.id, session_id=claims.sid, now=core.clock.now()
+        )
+    if not live and not ended_too:
+        raise Unauthenticated(SESSION_ENDED)
     if user.disabled:
         raise Unauthenticated("this account is disabled")
     if user.role != claims.role:
@@ -86,7 +91,38 @@ def current_actor(
         name=user.name, origin=Origin.API, role=user.role, address=client_address(request)
     )
     request.state.actor = actor
+    request.state.session_id = claims.sid
     return actor
+
+
+def current_actor(
+    request: Request,
+    core: CoreDep,
+    tokens: TokensDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """The signed-in user behind a valid access token of a live session. The role comes
+    from the database, so a role change applies at once; a token whose role claim no
+    longer matches (stale, or tampered) is refused, as is one for a user deleted or
+    disabled since, or one whose session ended (logout, password change or reset,
+    refresh-token reuse)."""
+    return _signed_in(request, core, tokens, credentials, ended_too=False)
+
+
+def ending_actor(
+    request: Request,
+    core: CoreDep,
+    tokens: TokensDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """``current_actor`` for logging out, where a session that ended already is no error
+    (logging out twice is harmless); ``request.state.session_id`` is the one to end."""
+    actor = _signed_in(request, core, tokens, credentials, ended_too=True)
+    authorize(actor, Permission.READ)
+    return actor
+
+
+ending_actor.warden_permission = Permission.READ  # type: ignore[attr-defined]
 
 
 def record_refusal(request: Request, error: PermissionDenied, action: str) -> None:
@@ -151,6 +187,7 @@ def permission_of(route: APIRoute) -> Permission | None:
 
 
 CanRead = Annotated[Actor, Depends(require(Permission.READ))]
+CanEndSession = Annotated[Actor, Depends(ending_actor)]
 CanWriteFindings = Annotated[Actor, Depends(require(Permission.FINDINGS_WRITE))]
 CanWriteIntents = Annotated[Actor, Depends(require(Permission.INTENTS_WRITE))]
 CanDecideActions = Annotated[Actor, Depends(require(Permission.ACTIONS_DECIDE))]

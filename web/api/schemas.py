@@ -26,7 +26,9 @@ class LoginIn(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=256)
+    refresh_token: str = Field(min_length=1, max_length=4096)
+    """Long enough for any token a client may mistake for it (an access token gets 401,
+    not a validation error)."""
 
 
 class TokenPair(BaseModel):

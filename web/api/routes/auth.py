@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request, status
 
 from core.models import Origin, UserPublic
 from core.services import sessions, users
-from web.api.deps import CanRead, CoreDep, TokensDep, client_address
+from core.tokens import TokenIssuer
+from web.api.deps import CanEndSession, CanRead, CoreDep, TokensDep, client_address
 from web.api.schemas import LoginIn, OwnPasswordIn, RefreshIn, TokenPair
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -27,30 +28,49 @@ def login(body: LoginIn, request: Request, core: CoreDep, tokens: TokensDep) -> 
             now=now,
             origin=Origin.API,
         )
-        refresh = sessions.issue_refresh(session=session, user_id=user.id, now=now)
-    return TokenPair(
-        access_token=tokens.issue(user), refresh_token=refresh, expires_in=tokens.ttl_s
-    )
+        signed_in = sessions.start_session(
+            session=session, user=user, now=now, ttl_s=core.settings.refresh_ttl_s
+        )
+    return _pair(tokens, signed_in)
 
 
 @router.post("/refresh", response_model=TokenPair)
-def refresh(body: RefreshIn, core: CoreDep, tokens: TokensDep) -> TokenPair:
+def refresh(body: RefreshIn, request: Request, core: CoreDep, tokens: TokensDep) -> TokenPair:
     """Trade a refresh token for a new pair. Each refresh token works once: presenting a
-    used one again revokes every token of its sign-in."""
+    used one again ends its session (every access token of it too). Anything that is not
+    a live refresh token, an access token included, gets 401."""
     with core.db.writer() as session:
-        user, renewed = sessions.rotate_refresh(
-            session=session, token=body.refresh_token, now=core.clock.now()
+        renewed = sessions.renew(
+            session=session,
+            token=body.refresh_token,
+            now=core.clock.now(),
+            address=client_address(request),
         )
-    return TokenPair(
-        access_token=tokens.issue(user), refresh_token=renewed, expires_in=tokens.ttl_s
-    )
+    return _pair(tokens, renewed)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: RefreshIn, core: CoreDep, actor: CanRead) -> None:
-    """Revoke the refresh token of this sign-in; the access token runs out on its own."""
+def logout(
+    request: Request, core: CoreDep, actor: CanEndSession, body: RefreshIn | None = None
+) -> None:
+    """End this session: its refresh tokens are revoked and the access token stops
+    working at once. The refresh token in the body, if sent, ends its session too."""
+    now = core.clock.now()
     with core.db.writer() as session:
-        sessions.revoke_refresh(session=session, token=body.refresh_token, now=core.clock.now())
+        user = users.get_user(session=session, name=actor.name)
+        sessions.end_session(
+            session=session, user_id=user.id, session_id=request.state.session_id, now=now
+        )
+        if body is not None:
+            sessions.revoke_refresh(session=session, token=body.refresh_token, now=now)
+
+
+def _pair(tokens: TokenIssuer, signed_in: sessions.SignIn) -> TokenPair:
+    return TokenPair(
+        access_token=tokens.issue(signed_in.user, session_id=signed_in.session_id),
+        refresh_token=signed_in.refresh_token,
+        expires_in=tokens.ttl_s,
+    )
 
 
 @router.get("/me", response_model=UserPublic)
