@@ -4,6 +4,7 @@ refusals audited) rather than raised into NiceGUI."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from web.ui.context import web
 from web.ui.session import actor_for, current_user
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def read(query: Callable[[Session], T]) -> T:
@@ -38,7 +40,26 @@ async def act(
 ) -> T | None:
     """Run ``change(session, actor)`` in a write transaction as the signed-in user, if
     their role (read from the database now) allows ``permission``. Returns its result, or
-    None after telling the user why not (signed out, refused, invalid, failed)."""
+    None after telling the user why not (signed out, refused, invalid, failed): a failure
+    is shown to the person who clicked, never only logged."""
+    try:
+        return await _act(permission, change, done=done)
+    except Exception as failure:  # a bug or an outage: say so where the click happened
+        log.exception("web action %s failed", permission.value)
+        ui.notify(
+            f"That did not work: {type(failure).__name__}: {failure}"[:500],
+            type="negative",
+            multi_line=True,
+        )
+        return None
+
+
+async def _act(
+    permission: Permission,
+    change: Callable[[Session, Actor], T],
+    *,
+    done: str | None,
+) -> T | None:
     user = await current_user()
     if user is None:
         ui.notify("Your session has ended; sign in again.", type="warning")

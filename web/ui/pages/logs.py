@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from nicegui import Event, app, run, ui
+from nicegui import app, run, ui
 
 from core.clock import from_ms
 from core.models import LogPublic
@@ -27,6 +27,7 @@ from core.syslog import LogClass
 from web.ui.calls import read
 from web.ui.context import web
 from web.ui.frame import open_page
+from web.ui.live import PageEvent
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class LogTail:
     pages are open, and none while none is."""
 
     def __init__(self) -> None:
-        self.batches: Event[Batch] = Event()
+        self.batches: PageEvent[Batch] = PageEvent()
         self.last_id: int | None = None
         self._busy = False
 
