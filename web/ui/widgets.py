@@ -9,7 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
-from core.models import UserPublic
+from core.models import IntentPublic, PolicyPublic, PolicyStatus, UserPublic
 from core.permissions import PERMISSIONS, Permission, allowed
 
 SEVERITY_COLOURS = {
@@ -27,6 +27,43 @@ VERDICT_COLOURS = {
     "unverifiable": "grey",
     "unchecked": "grey",
 }
+
+INTENT_STATUS_COLOURS = {
+    "planned": "blue-grey",
+    "applying": "info",
+    "scheduled": "purple",
+    "active": "positive",
+    "failed": "negative",
+    "revoked": "grey",
+    "expired": "grey",
+    "draft": "grey",
+}
+DRY_RUN_COLOUR = "amber-9"
+"""A dry run is never green: nothing of it reached the kernel."""
+
+
+def intent_status(intent: IntentPublic) -> ui.badge:
+    """The intent's status as core words it (``planned (dry run)``), amber in a dry run."""
+    colour = (
+        DRY_RUN_COLOUR
+        if intent.dry_run is not None
+        else INTENT_STATUS_COLOURS.get(intent.status.value, "grey")
+    )
+    return ui.badge(intent.status_label, color=colour).mark("intent-status")
+
+
+def intent_verdict(intent: IntentPublic) -> ui.badge:
+    """The verdict (``unverifiable (dry run)`` in a dry run; ``unchecked`` before a check)."""
+    label = intent.verdict_label or "unchecked"
+    colour = "grey" if intent.dry_run is not None else VERDICT_COLOURS.get(label, "grey")
+    return chip(label, colour).mark("verdict")
+
+
+def policy_status(policy: PolicyPublic) -> ui.badge:
+    """A policy's status (``not applied — dry run: <reason>`` in a dry run)."""
+    dry = policy.status == PolicyStatus.DRY_RUN
+    badge = ui.badge(policy.status_label, color=DRY_RUN_COLOUR if dry else "grey")
+    return badge.classes("whitespace-normal text-left").mark("policy-status")
 
 
 def why_not(user: UserPublic, permission: Permission) -> str | None:

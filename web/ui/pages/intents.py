@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from nicegui import ui
 from sqlmodel import Session
 
-from core.models import IntentCheckPublic, IntentPublic, UserPublic, Verdict
+from core.models import IntentCheckPublic, IntentPublic, PolicyStatus, UserPublic, Verdict
 from core.permissions import Permission
 from core.services import intents
 from core.services.overview import Overview
@@ -19,20 +19,20 @@ from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.intent_bar import intent_bar
-from web.ui.widgets import VERDICT_COLOURS, ago, chip, guarded_button, when, why_not
+from web.ui.widgets import (
+    VERDICT_COLOURS,
+    ago,
+    chip,
+    guarded_button,
+    intent_status,
+    intent_verdict,
+    policy_status,
+    when,
+    why_not,
+)
 
 LIST_LIMIT = 100
 SPARK_CHECKS = 30
-STATUS_COLOURS = {
-    "planned": "blue-grey",
-    "applying": "info",
-    "scheduled": "purple",
-    "active": "positive",
-    "failed": "negative",
-    "revoked": "grey",
-    "expired": "grey",
-    "draft": "grey",
-}
 SPARK_VALUE = {
     Verdict.SATISFIED: 1.0,
     Verdict.DEGRADED: 0.5,
@@ -86,16 +86,16 @@ def _sparkline(checks: list[IntentCheckPublic]) -> None:
 
 def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
     intent = row.intent
-    verdict = intent.verdict.value if intent.verdict else "unchecked"
     now = web().core.clock.now()
     with ui.card().classes("w-full q-pa-sm").mark(f"intent-{intent.id}"):
         with ui.row().classes("items-center gap-2 w-full flex-wrap"):
             ui.label(f"#{intent.id}").classes("text-weight-bold")
-            ui.badge(intent.status.value, color=STATUS_COLOURS.get(intent.status.value, "grey"))
-            chip(verdict, VERDICT_COLOURS.get(verdict, "grey")).mark("verdict")
-            if intent.satisfaction is not None:
+            intent_status(intent)
+            intent_verdict(intent)
+            if intent.satisfaction is not None and intent.dry_run is None:
                 ui.label(f"{intent.satisfaction:.0%} satisfied").classes("text-caption")
-            _sparkline(row.checks)
+            if intent.dry_run is None:
+                _sparkline(row.checks)
             ui.label(f"checked {ago(intent.checked_at, now)}").classes("text-caption")
             ui.space()
             if intent.status.live:
@@ -113,7 +113,7 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
         ui.label(
             f"“{intent.text}” · {intent.owner} via {intent.origin} · {when(intent.created_at)}"
         ).classes("text-caption text-grey")
-        if intent.verdict_reason:
+        if intent.verdict_reason and intent.dry_run is None:
             ui.label(intent.verdict_reason).classes("text-caption")
         if intent.note:
             ui.label(f"note: {intent.note}").classes("text-caption")
@@ -125,11 +125,11 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
             for policy in intent.policies:
                 with ui.row().classes("items-center gap-2 flex-wrap"):
                     ui.badge(policy.kind.value, color="blue-grey").props("outline")
-                    ui.badge(policy.status.value, color="grey")
-                    if policy.verdict:
+                    policy_status(policy)
+                    if policy.verdict and policy.status != PolicyStatus.DRY_RUN:
                         chip(policy.verdict.value, VERDICT_COLOURS[policy.verdict.value])
                     ui.label(policy.summary)
-                if policy.last_error:
+                if policy.last_error and policy.status != PolicyStatus.DRY_RUN:
                     ui.label(policy.last_error).classes("text-caption text-negative q-ml-md")
 
 

@@ -13,7 +13,7 @@ from web.ui.calls import read
 from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.widgets import SEVERITY_COLOURS, STATUS_COLOURS, VERDICT_COLOURS, ago
+from web.ui.widgets import SEVERITY_COLOURS, STATUS_COLOURS, ago, intent_verdict
 
 RECENT_FINDINGS = 8
 
@@ -128,12 +128,11 @@ def register() -> None:
                     if not live:
                         ui.label("No live intents. Try the Intents page.").classes("text-grey")
                     for intent in live:
-                        verdict = intent.verdict.value if intent.verdict else "unchecked"
                         with ui.row().classes("items-center gap-2 no-wrap w-full"):
-                            ui.badge(verdict, color=VERDICT_COLOURS[verdict])
+                            intent_verdict(intent)
                             ui.label(intent.text).classes("ellipsis")
                             ui.space()
-                            if intent.satisfaction is not None:
+                            if intent.satisfaction is not None and intent.dry_run is None:
                                 ui.label(f"{intent.satisfaction:.0%}").classes("text-caption")
 
         counts(hub.last)
