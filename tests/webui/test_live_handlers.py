@@ -61,6 +61,8 @@ async def test_revoke_works_on_an_intent_that_arrived_live(console, core, change
         )
     await user.should_see(marker=f"revoke-{new.id}", retries=30)
     click_over_the_websocket(user, f"revoke-{new.id}")
+    await user.should_see(marker="revoke-confirm", retries=30)
+    click_over_the_websocket(user, "revoke-confirm")
     await user.should_see(f"Intent {new.id} revoked", retries=30)
     with core.db.reader() as session:
         assert intents.get_intent(session=session, intent_id=new.id).status == IntentStatus.REVOKED

@@ -37,13 +37,17 @@ async def act(
     change: Callable[[Session, Actor], T],
     *,
     done: str | None = None,
+    passes: tuple[type[WardenError], ...] = (),
 ) -> T | None:
     """Run ``change(session, actor)`` in a write transaction as the signed-in user, if
     their role (read from the database now) allows ``permission``. Returns its result, or
     None after telling the user why not (signed out, refused, invalid, failed): a failure
-    is shown to the person who clicked, never only logged."""
+    is shown to the person who clicked, never only logged. Errors of the ``passes`` types
+    are raised to the caller instead, which offers a way on (an intent conflict: replace)."""
     try:
-        return await _act(permission, change, done=done)
+        return await _act(permission, change, done=done, passes=passes)
+    except passes:
+        raise
     except Exception as failure:  # a bug or an outage: say so where the click happened
         log.exception("web action %s failed", permission.value)
         ui.notify(
@@ -59,6 +63,7 @@ async def _act(
     change: Callable[[Session, Actor], T],
     *,
     done: str | None,
+    passes: tuple[type[WardenError], ...],
 ) -> T | None:
     user = await current_user()
     if user is None:
@@ -78,6 +83,8 @@ async def _act(
         await run.io_bound(_audit_refusal, actor, permission, refused)
         ui.notify(f"Not allowed: {refused.msg}", type="negative", multi_line=True)
         return None
+    except passes:
+        raise
     except WardenError as error:
         ui.notify(f"{error.title}: {error.msg}", type="negative", multi_line=True)
         return None

@@ -143,6 +143,33 @@ def register() -> None:
         show_ended = {"value": False}
         verdicts = {"last": hub.last.intents_by_verdict if hub.last else None}
 
+        async def ask_revoke(intent_id: int) -> None:
+            """Revoke only after a confirmation naming what ends."""
+            with (
+                dialogs,
+                ui.dialog() as dialog,
+                ui.card().classes("max-w-lg").mark("revoke-dialog"),
+            ):
+                ui.label(f"Revoke intent #{intent_id}?").classes("text-h6")
+                ui.label(
+                    "Its policies are removed from the network and the devices; this cannot "
+                    "be undone (submit it again to have it back)."
+                ).classes("break-words")
+                with ui.row().classes("w-full justify-end"):
+                    ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat").mark(
+                        "revoke-cancel"
+                    )
+                    ui.button(
+                        "Revoke",
+                        icon="block",
+                        color="negative",
+                        on_click=lambda: dialog.submit(True),
+                    ).mark("revoke-confirm")
+            confirmed = await dialog
+            dialog.delete()
+            if confirmed:
+                await revoke(intent_id)
+
         async def revoke(intent_id: int) -> None:
             done = await act(
                 Permission.INTENTS_WRITE,
@@ -161,13 +188,14 @@ def register() -> None:
                 if not rows:
                     ui.label("No live intents.").classes("text-grey")
                 for row in rows:
-                    _intent_card(row, user=user, on_revoke=revoke)
+                    _intent_card(row, user=user, on_revoke=ask_revoke)
 
         def toggle_ended(value: bool) -> None:
             show_ended["value"] = value
             intent_list.refresh()
 
         intent_bar(user)
+        dialogs = ui.element("div").mark("dialogs")  # outside the list a redraw replaces
         with ui.row().classes("items-center w-full q-mt-md"):
             ui.label("Submitted intents").classes("text-h6")
             ui.space()
