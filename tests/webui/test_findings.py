@@ -17,7 +17,7 @@ from web.ui.pages.finding_detail import serial
 from web.ui.pages.findings import page_url
 
 LIVE_RETRIES = 20
-"""A change by another writer must show within two seconds (the hub polls every 0.5 s)."""
+"""A change by another writer must show within two seconds (the hub polls every 0.25 s)."""
 
 
 def fire(

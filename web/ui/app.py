@@ -30,7 +30,7 @@ def register(core: Core) -> WebContext:
     for page in PAGES:
         page.register()
     app.add_middleware(SignInRequired)
-    app.timer(POLL_S, hub.poll)
+    context.feed_timer = app.timer(POLL_S, hub.poll)
     app.timer(STATUS_S, hub.refresh_status, immediate=True)
     app.on_shutdown(hub.close)
     return context

@@ -90,6 +90,7 @@ async def _act(
         return None
     if done:
         ui.notify(done, type="positive")
+    await web().hub.poll()  # every page concerned (this one first) redraws now, not next tick
     return result
 
 

@@ -33,7 +33,9 @@ from core.services.overview import Overview, ingest_rate, overview
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-POLL_S = 0.5
+POLL_S = 0.25
+"""How often the feed is read: an idle poll is one ``PRAGMA data_version`` on SQLite, so a
+change made elsewhere reaches every page well within a second."""
 STATUS_S = 2.0
 HISTORY = 90
 """Status samples kept for sparklines: three minutes at ``STATUS_S``."""

@@ -32,7 +32,7 @@ from web.ui.pages.finding_detail import (
     status_chip,
 )
 from web.ui.session import actor_for
-from web.ui.widgets import SEVERITY_COLOURS, ago, guarded_button, when
+from web.ui.widgets import SEVERITY_COLOURS, Ages, guarded_button, when
 
 LIMIT = 200
 FILTERS = ("severity", "status", "rule", "device")
@@ -73,7 +73,7 @@ def parse_moment(text: str, what: str) -> datetime:
         raise ValueError(f"{what}: write it as YYYY-MM-DD HH:MM") from None
 
 
-def _finding_row(finding: FindingPublic, now: datetime, on_open: Any) -> None:
+def _finding_row(finding: FindingPublic, ages: Ages, on_open: Any) -> None:
     with (
         ui.card()
         .classes("w-full q-pa-sm cursor-pointer")
@@ -90,7 +90,7 @@ def _finding_row(finding: FindingPublic, now: datetime, on_open: Any) -> None:
             if finding.device_id:
                 ui.link(finding.device_id, device_url(finding.device_id)).classes("break-all")
             ui.label(f"{finding.count} firings" if finding.count != 1 else "1 firing")
-            ui.label(f"last seen {ago(finding.last_seen, now)}").tooltip(when(finding.last_seen))
+            ages.label(finding.last_seen, "last seen {}").tooltip(when(finding.last_seen))
 
 
 def _window_text(window: MaintenancePublic, now: datetime) -> tuple[str, str]:
@@ -118,6 +118,7 @@ def register() -> None:
         if user is None:
             return
         core = web().core
+        ages = Ages(core.clock)
         filters = _filters(request)
         state: dict[str, Any] = {"open": _opened(request)}
         draft = {"note": ""}
@@ -139,12 +140,11 @@ def register() -> None:
                 )
             )
             found = page.items
-            now = core.clock.now()
             with ui.column().classes("w-full gap-2").mark("finding-list"):
                 if not found:
                     ui.label("No findings match.").classes("text-grey").mark("no-findings")
                 for finding in found:
-                    _finding_row(finding, now, open_finding)
+                    _finding_row(finding, ages, open_finding)
                 if page.more:
                     ui.label(f"Showing the newest {LIMIT}; narrow the filters.").classes(
                         "text-caption text-grey"
@@ -268,6 +268,7 @@ def register() -> None:
                 await detail()
 
         redraw_windows = await _maintenance_section(user)
+        ages.start()
 
         async def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "finding."):

@@ -21,7 +21,7 @@ from web.ui.live import concerns
 from web.ui.pages.intent_bar import intent_bar
 from web.ui.widgets import (
     VERDICT_COLOURS,
-    ago,
+    Ages,
     chip,
     guarded_button,
     intent_status,
@@ -84,9 +84,8 @@ def _sparkline(checks: list[IntentCheckPublic]) -> None:
     ).classes("w-28 h-8").mark("sparkline")
 
 
-def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
+def _intent_card(row: IntentRow, *, user: UserPublic, ages: Ages, on_revoke) -> None:
     intent = row.intent
-    now = web().core.clock.now()
     with ui.card().classes("w-full q-pa-sm").mark(f"intent-{intent.id}"):
         with ui.row().classes("items-center gap-2 w-full flex-wrap"):
             ui.label(f"#{intent.id}").classes("text-weight-bold")
@@ -96,7 +95,7 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
                 ui.label(f"{intent.satisfaction:.0%} satisfied").classes("text-caption")
             if intent.dry_run is None:
                 _sparkline(row.checks)
-            ui.label(f"checked {ago(intent.checked_at, now)}").classes("text-caption")
+            ages.label(intent.checked_at, "checked {}").classes("text-caption")
             ui.space()
             if intent.status.live:
                 refused = why_not(user, Permission.INTENTS_WRITE) is not None
@@ -140,6 +139,7 @@ def register() -> None:
         if user is None:
             return
         hub = web().hub
+        ages = Ages(web().core.clock)
         show_ended = {"value": False}
         verdicts = {"last": hub.last.intents_by_verdict if hub.last else None}
 
@@ -188,7 +188,7 @@ def register() -> None:
                 if not rows:
                     ui.label("No live intents.").classes("text-grey")
                 for row in rows:
-                    _intent_card(row, user=user, on_revoke=ask_revoke)
+                    _intent_card(row, user=user, ages=ages, on_revoke=ask_revoke)
 
         def toggle_ended(value: bool) -> None:
             show_ended["value"] = value
@@ -201,6 +201,7 @@ def register() -> None:
             ui.space()
             ui.switch("Show ended", on_change=lambda e: toggle_ended(e.value)).mark("show-ended")
         await intent_list()
+        ages.start()
 
         def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "intent.", "policy."):
