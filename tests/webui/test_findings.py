@@ -242,7 +242,7 @@ async def test_evidence_lines_and_details_are_shown(console, core, changes):
     user = await console.signed_in(Role.VIEWER)
     await user.open(f"/findings?open={finding.id}")
     await changes.shows(user, "evidence", *(f"auth failure #{i}" for i in range(3)), "ap-1 hostapd")
-    await user.should_see(marker="details", content='"mac": "aa:bb:cc:00:00:01"')
+    await changes.shows(user, "details", "captures", "mac: aa:bb:cc:00:00:01")
 
 
 async def test_a_hostile_summary_is_shown_as_literal_text(console, core):

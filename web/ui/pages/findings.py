@@ -18,7 +18,7 @@ from core.errors import NotFound
 from core.models import FindingPublic, FindingStatus, MaintenancePublic, UserPublic
 from core.models.finding import SEVERITIES
 from core.permissions import Permission
-from core.services import actions, findings, maintenance
+from core.services import actions, finding_explain, findings, maintenance
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
@@ -160,10 +160,9 @@ def register() -> None:
                 return
             reader = actor_for(user)
             try:
-                finding, lines, related = await read(
+                explained, related = await read(
                     lambda session: (
-                        findings.get_finding(session=session, finding_id=finding_id),
-                        findings.evidence_lines(session=session, finding_id=finding_id),
+                        finding_explain.explain(session=session, finding_id=finding_id),
                         actions.list_actions(
                             session=session,
                             reader=reader,
@@ -176,10 +175,10 @@ def register() -> None:
                 ui.label(f"There is no finding {finding_id}.").classes("text-grey")
                 return
             draw_detail(
-                finding,
-                lines,
+                explained,
                 related,
                 user=user,
+                ages=ages,
                 draft=draft,
                 actions=DetailActions(
                     acknowledge=acknowledge, resolve=resolve, add_note=add_note, close=close
