@@ -166,8 +166,12 @@ async def test_resolve_and_add_a_note(console, core, changes):
     await user.should_see(marker=f"status-{finding.id}", content="resolved", retries=30)
     after = stored(core, finding.id)
     assert (after.status, after.resolved_by) == (FindingStatus.RESOLVED, "otto")
-    (resolve,) = user.find(marker="finding-resolve").elements
-    assert not resolve.enabled
+
+    def resolve_disabled() -> bool:  # the detail is redrawn after the list
+        (resolve,) = user.find(marker="finding-resolve").elements
+        return not resolve.enabled
+
+    await changes.until(resolve_disabled, "Resolve disabled once resolved")
 
 
 async def test_filters_narrow_the_list_and_live_in_the_query_string(console, core):

@@ -109,7 +109,7 @@ def draw_detail(
             )
         ui.label(finding.summary).classes("text-subtitle1 break-words w-full")
         with ui.column().classes("gap-1 w-full").mark("rule-explained"):
-            ui.link(rule.name, rule_url(finding.rule_id)).classes("text-weight-medium")
+            ui.label(rule.name).classes("text-weight-medium break-words")
             if rule.description:
                 ui.label(rule.description).classes("break-words")
             if rule.remediation:
