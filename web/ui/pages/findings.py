@@ -1,6 +1,8 @@
-"""The findings page: everything that is wrong, newest first, filtered by severity, status,
-rule and device (kept in the query string, so ``/findings?rule=X`` and ``?open=ID`` are
-links); one finding open beside the list with its evidence and notes; and the maintenance
+"""The findings page: everything that is wrong, the most severe first (core's order: open
+before acknowledged before resolved, then severity, then recency), filtered by severity,
+status, rule and device (kept in the query string, so ``/findings?rule=X`` and ``?open=ID``
+are links); one finding open beside the list (above it on a phone) with its explanation,
+evidence and notes; and the maintenance
 windows that keep findings quiet. Live: a change by anyone, anywhere, redraws what it
 concerns."""
 
@@ -146,7 +148,7 @@ def register() -> None:
                 for finding in found:
                     _finding_row(finding, ages, open_finding)
                 if page.more:
-                    ui.label(f"Showing the newest {LIMIT}; narrow the filters.").classes(
+                    ui.label(f"Showing the first {LIMIT}; narrow the filters.").classes(
                         "text-caption text-grey"
                     )
 
@@ -193,6 +195,7 @@ def register() -> None:
             state["open"] = finding_id
             show_url()
             await redraw_detail()
+            ui.run_javascript(f"getHtmlElement({shown.id}).scrollIntoView({{block: 'nearest'}})")
 
         async def close() -> None:
             state["open"] = None
@@ -260,11 +263,13 @@ def register() -> None:
                 "Device", value=filters["device"], on_change=lambda e: set_filter("device", e.value)
             ).props("clearable debounce=400").classes("min-w-36").mark("filter-device")
 
-        with ui.row().classes("w-full items-start gap-4"):
+        # The open finding comes first: above the list on a phone, beside it (on the
+        # right, ``reverse``) on a wide screen.
+        with ui.row().classes("w-full items-start gap-4 reverse").mark("findings-layout"):
+            with ui.column().classes("flex-1 min-w-72 gap-2").mark("detail-column") as shown:
+                await detail()
             with ui.column().classes("flex-1 min-w-72 gap-2"):
                 await finding_list()
-            with ui.column().classes("flex-1 min-w-72 gap-2"):
-                await detail()
 
         redraw_windows = await _maintenance_section(user)
         ages.start()
