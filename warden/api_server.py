@@ -4,6 +4,8 @@ clean shutdown."""
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from core.runtime import Core
@@ -16,6 +18,7 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
     from web.api.app import create_app
     from web.ui.app import mount
 
+    quiet_per_request_logs()
     settings = core.settings
     raw_archive = agent.raw_tap if agent is not None else _own_raw_tap(core)
     app = create_app(core, agent=agent, raw_archive=raw_archive)
@@ -44,3 +47,40 @@ def _own_raw_tap(core: Core):  # type: ignore[no-untyped-def]
     tap = RawTap(open_spool(core.settings, core.clock))
     tap.start_sealer()
     return tap
+
+
+PER_REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server")
+CONNECTION_LINES = frozenset({"connection open", "connection closed"})
+"""What the websockets library says per connection (through uvicorn's logger)."""
+
+
+class PerRequestAtDebug(logging.Filter):
+    """uvicorn's line per request, websocket handshake and connection open/closed go to
+    DEBUG (they were most of the serve process's output, with full URLs); a request the
+    server failed (5xx) goes to WARNING, its query string left off."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        level = logging.DEBUG
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.name == "uvicorn.access" and len(args) == 5:
+            client, method, path, version, status = args
+            if isinstance(status, int) and status >= 500:
+                level = logging.WARNING
+                record.args = (client, method, str(path).split("?")[0], version, status)
+        elif record.name == "uvicorn.error" and not _per_connection(str(record.msg)):
+            return True  # startup and shutdown lines stay at INFO
+        record.levelno, record.levelname = level, logging.getLevelName(level)
+        return logging.getLogger().isEnabledFor(level)
+
+
+def _per_connection(message: str) -> bool:
+    return message.startswith('%s - "WebSocket') or message in CONNECTION_LINES
+
+
+def quiet_per_request_logs() -> None:
+    for name in PER_REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PerRequestAtDebug) for f in logger.filters):
+            logger.addFilter(PerRequestAtDebug())

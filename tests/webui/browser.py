@@ -38,6 +38,8 @@ class Demo:
     password: str
     data_dir: Path
     env: dict[str, str]
+    err: Lines
+    """The server's standard error, read as it comes."""
 
     def warden(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the CLI on the demo's database, as the operator at the gateway would."""
@@ -88,7 +90,7 @@ def demo_server(tmp_path: Path) -> Iterator[Demo]:
         wait_until(up, timeout=60, what="the demo's web server")
         password = out.find(r"admin password: (\S+)")
         assert password, "the demo printed no admin password"
-        yield Demo(base, password, tmp_path / "data" / "var" / "demo", env)
+        yield Demo(base, password, tmp_path / "data" / "var" / "demo", env, err)
     finally:
         process.send_signal(signal.SIGINT)
         try:

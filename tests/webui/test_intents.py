@@ -136,8 +136,35 @@ async def test_plan_shows_a_conflict_and_apply_is_refused(fleet, core, operator)
     await operator.should_see(marker="conflict", retries=30)
     await operator.should_see("would be refused")
     operator.find(marker="apply-button").click()
-    await operator.should_see("Intent conflicts", retries=30)
+    await operator.should_see(marker="replace-offer", retries=30)
     assert len(_stored(core)) == 1
+
+
+async def test_a_conflict_on_apply_offers_to_replace_the_live_intent(fleet, core, operator):
+    old = _submit(core, "limit meter-1 to 2 mbit")
+    await operator.open("/intents")
+    operator.find(marker="intent-bar").type("limit meter-1 to 5 mbit")
+    operator.find(marker="apply-button").click()
+    await operator.should_see(marker="replace-offer", retries=30)
+    with operator.scope(marker="replace-offer"):
+        await operator.should_see(f"conflicts with live intent #{old}")
+        await operator.should_not_see("--replaces")  # a flag the web cannot pass
+    operator.find(marker="replace-button").click()
+    await operator.should_see("Applied: intent", retries=30)
+    await operator.should_not_see(marker="replace-offer", retries=30)
+    stored = _stored(core)
+    assert [(r.text, r.status) for r in stored] == [
+        ("limit meter-1 to 2 mbit", IntentStatus.REVOKED),
+        ("limit meter-1 to 5 mbit", IntentStatus.PLANNED),
+    ]
+
+
+async def test_a_parse_error_reads_as_a_sentence_not_a_code(fleet, viewer):
+    await viewer.open("/intents")
+    viewer.find(marker="intent-bar").type("frobnicate the wibble")
+    await viewer.should_see(marker="parse-error", retries=30)
+    with viewer.scope(marker="parse-error"):
+        await viewer.should_not_see("no_intent")
 
 
 async def test_apply_as_operator_stores_a_planned_intent(fleet, core, operator):
@@ -191,6 +218,8 @@ async def test_a_viewer_cannot_apply_or_revoke(fleet, core, viewer, changes):
     revoke = viewer.find(marker=f"revoke-{intent_id}").elements.pop()
     revoke.enable()
     viewer.find(marker=f"revoke-{intent_id}").click()
+    await viewer.should_see(marker="revoke-confirm", retries=30)
+    viewer.find(marker="revoke-confirm").click()
     await changes.until(lambda: len(_denied(core)) == 2, "the second refusal audited")
     assert [(r.kind, r.status) for r in _stored(core)] == [("block", IntentStatus.PLANNED)]
     denied = _denied(core)
@@ -220,6 +249,13 @@ async def test_revoke_ends_the_intent(fleet, core, operator):
     await operator.open("/intents")
     await operator.should_see(marker=f"revoke-{intent_id}", retries=30)
     operator.find(marker=f"revoke-{intent_id}").click()
+    await operator.should_see(marker="revoke-dialog", retries=30)
+    operator.find(marker="revoke-cancel").click()  # asked first: cancelling changes nothing
+    await operator.should_not_see(marker="revoke-dialog", retries=30)
+    assert [r.status for r in _stored(core)] == [IntentStatus.PLANNED]
+    operator.find(marker=f"revoke-{intent_id}").click()
+    await operator.should_see(f"Revoke intent #{intent_id}?", retries=30)
+    operator.find(marker="revoke-confirm").click()
     await operator.should_see(f"Intent {intent_id} revoked", retries=30)
     assert [r.status for r in _stored(core)] == [IntentStatus.REVOKED]
     await operator.should_not_see(marker=f"intent-{intent_id}", retries=30)

@@ -11,6 +11,7 @@ import hmac
 
 from fastapi import FastAPI
 from nicegui import app, ui
+from nicegui.storage import Storage
 
 from core.runtime import Core
 from core.tokens import load_secret
@@ -29,7 +30,7 @@ def register(core: Core) -> WebContext:
     for page in PAGES:
         page.register()
     app.add_middleware(SignInRequired)
-    app.timer(POLL_S, hub.poll)
+    context.feed_timer = app.timer(POLL_S, hub.poll)
     app.timer(STATUS_S, hub.refresh_status, immediate=True)
     app.on_shutdown(hub.close)
     return context
@@ -41,6 +42,17 @@ def storage_secret(core: Core) -> str:
     return hmac.new(load_secret(core.settings), b"warden web session", hashlib.sha256).hexdigest()
 
 
+SESSION_DIR = "web-sessions"
+
+
+def use_session_dir(core: Core) -> None:
+    """Keep NiceGUI's server-side browser sessions in the data dir (``web-sessions/``,
+    owner only), not in ``.nicegui/`` under whatever directory the server started in."""
+    path = core.settings.data_dir / SESSION_DIR
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    Storage.path = path.resolve()
+
+
 def mount(
     api: FastAPI,
     core: Core,
@@ -48,6 +60,7 @@ def mount(
     https: bool = False,
 ) -> None:
     """Serve the console on ``api`` (the REST API app), at ``/``."""
+    use_session_dir(core)
     register(core)
     ui.run_with(
         api,

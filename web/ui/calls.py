@@ -4,6 +4,7 @@ refusals audited) rather than raised into NiceGUI."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from web.ui.context import web
 from web.ui.session import actor_for, current_user
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def read(query: Callable[[Session], T]) -> T:
@@ -35,10 +37,34 @@ async def act(
     change: Callable[[Session, Actor], T],
     *,
     done: str | None = None,
+    passes: tuple[type[WardenError], ...] = (),
 ) -> T | None:
     """Run ``change(session, actor)`` in a write transaction as the signed-in user, if
     their role (read from the database now) allows ``permission``. Returns its result, or
-    None after telling the user why not (signed out, refused, invalid, failed)."""
+    None after telling the user why not (signed out, refused, invalid, failed): a failure
+    is shown to the person who clicked, never only logged. Errors of the ``passes`` types
+    are raised to the caller instead, which offers a way on (an intent conflict: replace)."""
+    try:
+        return await _act(permission, change, done=done, passes=passes)
+    except passes:
+        raise
+    except Exception as failure:  # a bug or an outage: say so where the click happened
+        log.exception("web action %s failed", permission.value)
+        ui.notify(
+            f"That did not work: {type(failure).__name__}: {failure}"[:500],
+            type="negative",
+            multi_line=True,
+        )
+        return None
+
+
+async def _act(
+    permission: Permission,
+    change: Callable[[Session, Actor], T],
+    *,
+    done: str | None,
+    passes: tuple[type[WardenError], ...],
+) -> T | None:
     user = await current_user()
     if user is None:
         ui.notify("Your session has ended; sign in again.", type="warning")
@@ -57,11 +83,14 @@ async def act(
         await run.io_bound(_audit_refusal, actor, permission, refused)
         ui.notify(f"Not allowed: {refused.msg}", type="negative", multi_line=True)
         return None
+    except passes:
+        raise
     except WardenError as error:
         ui.notify(f"{error.title}: {error.msg}", type="negative", multi_line=True)
         return None
     if done:
         ui.notify(done, type="positive")
+    await web().hub.poll()  # every page concerned (this one first) redraws now, not next tick
     return result
 
 

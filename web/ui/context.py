@@ -7,6 +7,7 @@ NiceGUI's pages and middleware are process-wide, so the console is process-wide 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.runtime import Core
 from web.ui.live import LiveHub
@@ -16,6 +17,9 @@ from web.ui.live import LiveHub
 class WebContext:
     core: Core
     hub: LiveHub
+    feed_timer: Any = None
+    """The app timer that polls the change feed (a test pauses it to see what a page's own
+    action shows without it)."""
 
 
 _current: WebContext | None = None

@@ -124,18 +124,45 @@ def _live_status(chips_row: ui.row) -> None:
                     "this shows what the database knows."
                 )
         elif daemon.dry_run:
-            reasons = "; ".join(daemon.dry_run_reasons) or "the enforcement backends are dry runs"
+            reasons = daemon.dry_run_reasons or ["the enforcement backends are dry runs"]
             with (
-                ui.card().classes("w-full bg-amber-2 text-amber-10 q-pa-sm").mark("dry-run-banner")
+                ui.row()
+                .classes(
+                    "w-full items-center no-wrap gap-2 bg-amber-2 text-amber-10 q-px-sm "
+                    "rounded-borders"
+                )
+                .mark("dry-run-banner")
             ):
-                ui.label(f"DRY RUN: the kernel is not changed ({reasons}).")
+                ui.icon("science", size="xs")
+                ui.label("DRY RUN: the kernel is not changed").classes("ellipsis min-w-0")
+                ui.space()
+                with ui.dialog() as why, ui.card().classes("max-w-lg").mark("dry-run-reasons"):
+                    ui.label("Why nothing is enforced").classes("text-h6")
+                    for reason in reasons:
+                        ui.label(reason).classes("break-words")
+                    ui.button("Close", on_click=why.close).props("flat")
+                ui.button("Why?", on_click=why.open).props("flat dense no-caps size=sm").mark(
+                    "dry-run-why"
+                )
 
     with chips_row:
         chips(hub.last)
     banner(hub.last)
 
+    shown = {"banner": _banner_key(hub.last)}
+
     def redraw(summary: Overview) -> None:
         chips.refresh(summary)
-        banner.refresh(summary)
+        key = _banner_key(summary)
+        if key != shown["banner"]:  # an open "Why?" stays open while nothing changed
+            shown["banner"] = key
+            banner.refresh(summary)
 
     hub.status.subscribe(redraw)
+
+
+def _banner_key(summary: Overview | None) -> tuple[object, ...] | None:
+    if summary is None:
+        return None
+    daemon = summary.daemon
+    return (daemon.running, daemon.label, daemon.dry_run, tuple(daemon.dry_run_reasons))

@@ -6,23 +6,36 @@ kinds of change happened (``device.registered``, ``finding.acknowledged``, ...).
 ``STATUS_S`` the hub also reads the overview once (daemon heartbeat, counts) and emits it
 on ``status`` with the ingest rate; it keeps a short history of rate and queue depth for
 the overview's sparklines. One poll serves every browser, however many are open.
+
+The hub emits from an app timer, outside any request, and a redraw run there would create
+buttons whose handlers know no signed-in user (NiceGUI remembers the request current when
+a handler is attached). Its events are ``PageEvent``s: a subscription made while a page is
+built captures that page's request and runs every redraw with it.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from nicegui import Event, run
+from nicegui import Event, context, helpers, run
+from nicegui.slot import Slot
+from nicegui.storage import request_contextvar
 
 from core.live import ChangeFeed
 from core.runtime import Core
 from core.services.overview import Overview, ingest_rate, overview
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-POLL_S = 0.5
+POLL_S = 0.25
+"""How often the feed is read: an idle poll is one ``PRAGMA data_version`` on SQLite, so a
+change made elsewhere reaches every page well within a second."""
 STATUS_S = 2.0
 HISTORY = 90
 """Status samples kept for sparklines: three minutes at ``STATUS_S``."""
@@ -41,9 +54,9 @@ class LiveHub:
         self._feed = ChangeFeed(core.db)
         self._busy = False
         self._status_busy = False
-        self.changed: Event[frozenset[str]] = Event()
+        self.changed: PageEvent[frozenset[str]] = PageEvent()
         """Emitted with the kinds of the changes committed since the last poll."""
-        self.status: Event[Overview] = Event()
+        self.status: PageEvent[Overview] = PageEvent()
         """Emitted with a fresh overview every ``STATUS_S``."""
         self.last: Overview | None = None
         self.rate: float | None = None
@@ -102,3 +115,40 @@ class LiveHub:
 def concerns(kinds: frozenset[str], *prefixes: str) -> bool:
     """Whether any change kind starts with one of ``prefixes`` (``"finding."``, ...)."""
     return any(kind.startswith(prefixes) for kind in kinds)
+
+
+class PageEvent(Event[T]):
+    """A ``nicegui.Event`` whose subscribers made while a page is built run with that
+    page's request (see the module's docstring): every page's redraw draws handlers that
+    act as its user, whichever page it is."""
+
+    def subscribe(
+        self,
+        callback: Callable[..., Awaitable[Any] | Any],
+        *,
+        expect_args: bool | None = None,
+        unsubscribe_on_delete: bool | None = None,
+    ) -> None:
+        if not Slot.get_stack():  # outside a page: nothing to remember
+            super().subscribe(
+                callback, expect_args=expect_args, unsubscribe_on_delete=unsubscribe_on_delete
+            )
+            return
+        request = context.client.request
+        takes_value = helpers.expects_arguments(callback) if expect_args is None else expect_args
+
+        async def in_page(*args: Any) -> None:
+            request_contextvar.set(request)  # this task's own context: no other page sees it
+            result = callback(*args) if takes_value else callback()
+            if inspect.isawaitable(result):
+                await result
+
+        in_page.__wrapped__ = callback  # type: ignore[attr-defined]
+        super().subscribe(in_page, expect_args=True, unsubscribe_on_delete=unsubscribe_on_delete)
+
+    def unsubscribe(self, callback: Callable[..., Any]) -> None:
+        self.callbacks[:] = [
+            c
+            for c in self.callbacks
+            if c.func != callback and getattr(c.func, "__wrapped__", None) != callback
+        ]

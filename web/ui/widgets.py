@@ -9,7 +9,8 @@ from typing import Any
 
 from nicegui import ui
 
-from core.models import UserPublic
+from core.clock import Clock
+from core.models import IntentPublic, PolicyPublic, PolicyStatus, UserPublic
 from core.permissions import PERMISSIONS, Permission, allowed
 
 SEVERITY_COLOURS = {
@@ -27,6 +28,43 @@ VERDICT_COLOURS = {
     "unverifiable": "grey",
     "unchecked": "grey",
 }
+
+INTENT_STATUS_COLOURS = {
+    "planned": "blue-grey",
+    "applying": "info",
+    "scheduled": "purple",
+    "active": "positive",
+    "failed": "negative",
+    "revoked": "grey",
+    "expired": "grey",
+    "draft": "grey",
+}
+DRY_RUN_COLOUR = "amber-9"
+"""A dry run is never green: nothing of it reached the kernel."""
+
+
+def intent_status(intent: IntentPublic) -> ui.badge:
+    """The intent's status as core words it (``planned (dry run)``), amber in a dry run."""
+    colour = (
+        DRY_RUN_COLOUR
+        if intent.dry_run is not None
+        else INTENT_STATUS_COLOURS.get(intent.status.value, "grey")
+    )
+    return ui.badge(intent.status_label, color=colour).mark("intent-status")
+
+
+def intent_verdict(intent: IntentPublic) -> ui.badge:
+    """The verdict (``unverifiable (dry run)`` in a dry run; ``unchecked`` before a check)."""
+    label = intent.verdict_label or "unchecked"
+    colour = "grey" if intent.dry_run is not None else VERDICT_COLOURS.get(label, "grey")
+    return chip(label, colour).mark("verdict")
+
+
+def policy_status(policy: PolicyPublic) -> ui.badge:
+    """A policy's status (``not applied — dry run: <reason>`` in a dry run)."""
+    dry = policy.status == PolicyStatus.DRY_RUN
+    badge = ui.badge(policy.status_label, color=DRY_RUN_COLOUR if dry else "grey")
+    return badge.classes("whitespace-normal text-left").mark("policy-status")
 
 
 def why_not(user: UserPublic, permission: Permission) -> str | None:
@@ -119,3 +157,39 @@ def ago(moment: datetime | None, now: datetime) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} d ago"
+
+
+TICK_S = 1.0
+
+
+class Ages:
+    """Relative times ("12 s ago") that keep counting on their own: one ``ui.timer`` per
+    page reads the clock each second and rewrites only the labels whose text changed (no
+    database read, nothing sent for a label that still says "3 min ago"). Build it while
+    the page is built and ``start`` it last (a timer waits for the browser's connection,
+    which makes NiceGUI send the page as built so far); the timer ends with the page.
+    Labels drawn by later redraws may be added, and deleted ones are forgotten."""
+
+    def __init__(self, clock: Clock, *, also: Callable[[], Any] | None = None) -> None:
+        self._clock = clock
+        self._shown: list[tuple[ui.label, datetime | None, str]] = []
+        self._also = also
+
+    def start(self) -> ui.timer:
+        return ui.timer(TICK_S, self.tick)
+
+    def label(self, moment: datetime | None, template: str = "{}") -> ui.label:
+        """A label showing ``template`` with the age of ``moment`` in it, kept current."""
+        shown = ui.label(template.format(ago(moment, self._clock.now())))
+        self._shown.append((shown, moment, template))
+        return shown
+
+    def tick(self) -> None:
+        now = self._clock.now()
+        self._shown = [entry for entry in self._shown if not entry[0].is_deleted]
+        for label, moment, template in self._shown:
+            text = template.format(ago(moment, now))
+            if label.text != text:
+                label.set_text(text)
+        if self._also is not None:
+            self._also()

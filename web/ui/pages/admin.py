@@ -53,7 +53,12 @@ class AdminView:
         self.left = False
 
     async def build(self) -> None:
-        with ui.tabs().classes("w-full").props("align=left outside-arrows mobile-arrows") as tabs:
+        # The tabs wrap onto a second line on a phone rather than scroll sideways.
+        with (
+            ui.tabs()
+            .classes("w-full")
+            .props('align=left inline-label dense no-caps content-class="flex-wrap"') as tabs
+        ):
             users_tab = ui.tab("Users", icon="group").mark("tab-users")
             keys_tab = ui.tab("API keys", icon="vpn_key").mark("tab-keys")
             audit_tab = ui.tab("Audit log", icon="history").mark("tab-audit")

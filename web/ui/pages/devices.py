@@ -21,10 +21,19 @@ from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.device_detail import device_page
-from web.ui.widgets import STATUS_COLOURS, ago, guarded_button, show_key_once
+from web.ui.widgets import STATUS_COLOURS, Ages, ago, guarded_button, show_key_once
 
+PHONE = ("status", "id", "last_seen")
+"""The columns a phone shows (the rest from 600 px up: Quasar's ``gt-xs``)."""
 COLUMNS: list[dict[str, Any]] = [
-    {"name": name, "label": label, "field": field, "sortable": True, "align": "left"}
+    {
+        "name": name,
+        "label": label,
+        "field": field,
+        "sortable": True,
+        "align": "left",
+        **({} if name in PHONE else {"classes": "gt-xs", "headerClasses": "gt-xs"}),
+    }
     for name, label, field in (
         ("status", "Status", "status"),
         ("id", "Id", "id"),
@@ -42,7 +51,7 @@ STATUS_CELL = """
   <q-badge v-if="!props.row.enabled" color="grey" outline label="disabled" class="q-ml-xs" />
 </q-td>
 """
-SEEN_CELL = '<q-td :props="props">{{ props.row.ago }}</q-td>'
+SEEN_CELL = '<q-td :props="props" style="white-space: nowrap">{{ props.row.ago }}</q-td>'
 """Sorted by the time itself, shown as "3 min ago" (text interpolation: escaped)."""
 
 
@@ -188,13 +197,13 @@ def register() -> None:
 
         search.on_value_change(show)
         await reload()
+        Ages(clock, also=show).start()  # "12 s ago" counts on; rows go only when a text changed
 
         async def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "device."):
                 await reload()
 
         hub.changed.subscribe(on_change)
-        hub.status.subscribe(lambda _: show())  # "3 min ago" keeps up, no database read
 
     @ui.page("/devices/{device_id}")
     async def one_device_page(device_id: str) -> None:

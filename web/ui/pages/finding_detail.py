@@ -1,5 +1,7 @@
-"""One finding in full, as the findings page shows it beside the list: what fired, the log
-lines it cites, what the rule captured, the notes, and what an operator can do about it.
+"""One finding in full, as the findings page shows it: what fired, the rule's description
+and what to do about it, the log lines it cites (whole, wrapped), what the rule captured
+(times as local dates and ages), the notes, and what an operator can do about it. The
+explanation is core's (``core.services.finding_explain``), the same as the TUI's.
 
 Everything here that came from the network (summaries, keys, log lines, captured values,
 notes) is drawn as plain text."""
@@ -7,7 +9,6 @@ notes) is drawn as plain text."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,8 @@ from nicegui import ui
 
 from core.models import ActionPublic, FindingPublic, FindingStatus, LogPublic, UserPublic
 from core.permissions import Permission
-from web.ui.widgets import SEVERITY_COLOURS, guarded_button, when
+from core.services.finding_explain import FindingExplained
+from web.ui.widgets import SEVERITY_COLOURS, Ages, guarded_button, when
 
 STATUS_COLOURS = {
     FindingStatus.OPEN: "negative",
@@ -66,7 +68,17 @@ def status_chip(finding: FindingPublic) -> ui.badge:
 def _field(name: str, value: str) -> None:
     with ui.row().classes("gap-2 no-wrap w-full"):
         ui.label(name).classes("text-caption text-grey w-28 shrink-0")
-        ui.label(value).classes("break-all")
+        ui.label(value).classes("break-words min-w-0")
+
+
+def _moment(name: str, moment: datetime | None, ages: Ages) -> None:
+    """A time as a local date and, beside it, its age (which counts on)."""
+    with ui.row().classes("gap-2 no-wrap w-full items-baseline"):
+        ui.label(name).classes("text-caption text-grey w-28 shrink-0")
+        with ui.row().classes("gap-x-2 gap-y-0 min-w-0"):
+            ui.label(when(moment))
+            if moment is not None:
+                ages.label(moment, "({})").classes("text-grey")
 
 
 def _log_line(line: LogPublic) -> str:
@@ -76,15 +88,16 @@ def _log_line(line: LogPublic) -> str:
 
 
 def draw_detail(
-    finding: FindingPublic,
-    lines: list[LogPublic],
+    explained: FindingExplained,
     related: list[ActionPublic],
     *,
     user: UserPublic,
+    ages: Ages,
     draft: dict[str, str],
     actions: DetailActions,
 ) -> None:
     """The detail card; ``draft["note"]`` keeps a half-typed note across live redraws."""
+    finding, lines, rule = explained.finding, explained.evidence, explained.rule
     with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("finding-detail"):
         with ui.row().classes("items-center gap-2 w-full"):
             ui.badge(finding.severity, color=SEVERITY_COLOURS.get(finding.severity, "grey"))
@@ -95,6 +108,16 @@ def draw_detail(
                 "close-detail"
             )
         ui.label(finding.summary).classes("text-subtitle1 break-words w-full")
+        with ui.column().classes("gap-1 w-full").mark("rule-explained"):
+            ui.label(rule.name).classes("text-weight-medium break-words")
+            if rule.description:
+                ui.label(rule.description).classes("break-words")
+            if rule.remediation:
+                with ui.row().classes("gap-2 no-wrap items-start w-full").mark("remediation"):
+                    ui.icon("build", color="primary").classes("q-mt-xs")
+                    ui.label(f"What to do: {rule.remediation}").classes("break-words min-w-0")
+            elif not rule.known:
+                ui.label("This rule is no longer in the catalog.").classes("text-grey")
 
         with ui.row().classes("gap-2 w-full"):
             open_ = finding.status == FindingStatus.OPEN
@@ -130,9 +153,10 @@ def draw_detail(
                 else:
                     ui.label("—")
             _field("key", finding.key)
-            _field("count", f"{finding.count} (opened {finding.times_opened} times)")
-            _field("first seen", when(finding.first_seen))
-            _field("last seen", when(finding.last_seen))
+            firings = "1 firing" if finding.count == 1 else f"{finding.count} firings"
+            _field("count", f"{firings}, {explained.opened}")
+            _moment("first seen", finding.first_seen, ages)
+            _moment("last seen", finding.last_seen, ages)
             if finding.acked_by:
                 _field("acknowledged", f"{finding.acked_by}, {when(finding.acked_at)}")
             if finding.resolved_by:
@@ -141,18 +165,23 @@ def draw_detail(
                 _field("suppressed", "raised during a maintenance window (not notified)")
 
         ui.label("Evidence").classes("text-overline q-mt-sm")
-        with ui.column().classes("gap-0 w-full overflow-x-auto").mark("evidence"):
+        with ui.column().classes("gap-1 w-full").mark("evidence"):
             if not lines:
                 missing = "none cited" if not finding.evidence else "purged since"
                 ui.label(f"No log lines ({missing}).").classes("text-grey")
-            for line in lines:
-                ui.label(_log_line(line)).classes("font-mono text-caption whitespace-pre")
+            for line in lines:  # whole and wrapped: the part that matters is often at the end
+                ui.label(_log_line(line)).classes(
+                    "font-mono text-caption whitespace-pre-wrap break-all w-full"
+                )
 
-        if finding.details:
+        if explained.details:
             ui.label("Details").classes("text-overline q-mt-sm")
-            ui.label(json.dumps(finding.details, indent=2, sort_keys=True, default=str)).classes(
-                "font-mono text-caption whitespace-pre w-full overflow-x-auto"
-            ).mark("details")
+            with ui.column().classes("gap-1 w-full").mark("details"):
+                for detail in explained.details:
+                    if detail.at is not None:
+                        _moment(detail.label, detail.at, ages)
+                    else:
+                        _field(detail.label, detail.text)
 
         if related:
             with ui.row().classes("items-center gap-2 q-mt-sm"):

@@ -1,6 +1,8 @@
-"""The findings page: everything that is wrong, newest first, filtered by severity, status,
-rule and device (kept in the query string, so ``/findings?rule=X`` and ``?open=ID`` are
-links); one finding open beside the list with its evidence and notes; and the maintenance
+"""The findings page: everything that is wrong, the most severe first (core's order: open
+before acknowledged before resolved, then severity, then recency), filtered by severity,
+status, rule and device (kept in the query string, so ``/findings?rule=X`` and ``?open=ID``
+are links); one finding open beside the list (above it on a phone) with its explanation,
+evidence and notes; and the maintenance
 windows that keep findings quiet. Live: a change by anyone, anywhere, redraws what it
 concerns."""
 
@@ -18,7 +20,7 @@ from core.errors import NotFound
 from core.models import FindingPublic, FindingStatus, MaintenancePublic, UserPublic
 from core.models.finding import SEVERITIES
 from core.permissions import Permission
-from core.services import actions, findings, maintenance
+from core.services import actions, finding_explain, findings, maintenance
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
@@ -32,7 +34,7 @@ from web.ui.pages.finding_detail import (
     status_chip,
 )
 from web.ui.session import actor_for
-from web.ui.widgets import SEVERITY_COLOURS, ago, guarded_button, when
+from web.ui.widgets import SEVERITY_COLOURS, Ages, guarded_button, when
 
 LIMIT = 200
 FILTERS = ("severity", "status", "rule", "device")
@@ -73,7 +75,7 @@ def parse_moment(text: str, what: str) -> datetime:
         raise ValueError(f"{what}: write it as YYYY-MM-DD HH:MM") from None
 
 
-def _finding_row(finding: FindingPublic, now: datetime, on_open: Any) -> None:
+def _finding_row(finding: FindingPublic, ages: Ages, on_open: Any) -> None:
     with (
         ui.card()
         .classes("w-full q-pa-sm cursor-pointer")
@@ -90,7 +92,7 @@ def _finding_row(finding: FindingPublic, now: datetime, on_open: Any) -> None:
             if finding.device_id:
                 ui.link(finding.device_id, device_url(finding.device_id)).classes("break-all")
             ui.label(f"{finding.count} firings" if finding.count != 1 else "1 firing")
-            ui.label(f"last seen {ago(finding.last_seen, now)}").tooltip(when(finding.last_seen))
+            ages.label(finding.last_seen, "last seen {}").tooltip(when(finding.last_seen))
 
 
 def _window_text(window: MaintenancePublic, now: datetime) -> tuple[str, str]:
@@ -118,6 +120,7 @@ def register() -> None:
         if user is None:
             return
         core = web().core
+        ages = Ages(core.clock)
         filters = _filters(request)
         state: dict[str, Any] = {"open": _opened(request)}
         draft = {"note": ""}
@@ -139,14 +142,13 @@ def register() -> None:
                 )
             )
             found = page.items
-            now = core.clock.now()
             with ui.column().classes("w-full gap-2").mark("finding-list"):
                 if not found:
                     ui.label("No findings match.").classes("text-grey").mark("no-findings")
                 for finding in found:
-                    _finding_row(finding, now, open_finding)
+                    _finding_row(finding, ages, open_finding)
                 if page.more:
-                    ui.label(f"Showing the newest {LIMIT}; narrow the filters.").classes(
+                    ui.label(f"Showing the first {LIMIT}; narrow the filters.").classes(
                         "text-caption text-grey"
                     )
 
@@ -160,10 +162,9 @@ def register() -> None:
                 return
             reader = actor_for(user)
             try:
-                finding, lines, related = await read(
+                explained, related = await read(
                     lambda session: (
-                        findings.get_finding(session=session, finding_id=finding_id),
-                        findings.evidence_lines(session=session, finding_id=finding_id),
+                        finding_explain.explain(session=session, finding_id=finding_id),
                         actions.list_actions(
                             session=session,
                             reader=reader,
@@ -176,10 +177,10 @@ def register() -> None:
                 ui.label(f"There is no finding {finding_id}.").classes("text-grey")
                 return
             draw_detail(
-                finding,
-                lines,
+                explained,
                 related,
                 user=user,
+                ages=ages,
                 draft=draft,
                 actions=DetailActions(
                     acknowledge=acknowledge, resolve=resolve, add_note=add_note, close=close
@@ -194,6 +195,7 @@ def register() -> None:
             state["open"] = finding_id
             show_url()
             await redraw_detail()
+            ui.run_javascript(f"getHtmlElement({shown.id}).scrollIntoView({{block: 'nearest'}})")
 
         async def close() -> None:
             state["open"] = None
@@ -261,13 +263,16 @@ def register() -> None:
                 "Device", value=filters["device"], on_change=lambda e: set_filter("device", e.value)
             ).props("clearable debounce=400").classes("min-w-36").mark("filter-device")
 
-        with ui.row().classes("w-full items-start gap-4"):
+        # The open finding comes first: above the list on a phone, beside it (on the
+        # right, ``reverse``) on a wide screen.
+        with ui.row().classes("w-full items-start gap-4 reverse").mark("findings-layout"):
+            with ui.column().classes("flex-1 min-w-72 gap-2").mark("detail-column") as shown:
+                await detail()
             with ui.column().classes("flex-1 min-w-72 gap-2"):
                 await finding_list()
-            with ui.column().classes("flex-1 min-w-72 gap-2"):
-                await detail()
 
         redraw_windows = await _maintenance_section(user)
+        ages.start()
 
         async def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "finding."):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from nicegui import ui
 
@@ -18,6 +19,7 @@ from core.models import IntentPublic, UserPublic
 from core.permissions import Permission
 from core.services import intent_preview, intents
 from core.services.intent_preview import IntentPreview, PlannedChange, PlanPreview
+from core.services.intents import IntentConflict
 from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.widgets import guarded_button, why_not
@@ -37,7 +39,7 @@ def _show_preview(shown: IntentPreview | None, on_pick: Callable[[str], None]) -
         return
     if shown.error is not None:
         with ui.column().classes("gap-1").mark("parse-error"):
-            ui.label(f"{shown.error.code}: {shown.error.message}").classes("text-negative")
+            ui.label(shown.error.message).classes("text-negative")
             if shown.error.suggestions:
                 ui.label("Perhaps:").classes("text-caption")
                 with ui.row().classes("gap-1 flex-wrap"):
@@ -62,6 +64,43 @@ def _show_preview(shown: IntentPreview | None, on_pick: Callable[[str], None]) -
                     ui.label("no device matches yet").classes("text-caption text-warning")
         for warning in shown.warnings:
             ui.label(warning).classes("text-caption text-warning")
+
+
+@dataclass(frozen=True)
+class ReplaceOffer:
+    """Apply met a conflict with live intents: submitting the same text again to replace
+    them is the way on (the CLI's ``--replaces``)."""
+
+    text: str
+    live_ids: list[int]
+    messages: list[str]
+
+
+def _show_offer(offer: ReplaceOffer, *, user: UserPublic, on_replace, on_cancel) -> None:
+    ids = ", ".join(f"#{i}" for i in offer.live_ids)
+    with (
+        ui.card()
+        .classes("w-full q-pa-sm bg-orange-1 text-orange-10")
+        .props("flat bordered")
+        .mark("replace-offer")
+    ):
+        ui.label(f"“{offer.text}” conflicts with live intent {ids}:").classes("break-words")
+        for message in offer.messages:
+            ui.label(message).classes("text-caption break-words q-ml-md")
+        ui.label(
+            f"Replace {ids} with it (the old intent ends as this one is planned), or cancel."
+        ).classes("text-caption")
+        with ui.row().classes("gap-2 flex-wrap"):
+            guarded_button(
+                f"Replace {ids}",
+                user=user,
+                permission=Permission.INTENTS_WRITE,
+                on_click=on_replace,
+                icon="swap_horiz",
+                color="warning",
+                marker="replace-button",
+            )
+            ui.button("Cancel", on_click=on_cancel).props("flat").mark("replace-cancel")
 
 
 def _show_plan(plan: PlanPreview | None) -> None:
@@ -101,6 +140,7 @@ def intent_bar(user: UserPublic) -> None:
     """Draw the bar, its live preview, Plan and Apply for ``user``'s browser."""
     generation = 0
     state: dict[str, PlanPreview | None] = {"plan": None}
+    offered: dict[str, ReplaceOffer | None] = {"offer": None}
 
     @ui.refreshable
     def preview_view(shown: IntentPreview | None) -> None:
@@ -108,13 +148,15 @@ def intent_bar(user: UserPublic) -> None:
 
     @ui.refreshable
     def plan_view() -> None:
+        if offered["offer"] is not None:
+            _show_offer(offered["offer"], user=user, on_replace=replace, on_cancel=cancel)
         _show_plan(state["plan"])
 
     async def on_type() -> None:
         nonlocal generation
         generation += 1
         mine = generation
-        state["plan"] = None
+        state["plan"], offered["offer"] = None, None
         plan_view.refresh()
         await asyncio.sleep(DEBOUNCE_S)
         if mine != generation:
@@ -153,6 +195,31 @@ def intent_bar(user: UserPublic) -> None:
             bar.props("error error-message='Type an intent first'")
             return
         bar.props(remove="error error-message")
+        try:
+            await submit(text, replaces=[])
+        except IntentConflict as conflict:
+            offered["offer"] = ReplaceOffer(
+                text=text, live_ids=conflict.live_ids, messages=conflict.messages
+            )
+            await plan()  # the plan shows the conflict too, under the offer
+
+    async def replace() -> None:
+        offer = offered["offer"]
+        if offer is None:
+            return
+        try:
+            await submit(offer.text, replaces=offer.live_ids)
+        except IntentConflict as conflict:  # yet another live intent in the way
+            offered["offer"] = ReplaceOffer(
+                text=offer.text, live_ids=conflict.live_ids, messages=conflict.messages
+            )
+            plan_view.refresh()
+
+    def cancel() -> None:
+        offered["offer"] = None
+        plan_view.refresh()
+
+    async def submit(text: str, *, replaces: list[int]) -> None:
         core = web().core
         stored: tuple[list[IntentPublic], list[int]] | None = await act(
             Permission.INTENTS_WRITE,
@@ -161,17 +228,21 @@ def intent_bar(user: UserPublic) -> None:
                 text=text,
                 actor=actor,
                 now=core.clock.now(),
+                replaces=replaces,
                 features=core.kernel.features(),
             ),
+            passes=(IntentConflict,),
         )
         if stored is None:
             if why_not(user, Permission.INTENTS_WRITE) is None and parse_intent(text).ok:
-                await plan()  # show why (conflicts, refusals) where the plan goes
+                await plan()  # show why (refusals) where the plan goes
             return
         new, ended = stored
         parts = [f"intent {i.id} planned" for i in new] + [f"intent {i} ended" for i in ended]
         ui.notify("Applied: " + ", ".join(parts), type="positive")
+        offered["offer"], state["plan"] = None, None
         bar.set_value("")
+        plan_view.refresh()
 
     with ui.card().classes("w-full q-pa-sm"):
         bar = (

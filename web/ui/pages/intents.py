@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from nicegui import ui
 from sqlmodel import Session
 
-from core.models import IntentCheckPublic, IntentPublic, UserPublic, Verdict
+from core.models import IntentCheckPublic, IntentPublic, PolicyStatus, UserPublic, Verdict
 from core.permissions import Permission
 from core.services import intents
 from core.services.overview import Overview
@@ -19,20 +19,20 @@ from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.intent_bar import intent_bar
-from web.ui.widgets import VERDICT_COLOURS, ago, chip, guarded_button, when, why_not
+from web.ui.widgets import (
+    VERDICT_COLOURS,
+    Ages,
+    chip,
+    guarded_button,
+    intent_status,
+    intent_verdict,
+    policy_status,
+    when,
+    why_not,
+)
 
 LIST_LIMIT = 100
 SPARK_CHECKS = 30
-STATUS_COLOURS = {
-    "planned": "blue-grey",
-    "applying": "info",
-    "scheduled": "purple",
-    "active": "positive",
-    "failed": "negative",
-    "revoked": "grey",
-    "expired": "grey",
-    "draft": "grey",
-}
 SPARK_VALUE = {
     Verdict.SATISFIED: 1.0,
     Verdict.DEGRADED: 0.5,
@@ -84,19 +84,18 @@ def _sparkline(checks: list[IntentCheckPublic]) -> None:
     ).classes("w-28 h-8").mark("sparkline")
 
 
-def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
+def _intent_card(row: IntentRow, *, user: UserPublic, ages: Ages, on_revoke) -> None:
     intent = row.intent
-    verdict = intent.verdict.value if intent.verdict else "unchecked"
-    now = web().core.clock.now()
     with ui.card().classes("w-full q-pa-sm").mark(f"intent-{intent.id}"):
         with ui.row().classes("items-center gap-2 w-full flex-wrap"):
             ui.label(f"#{intent.id}").classes("text-weight-bold")
-            ui.badge(intent.status.value, color=STATUS_COLOURS.get(intent.status.value, "grey"))
-            chip(verdict, VERDICT_COLOURS.get(verdict, "grey")).mark("verdict")
-            if intent.satisfaction is not None:
+            intent_status(intent)
+            intent_verdict(intent)
+            if intent.satisfaction is not None and intent.dry_run is None:
                 ui.label(f"{intent.satisfaction:.0%} satisfied").classes("text-caption")
-            _sparkline(row.checks)
-            ui.label(f"checked {ago(intent.checked_at, now)}").classes("text-caption")
+            if intent.dry_run is None:
+                _sparkline(row.checks)
+            ages.label(intent.checked_at, "checked {}").classes("text-caption")
             ui.space()
             if intent.status.live:
                 refused = why_not(user, Permission.INTENTS_WRITE) is not None
@@ -113,7 +112,7 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
         ui.label(
             f"“{intent.text}” · {intent.owner} via {intent.origin} · {when(intent.created_at)}"
         ).classes("text-caption text-grey")
-        if intent.verdict_reason:
+        if intent.verdict_reason and intent.dry_run is None:
             ui.label(intent.verdict_reason).classes("text-caption")
         if intent.note:
             ui.label(f"note: {intent.note}").classes("text-caption")
@@ -125,11 +124,11 @@ def _intent_card(row: IntentRow, *, user: UserPublic, on_revoke) -> None:
             for policy in intent.policies:
                 with ui.row().classes("items-center gap-2 flex-wrap"):
                     ui.badge(policy.kind.value, color="blue-grey").props("outline")
-                    ui.badge(policy.status.value, color="grey")
-                    if policy.verdict:
+                    policy_status(policy)
+                    if policy.verdict and policy.status != PolicyStatus.DRY_RUN:
                         chip(policy.verdict.value, VERDICT_COLOURS[policy.verdict.value])
                     ui.label(policy.summary)
-                if policy.last_error:
+                if policy.last_error and policy.status != PolicyStatus.DRY_RUN:
                     ui.label(policy.last_error).classes("text-caption text-negative q-ml-md")
 
 
@@ -140,8 +139,36 @@ def register() -> None:
         if user is None:
             return
         hub = web().hub
+        ages = Ages(web().core.clock)
         show_ended = {"value": False}
         verdicts = {"last": hub.last.intents_by_verdict if hub.last else None}
+
+        async def ask_revoke(intent_id: int) -> None:
+            """Revoke only after a confirmation naming what ends."""
+            with (
+                dialogs,
+                ui.dialog() as dialog,
+                ui.card().classes("max-w-lg").mark("revoke-dialog"),
+            ):
+                ui.label(f"Revoke intent #{intent_id}?").classes("text-h6")
+                ui.label(
+                    "Its policies are removed from the network and the devices; this cannot "
+                    "be undone (submit it again to have it back)."
+                ).classes("break-words")
+                with ui.row().classes("w-full justify-end"):
+                    ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat").mark(
+                        "revoke-cancel"
+                    )
+                    ui.button(
+                        "Revoke",
+                        icon="block",
+                        color="negative",
+                        on_click=lambda: dialog.submit(True),
+                    ).mark("revoke-confirm")
+            confirmed = await dialog
+            dialog.delete()
+            if confirmed:
+                await revoke(intent_id)
 
         async def revoke(intent_id: int) -> None:
             done = await act(
@@ -161,18 +188,20 @@ def register() -> None:
                 if not rows:
                     ui.label("No live intents.").classes("text-grey")
                 for row in rows:
-                    _intent_card(row, user=user, on_revoke=revoke)
+                    _intent_card(row, user=user, ages=ages, on_revoke=ask_revoke)
 
         def toggle_ended(value: bool) -> None:
             show_ended["value"] = value
             intent_list.refresh()
 
         intent_bar(user)
+        dialogs = ui.element("div").mark("dialogs")  # outside the list a redraw replaces
         with ui.row().classes("items-center w-full q-mt-md"):
             ui.label("Submitted intents").classes("text-h6")
             ui.space()
             ui.switch("Show ended", on_change=lambda e: toggle_ended(e.value)).mark("show-ended")
         await intent_list()
+        ages.start()
 
         def on_change(kinds: frozenset[str]) -> None:
             if concerns(kinds, "intent.", "policy."):

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from nicegui import Event, app, run, ui
+from nicegui import app, run, ui
 
 from core.clock import from_ms
 from core.models import LogPublic
@@ -27,6 +27,7 @@ from core.syslog import LogClass
 from web.ui.calls import read
 from web.ui.context import web
 from web.ui.frame import open_page
+from web.ui.live import PageEvent
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,28 @@ CLASS_COLOURS = {
     "system": "blue-grey",
     "generic": "grey",
 }
+PHONE_HIDDEN = {"classes": "gt-xs", "headerClasses": "gt-xs"}
+"""Column keys that hide a column on a phone (Quasar's ``gt-xs``: shown from 600 px)."""
 COLUMNS = [
     {"name": "time", "label": "Time", "field": "time", "align": "left"},
     {"name": "log_class", "label": "Class", "field": "log_class", "align": "left"},
-    {"name": "host", "label": "Host", "field": "host", "align": "left"},
-    {"name": "app", "label": "App", "field": "app", "align": "left"},
+    {"name": "host", "label": "Host", "field": "host", "align": "left", **PHONE_HIDDEN},
+    {"name": "app", "label": "App", "field": "app", "align": "left", **PHONE_HIDDEN},
     {"name": "message", "label": "Message", "field": "message", "align": "left"},
 ]
+"""Time and class stay whole (``nowrap``); the message takes the rest and wraps. On a phone
+the host and app move into the message cell, so the message is on screen."""
+TIME_CELL = """
+<q-td :props="props" style="white-space: nowrap; width: 1%">{{ props.value }}</q-td>
+"""
 CLASS_CELL = """
-<q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" /></q-td>
+<q-td :props="props" style="white-space: nowrap; width: 1%">
+<q-badge :color="props.row.colour" :label="props.value" /></q-td>
 """
 MESSAGE_CELL = """
-<q-td :props="props" :class="props.row.tone" style="white-space: pre-wrap; min-width: 16rem">
+<q-td :props="props" :class="props.row.tone"
+ style="white-space: pre-wrap; overflow-wrap: anywhere; min-width: 10rem">
+<div class="lt-sm text-caption text-grey">{{ props.row.host }} {{ props.row.app }}</div>
 {{ props.row.pre }}<mark v-if="props.row.hit">{{ props.row.hit }}</mark>{{ props.row.post }}
 </q-td>
 """
@@ -74,7 +85,7 @@ class LogTail:
     pages are open, and none while none is."""
 
     def __init__(self) -> None:
-        self.batches: Event[Batch] = Event()
+        self.batches: PageEvent[Batch] = PageEvent()
         self.last_id: int | None = None
         self._busy = False
 
@@ -260,6 +271,7 @@ def register() -> None:
             .style("max-height: 70vh")
             .mark("log-tail")
         )
+        table.add_slot("body-cell-time", TIME_CELL)
         table.add_slot("body-cell-log_class", CLASS_CELL)
         table.add_slot("body-cell-message", MESSAGE_CELL)
         tail.batches.subscribe(on_batch)

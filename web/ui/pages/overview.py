@@ -13,7 +13,7 @@ from web.ui.calls import read
 from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.widgets import SEVERITY_COLOURS, STATUS_COLOURS, VERDICT_COLOURS, ago
+from web.ui.widgets import SEVERITY_COLOURS, STATUS_COLOURS, Ages, intent_verdict
 
 RECENT_FINDINGS = 8
 
@@ -34,6 +34,7 @@ def register() -> None:
             return
         hub = web().hub
         core = web().core
+        ages = Ages(core.clock)
 
         @ui.refreshable
         def counts(summary: Overview | None) -> None:
@@ -109,7 +110,6 @@ def register() -> None:
         @ui.refreshable
         async def lists() -> None:
             open_findings, live = await read(_recent)
-            now = core.clock.now()
             with ui.row().classes("w-full gap-3 items-start"):
                 with ui.card().classes("flex-1 min-w-72").mark("recent-findings"):
                     ui.label("Newest open findings").classes("text-overline")
@@ -122,23 +122,23 @@ def register() -> None:
                                 "ellipsis"
                             )
                             ui.space()
-                            ui.label(ago(finding.last_seen, now)).classes("text-caption")
+                            ages.label(finding.last_seen).classes("text-caption")
                 with ui.card().classes("flex-1 min-w-72").mark("live-intents"):
                     ui.label("Intents").classes("text-overline")
                     if not live:
                         ui.label("No live intents. Try the Intents page.").classes("text-grey")
                     for intent in live:
-                        verdict = intent.verdict.value if intent.verdict else "unchecked"
                         with ui.row().classes("items-center gap-2 no-wrap w-full"):
-                            ui.badge(verdict, color=VERDICT_COLOURS[verdict])
+                            intent_verdict(intent)
                             ui.label(intent.text).classes("ellipsis")
                             ui.space()
-                            if intent.satisfaction is not None:
+                            if intent.satisfaction is not None and intent.dry_run is None:
                                 ui.label(f"{intent.satisfaction:.0%}").classes("text-caption")
 
         counts(hub.last)
         chart = sparkline()
         await lists()
+        ages.start()
 
         def on_status(summary: Overview) -> None:
             counts.refresh(summary)
