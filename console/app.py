@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import logging
 import threading
+from pathlib import Path
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,10 +21,11 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from console.actions_screen import ActionsScreen
 from console.base_screen import WardenScreen
+from console.crashes import LOG_FILE, crash_if_failed, write_crash
 from console.devices_screen import DevicesScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.findings_screen import FindingsScreen
@@ -78,9 +80,18 @@ class ConsoleApp(App[None]):
     status: reactive[tuple[Overview, float | None] | None] = reactive(None)
     """The last overview and the ingest rate since the one before (the header shows it)."""
 
-    def __init__(self, core: Core, *, user: str | None = None, feed_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        core: Core,
+        *,
+        user: str | None = None,
+        feed_interval: float = 0.5,
+        log_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.core = core
+        self.log_file = log_file or core.settings.data_dir / LOG_FILE
+        """Where a crash's traceback is written (``warden console`` says so on exit)."""
         self.initial_user = user
         self.feed_interval = feed_interval
         self.user: UserPublic | None = None
@@ -99,6 +110,15 @@ class ConsoleApp(App[None]):
     ) -> None:
         """Notifications carry device names and error messages: never parsed as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception ends the app with status 1 (Textual's way); its traceback
+        also goes to ``log_file``, which ``warden console`` names on exit."""
+        write_crash(self.log_file, error)
+        super()._handle_exception(error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        crash_if_failed(self, event)
 
     # ---------------------------------------------------------------- session
     @property

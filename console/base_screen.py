@@ -4,7 +4,6 @@ stale answers are dropped."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -19,9 +18,11 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
-from textual.worker import get_current_worker
+from textual.widgets.data_table import CellDoesNotExist
+from textual.worker import Worker, get_current_worker
 
 from console.context import ConsoleContext, console_of
+from console.crashes import crash_if_failed
 from console.messages import Changed
 from console.widgets import FilterBar, StatusHeader
 from core.errors import PermissionDenied, WardenError
@@ -77,6 +78,9 @@ class WardenScreen(Screen[None], Generic[Data]):
     ) -> None:
         """Notifications carry device names and error messages: never parsed as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        crash_if_failed(self.app, event)
 
     # ---------------------------------------------------------------- loading
     def fetch(self, session: Session) -> Data:
@@ -184,6 +188,8 @@ class TableScreen(WardenScreen[Data]):
         super().__init__()
         self.data: Data | None = None
         self.rows: list[Row] = []
+        self._shown: list[str] = []
+        """The keys of the rows in the table, in order."""
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above()
@@ -234,16 +240,27 @@ class TableScreen(WardenScreen[Data]):
         return out
 
     def render_rows(self) -> None:
-        """Refill the table, keeping the cursor on the same row (by key) if it is still
-        there."""
+        """Show ``visible_rows()``. The same rows in the same order (a reload that changed
+        values, ages ticking) are updated cell by cell, so the cursor and the scroll stay
+        put; otherwise the table is refilled and the cursor stays on the same row (by key)
+        if the row is still shown."""
         table = self.table
+        visible = self.visible_rows()
+        keys = [key for key, _ in visible]
+        if keys and keys == self._shown:
+            columns = [key for key, _ in self.COLUMNS]
+            for key, cells in visible:
+                for column, cell in zip(columns, cells, strict=True):
+                    if table.get_cell(key, column) != cell:
+                        table.update_cell(key, column, cell, update_width=True)
+            return
         selected = self.selected_key
         table.clear()
-        for key, cells in self.visible_rows():
+        for key, cells in visible:
             table.add_row(*cells, key=key)
-        if selected is not None:
-            with contextlib.suppress(KeyError):  # RowDoesNotExist: the row is gone
-                table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self._shown = keys
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected), animate=False)
 
     @property
     def selected_key(self) -> str | None:
@@ -252,6 +269,6 @@ class TableScreen(WardenScreen[Data]):
             return None
         try:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except KeyError:
+        except CellDoesNotExist:
             return None
         return key.value
