@@ -41,6 +41,9 @@ from core.services.overview import Overview, ingest_rate, overview
 
 log = logging.getLogger(__name__)
 
+FEED_EVERY_S = 0.2
+"""How often the change feed is polled (on SQLite one ``PRAGMA data_version`` when nothing
+changed): a change made elsewhere shows well within a second."""
 OVERVIEW_EVERY_S = 2.0
 """How often the header is reloaded without a change (the ingest rate moves without one)."""
 COMMANDS = {f":{name}": name for name in SCREENS}
@@ -85,7 +88,7 @@ class ConsoleApp(App[None]):
         core: Core,
         *,
         user: str | None = None,
-        feed_interval: float = 0.5,
+        feed_interval: float = FEED_EVERY_S,
         log_file: Path | None = None,
     ) -> None:
         super().__init__()

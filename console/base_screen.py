@@ -178,6 +178,13 @@ class TableScreen(WardenScreen[Data]):
     ``make_rows`` turns what ``fetch`` returned into rows."""
 
     AUTO_FOCUS = "#table"
+    TICK_S: ClassVar[float] = 1.0
+    """How often, while the screen is in front, its rows are made again from the data it
+    holds, so relative times ("12s ago") move on their own; only cells that changed are
+    redrawn."""
+    RELOAD_ON_TICK: ClassVar[bool] = False
+    """Reload on each tick instead (for data that changes without a change-feed row, like
+    a device's last-seen time)."""
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(key, label) per column."""
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
@@ -201,6 +208,18 @@ class TableScreen(WardenScreen[Data]):
 
     def compose_above(self) -> ComposeResult:
         yield Label("", id="caption", classes="caption")
+
+    def on_mount(self) -> None:
+        self.set_interval(self.TICK_S, self._tick)
+
+    def _tick(self) -> None:
+        if self.app.screen is not self or self.data is None:
+            return
+        if self.RELOAD_ON_TICK:
+            self.reload()
+        else:
+            self.rows = self.make_rows(self.data)
+            self.render_rows()
 
     def set_caption(self, text: str) -> None:
         self.query_one("#caption", Label).update(Text(text, style="dim"))
