@@ -186,7 +186,11 @@ class TableScreen(WardenScreen[Data]):
     """Reload on each tick instead (for data that changes without a change-feed row, like
     a device's last-seen time)."""
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
-    """(key, label) per column."""
+    """(key, label) per column. Each is as wide as its widest cell, whole."""
+    FLEX_COLUMN: ClassVar[str | None] = None
+    """The column of long free text (a summary, an explanation), last: it takes the room
+    the others leave (at least ``FLEX_MIN``) and its cells end in an ellipsis there."""
+    FLEX_MIN: ClassVar[int] = 16
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("slash", "filter", "Filter"),
     ]
@@ -266,20 +270,54 @@ class TableScreen(WardenScreen[Data]):
         table = self.table
         visible = self.visible_rows()
         keys = [key for key, _ in visible]
+        flex = [key for key, _ in self.COLUMNS].index(self.FLEX_COLUMN) if self.FLEX_COLUMN else -1
+        for _key, cells in visible:
+            if flex >= 0:
+                cells[flex].overflow = "ellipsis"
         if keys and keys == self._shown:
             columns = [key for key, _ in self.COLUMNS]
             for key, cells in visible:
                 for column, cell in zip(columns, cells, strict=True):
                     if table.get_cell(key, column) != cell:
                         table.update_cell(key, column, cell, update_width=True)
+        else:
+            selected = self.selected_key
+            table.clear()
+            for key, cells in visible:
+                table.add_row(*cells, key=key)
+            self._shown = keys
+            if selected in keys:
+                table.move_cursor(row=keys.index(selected), animate=False)
+        self.fit_columns()
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Give the flex column the width the other columns leave (they keep their widest
+        cell's width, so an id or a rule name is never cut)."""
+        if self.FLEX_COLUMN is None or not self.is_mounted:
             return
-        selected = self.selected_key
-        table.clear()
-        for key, cells in visible:
-            table.add_row(*cells, key=key)
-        self._shown = keys
-        if selected in keys:
-            table.move_cursor(row=keys.index(selected), animate=False)
+        table = self.table
+        keys = [key for key, _ in self.COLUMNS]
+        index = keys.index(self.FLEX_COLUMN)
+        widths = [len(label) for _, label in self.COLUMNS]
+        for _key, cells in self.visible_rows():
+            widths = [max(w, cell.cell_len) for w, cell in zip(widths, cells, strict=True)]
+        columns = list(table.columns.values())
+        pad = 2 * table.cell_padding
+        others = sum(
+            max(width, column.content_width) + pad
+            for i, (width, column) in enumerate(zip(widths, columns, strict=True))
+            if i != index
+        )
+        room = table.size.width - table.scrollbar_size_vertical - others - pad
+        width = max(self.FLEX_MIN, min(widths[index], room))
+        column = columns[index]
+        if column.auto_width or column.width != width:
+            column.auto_width = False
+            column.width = width
+            table.refresh()
 
     @property
     def selected_key(self) -> str | None:

@@ -36,10 +36,11 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         ("status", "status"),
         ("seen", "last seen"),
         ("device", "device"),
-        ("summary", "summary"),
-        ("count", "n"),
         ("rule", "rule"),
+        ("count", "n"),
+        ("summary", "summary"),
     )
+    FLEX_COLUMN = "summary"
     BINDINGS = [
         Binding("a", "acknowledge", "Ack"),
         Binding("r", "resolve", "Resolve"),
@@ -68,7 +69,7 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         self._known = ids
         super().show(data)
         open_ = sum(1 for f in data if f.status == FindingStatus.OPEN)
-        self.set_caption(f"{open_} open · {len(data)} shown (newest first)")
+        self.set_caption(f"{open_} open · {len(data)} shown (unresolved first, most severe first)")
 
     def _fade(self) -> None:
         now = time.monotonic()
@@ -85,9 +86,9 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
                 styled(str(f.status), FINDING_STATUS_STYLE),
                 Text(ago(f.last_seen, now)),
                 plain(f.device_id),
-                plain(f.summary),
-                Text(str(f.count)),
                 plain(f.rule_id),
+                Text(str(f.count)),
+                plain(f.summary),
             )
             if f.id in self._fresh:
                 for cell in cells:

@@ -48,9 +48,10 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         ("status", "status"),
         ("verdict", "verdict"),
         ("satisfied", "satisfied"),
-        ("explanation", "explanation"),
         ("owner", "owner"),
+        ("explanation", "explanation"),
     )
+    FLEX_COLUMN = "explanation"
     BINDINGS = [
         Binding("i", "focus_bar", "Intent"),
         Binding("p", "plan", "Plan"),
@@ -90,8 +91,8 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                     status_cell(i),
                     verdict_cell(i),
                     Text(satisfaction(i)),
-                    plain(i.explanation),
                     plain(i.owner),
+                    plain(i.explanation),
                 ),
             )
             for i in data
