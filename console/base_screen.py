@@ -168,6 +168,16 @@ class WardenScreen(Screen[None], Generic[Data]):
             self.notify(f"database error: {exc}", title="Database", severity="error")
 
 
+class WardenTable(DataTable[Text]):
+    """A table of rows: ``home`` / ``end`` move the cursor to the first / last row (a
+    row-cursor ``DataTable`` only scrolls sideways on them)."""
+
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
 class TableScreen(WardenScreen[Data]):
     DEFAULT_CSS = """
     TableScreen .caption { height: 1; padding: 0 1; }
@@ -204,7 +214,7 @@ class TableScreen(WardenScreen[Data]):
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above()
-        table: DataTable[Text] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        table = WardenTable(id="table", cursor_type="row", zebra_stripes=True)
         for key, label in self.COLUMNS:
             table.add_column(label, key=key)
         yield table

@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.format import FINDING_STATUS_STYLE, SEVERITY_STYLE, ago, local, styled, when
-from console.text import plain, strip_ansi
+from console.text import plain, wrapped
 from core.clock import from_ms
 from core.errors import WardenError
 from core.models import FindingPublic, FindingStatus
@@ -164,11 +164,6 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
             return
         body = finding_text(shown, self.console.core.clock.now())
         self.app.call_from_thread(self.app.push_screen, TextDialog(f"Finding {finding_id}", body))
-
-
-def wrapped(value: object, style: str = "") -> Text:
-    """Untrusted text shown whole: no markup, no escapes, wrapped by the dialog."""
-    return Text(strip_ansi(str(value)), style=style)
 
 
 def finding_text(shown: FindingExplained, now: datetime) -> Text:

@@ -65,6 +65,8 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         "enter    on the list: the intent's policies\n"
     )
 
+    _daemon: DaemonState | None = None
+    """The daemon as the last plan found it (for the replace dialog's DRY RUN note)."""
     outcome_of: str | None = None
     """The sentence whose submission was last answered (refused or applied)."""
 
@@ -172,7 +174,10 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         elif planned.refusals:
             self.refused(IntentRefused(planned.refusals))
         elif not planned.ok:
-            self.refused(IntentConflict(planned.conflicts))
+            # Submitting is refused with the live intents in the way (core names them),
+            # and nothing is stored; the answer offers to replace them.
+            self._daemon = daemon
+            self._apply(planned.text)
         else:
             title = "DRY RUN — record this intent?" if dry_run(daemon) else "Apply this intent?"
             self.app.push_screen(
@@ -180,11 +185,11 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                 lambda yes: self._submit(planned.text) if yes else None,
             )
 
-    def _submit(self, sentence: str) -> None:
-        self._apply(sentence)
+    def _submit(self, sentence: str, replaces: tuple[int, ...] = ()) -> None:
+        self._apply(sentence, replaces)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _apply(self, sentence: str) -> None:
+    def _apply(self, sentence: str, replaces: tuple[int, ...] = ()) -> None:
         core = self.console.core
         try:
             features = core.kernel.features()
@@ -194,8 +199,12 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                     text=sentence,
                     actor=self.console.actor,
                     now=core.clock.now(),
+                    replaces=replaces,
                     features=features,
                 )
+        except IntentConflict as exc:
+            self.app.call_from_thread(self._conflicted, sentence, exc, replaces)
+            return
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.refused, exc)
             return
@@ -209,6 +218,31 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         self.bar.value = ""
         self.set_preview(Text(message, style="green"))
         self.reload()
+
+    def _conflicted(self, sentence: str, exc: IntentConflict, tried: tuple[int, ...]) -> None:
+        """Say the conflict; when live intents stand in the way (and replacing them was not
+        what was just tried), offer to replace them: ``y`` ends them and stores this one."""
+        self.fail(exc)
+        self.outcome_of = self.bar.value
+        live = tuple(exc.live_ids)
+        named = ", ".join(f"#{i}" for i in live)
+        preview = Text("Intent conflicts: ", style="bold red").append_text(
+            plain("; ".join(exc.messages))
+        )
+        if not live or set(live) <= set(tried):
+            self.set_preview(preview)
+            return
+        self.set_preview(preview.append(f"  (y in the dialog replaces {named})", style="yellow"))
+        body = enforcement_note(self._daemon) if self._daemon is not None else Text()
+        body.append("This intent conflicts with live intent " + named + ":\n")
+        for message in exc.messages:
+            body.append("  • ").append_text(plain(message)).append("\n")
+        body.append(f"\ny: replace {named} — it ends and this one takes its place\n")
+        body.append(f"n: keep {named} and change nothing", style="dim")
+        self.app.push_screen(
+            ConfirmDialog(f"Replace intent {named}?", body),
+            lambda yes: self._submit(sentence, live) if yes else None,
+        )
 
     def refused(self, exc: Exception) -> None:
         self.fail(exc)
