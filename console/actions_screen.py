@@ -28,11 +28,12 @@ class ActionsScreen(TableScreen[list[ActionPublic]]):
         ("id", "id"),
         ("state", "state"),
         ("when", "proposed"),
-        ("title", "title"),
         ("device", "device"),
         ("finding", "finding"),
         ("by", "decided by"),
+        ("title", "title"),
     )
+    FLEX_COLUMN = "title"
     BINDINGS = [Binding("y", "approve", "Approve"), Binding("n", "reject", "Reject")]
     HELP = (
         "y        approve the selected action\n"
@@ -61,10 +62,10 @@ class ActionsScreen(TableScreen[list[ActionPublic]]):
                     Text(str(a.id)),
                     styled(str(a.state), ACTION_STATE_STYLE),
                     Text(ago(a.proposed_at, now)),
-                    plain(a.title),
                     plain(a.device_id),
                     Text(str(a.finding_id) if a.finding_id else "-"),
                     plain(a.decided_by),
+                    plain(a.title),
                 ),
             )
             for a in data

@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import logging
 import threading
+from pathlib import Path
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,10 +21,12 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.worker import get_current_worker
+from textual.timer import Timer
+from textual.worker import Worker, get_current_worker
 
 from console.actions_screen import ActionsScreen
 from console.base_screen import WardenScreen
+from console.crashes import LOG_FILE, crash_if_failed, write_crash
 from console.devices_screen import DevicesScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.findings_screen import FindingsScreen
@@ -32,19 +35,23 @@ from console.login_screen import LoginScreen
 from console.logs_screen import LogsScreen
 from console.messages import Changed, FeedFailed, FeedRecovered
 from console.rules_screen import RulesScreen
-from console.widgets import SCREENS
+from console.widgets import SCREENS, FilterBar
 from core.models import Actor, Origin, UserPublic
 from core.runtime import Core
 from core.services.overview import Overview, ingest_rate, overview
 
 log = logging.getLogger(__name__)
 
+FEED_EVERY_S = 0.2
+"""How often the change feed is polled (on SQLite one ``PRAGMA data_version`` when nothing
+changed): a change made elsewhere shows well within a second."""
 OVERVIEW_EVERY_S = 2.0
 """How often the header is reloaded without a change (the ingest rate moves without one)."""
 COMMANDS = {f":{name}": name for name in SCREENS}
+COMMAND_WORDS = (*COMMANDS, ":find WORDS", ":logout", ":help", ":q")
 GLOBAL_HELP = """\
 1-6      devices, findings, intents, logs, actions, rules
-:        command prompt (:devices … :rules, :q to quit)
+:        command prompt (:devices … :rules, :find WORDS, :logout, :q)
 /        filter the table (enter keeps it, escape clears it)
 ?        this help
 q        back; quits from a top screen
@@ -78,15 +85,25 @@ class ConsoleApp(App[None]):
     status: reactive[tuple[Overview, float | None] | None] = reactive(None)
     """The last overview and the ingest rate since the one before (the header shows it)."""
 
-    def __init__(self, core: Core, *, user: str | None = None, feed_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        core: Core,
+        *,
+        user: str | None = None,
+        feed_interval: float = FEED_EVERY_S,
+        log_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.core = core
+        self.log_file = log_file or core.settings.data_dir / LOG_FILE
+        """Where a crash's traceback is written (``warden console`` says so on exit)."""
         self.initial_user = user
         self.feed_interval = feed_interval
         self.user: UserPublic | None = None
         self.os_user = _os_user()
         self._previous: Overview | None = None
         self._stop = threading.Event()
+        self._overview_timer: Timer | None = None
 
     def notify(
         self,
@@ -99,6 +116,15 @@ class ConsoleApp(App[None]):
     ) -> None:
         """Notifications carry device names and error messages: never parsed as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception ends the app with status 1 (Textual's way); its traceback
+        also goes to ``log_file``, which ``warden console`` names on exit."""
+        write_crash(self.log_file, error)
+        super()._handle_exception(error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        crash_if_failed(self, event)
 
     # ---------------------------------------------------------------- session
     @property
@@ -119,8 +145,34 @@ class ConsoleApp(App[None]):
         self.user = user
         self.follow_feed()
         self.load_overview()
-        self.set_interval(OVERVIEW_EVERY_S, self.load_overview)
+        self._overview_timer = self.set_interval(OVERVIEW_EVERY_S, self.load_overview)
         self.switch_mode("devices")
+
+    @work(exclusive=True, group="logout")
+    async def log_out(self) -> None:
+        """``:logout``: back to a fresh login screen (to log in as someone else). Nothing
+        of the last user's screens is kept: each screen is built again after the next
+        login, so what one role could read is not left for the next."""
+        if self.user is None:
+            return
+        who = self.user_label
+        self.user = None
+        self.initial_user = None
+        self.workers.cancel_group(self, "feed")
+        if self._overview_timer is not None:
+            self._overview_timer.stop()
+            self._overview_timer = None
+        self._previous = None
+        self.status = None
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.remove_mode("login")
+        self.add_mode("login", LoginScreen)
+        await self.switch_mode("login")
+        for name in SCREENS:
+            await self.remove_mode(name)
+            self.add_mode(name, self.MODES[name])
+        self.notify(f"{who} logged out")
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -204,25 +256,55 @@ class ConsoleApp(App[None]):
         self.push_screen(
             PromptDialog(
                 ":",
-                placeholder="devices findings intents logs actions rules q",
+                placeholder="devices findings intents logs actions rules find logout q",
                 value=":",
-                suggestions=[*COMMANDS, ":q", ":help"],
+                suggestions=[*COMMANDS, ":find ", ":logout", ":q", ":help"],
             ),
             self.run_command,
         )
 
     def run_command(self, text: str | None) -> None:
-        command = (text or "").strip().lstrip(":").strip().lower()
+        """``:devices`` … ``:rules`` (or a prefix that names one: ``:dev``), ``:find WORDS``
+        (filter the table in front), ``:logout``, ``:help``, ``:q``; anything else is
+        answered with what there is."""
+        line = (text or "").strip().lstrip(":").strip()
+        command, _, rest = line.partition(" ")
+        command = command.lower()
         if not command:
             return
         if command in {"q", "quit", "q!"}:
             self.exit()
         elif command == "help":
             self.action_help()
+        elif command in {"logout", "user", "su"}:
+            self.log_out()
+        elif command in {"find", "filter", "/"}:
+            self.find(rest.strip())
         elif command in SCREENS:
             self.switch_mode(command)
         else:
-            self.notify(Text(f"unknown command :{command}").plain, severity="warning")
+            matches = [name for name in SCREENS if name.startswith(command)]
+            if len(matches) == 1:
+                self.switch_mode(matches[0])
+            elif matches:
+                self.notify(f":{command} could be {', '.join(matches)}", severity="warning")
+            else:
+                self.notify(
+                    f"unknown command :{command}; try {', '.join(COMMAND_WORDS)}",
+                    severity="warning",
+                )
+
+    def find(self, words: str) -> None:
+        """``:find WORDS``: the table in front filtered to rows holding every word."""
+        screen = self.screen
+        bar = screen.query(FilterBar).first() if isinstance(screen, WardenScreen) else None
+        if bar is None:
+            self.notify(":find filters a table; this screen has none", severity="warning")
+        elif not words:
+            self.notify(":find WORDS keeps the rows that hold every word", severity="warning")
+        else:
+            bar.open()
+            bar.value = words
 
     def action_help(self) -> None:
         screen = self.screen

@@ -43,6 +43,7 @@ class DevicesScreen(TableScreen[list[DevicePublic]]):
         ("ip", "ip"),
         ("firmware", "firmware"),
     )
+    RELOAD_ON_TICK = True  # devices are seen without a change-feed row (a chatty fleet)
     BINDINGS = [Binding("s", "sort", "Sort")]
     HELP = (
         "enter    open the device (charts, commands, findings, intents)\n"

@@ -4,6 +4,7 @@ bell; ``a`` acknowledges, ``r`` resolves, ``n`` adds a note, enter shows the evi
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,13 +15,14 @@ from textual.widgets import DataTable
 
 from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
-from console.format import FINDING_STATUS_STYLE, SEVERITY_STYLE, ago, styled
-from console.text import plain
+from console.format import FINDING_STATUS_STYLE, SEVERITY_STYLE, ago, local, styled, when
+from console.text import plain, wrapped
 from core.clock import from_ms
 from core.errors import WardenError
-from core.models import FindingPublic, FindingStatus, LogPublic
+from core.models import FindingPublic, FindingStatus
 from core.permissions import Permission
-from core.services import findings
+from core.services import finding_explain, findings
+from core.services.finding_explain import FindingExplained
 
 HIGHLIGHT_S = 3.0
 """How long a new finding stays highlighted."""
@@ -34,10 +36,11 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         ("status", "status"),
         ("seen", "last seen"),
         ("device", "device"),
-        ("summary", "summary"),
-        ("count", "n"),
         ("rule", "rule"),
+        ("count", "n"),
+        ("summary", "summary"),
     )
+    FLEX_COLUMN = "summary"
     BINDINGS = [
         Binding("a", "acknowledge", "Ack"),
         Binding("r", "resolve", "Resolve"),
@@ -66,7 +69,7 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
         self._known = ids
         super().show(data)
         open_ = sum(1 for f in data if f.status == FindingStatus.OPEN)
-        self.set_caption(f"{open_} open · {len(data)} shown (newest first)")
+        self.set_caption(f"{open_} open · {len(data)} shown (unresolved first, most severe first)")
 
     def _fade(self) -> None:
         now = time.monotonic()
@@ -83,9 +86,9 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
                 styled(str(f.status), FINDING_STATUS_STYLE),
                 Text(ago(f.last_seen, now)),
                 plain(f.device_id),
-                plain(f.summary),
-                Text(str(f.count)),
                 plain(f.rule_id),
+                Text(str(f.count)),
+                plain(f.summary),
             )
             if f.id in self._fresh:
                 for cell in cells:
@@ -155,43 +158,58 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
     def _evidence(self, finding_id: int) -> None:
         try:
             with self.console.core.db.reader() as session:
-                finding = findings.get_finding(session=session, finding_id=finding_id)
-                lines = findings.evidence_lines(session=session, finding_id=finding_id)
+                shown = finding_explain.explain(session=session, finding_id=finding_id)
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.fail, exc)
             return
-        body = evidence_text(finding, lines)
-        self.app.call_from_thread(
-            self.app.push_screen, TextDialog(f"Finding {finding_id} — evidence", body)
-        )
+        body = finding_text(shown, self.console.core.clock.now())
+        self.app.call_from_thread(self.app.push_screen, TextDialog(f"Finding {finding_id}", body))
 
 
-def evidence_text(finding: FindingPublic, lines: list[LogPublic]) -> Text:
+def finding_text(shown: FindingExplained, now: datetime) -> Text:
+    """What a finding means and what to do, its times as local dates and ages, its details
+    as labelled lines and the log lines it cites, whole."""
+    finding, rule = shown.finding, shown.rule
     text = Text()
     text.append(f"{finding.severity} ", style=SEVERITY_STYLE.get(finding.severity, ""))
-    text.append_text(plain(finding.summary, "bold"))
-    text.append(f"\nrule {finding.rule_id}  key ").append_text(plain(finding.key))
-    text.append(f"\nstatus {finding.status}  count {finding.count}  opened {finding.times_opened}x")
-    text.append(f"\nfirst {finding.first_seen:%Y-%m-%d %H:%M:%S}")
-    text.append(f"  last {finding.last_seen:%Y-%m-%d %H:%M:%S}")
+    text.append_text(wrapped(finding.summary, "bold"))
+    text.append("\nrule ").append_text(wrapped(rule.name, "bold"))
+    if rule.name != rule.id:
+        text.append(" (").append_text(wrapped(rule.id)).append(")")
+    text.append("\nstatus ").append_text(styled(str(finding.status), FINDING_STATUS_STYLE))
+    text.append(f"  · {finding.count} firing{'s' if finding.count != 1 else ''} · {shown.opened}")
+    if finding.device_id:
+        text.append("\ndevice ").append_text(wrapped(finding.device_id))
+    text.append("  key ").append_text(wrapped(finding.key))
+    text.append(f"\nfirst seen {when(finding.first_seen, now)}")
+    text.append(f"\nlast seen  {when(finding.last_seen, now)}")
     if finding.acked_by:
-        text.append_text(plain(f"\nacknowledged by {finding.acked_by}"))
+        text.append("\nacknowledged by ").append_text(wrapped(finding.acked_by))
     if finding.resolved_by:
-        text.append_text(plain(f"\nresolved by {finding.resolved_by}"))
-    if finding.details:
+        text.append("\nresolved by ").append_text(wrapped(finding.resolved_by))
+    if rule.description:
+        text.append("\n\nWhat it means\n", style="bold underline")
+        text.append_text(wrapped(rule.description))
+    if rule.remediation:
+        text.append("\n\nWhat to do\n", style="bold underline")
+        text.append_text(wrapped(rule.remediation))
+    if not rule.known:
+        text.append("\n\nThis rule is no longer in the catalog.", style="dim")
+    if shown.details:
         text.append("\n\nDetails", style="bold underline")
-        for key, value in finding.details.items():
-            text.append("\n").append_text(plain(f"{key}: {value}"))
+        for line in shown.details:
+            text.append("\n").append_text(wrapped(line.label, "dim")).append(" ")
+            text.append_text(Text(when(line.at, now)) if line.at else wrapped(line.text))
     if finding.notes:
         text.append("\n\nNotes", style="bold underline")
         for note in finding.notes:
-            text.append(f"\n{note.at:%m-%d %H:%M} ").append_text(
-                plain(f"{note.author}: {note.text}")
-            )
+            text.append(f"\n{when(note.at, now)} ", style="dim")
+            text.append_text(wrapped(f"{note.author}: {note.text}"))
     text.append("\n\nLog lines", style="bold underline")
-    if not lines:
+    if not shown.evidence:
         text.append("\nnone kept for this finding", style="dim")
-    for line in lines:
-        text.append(f"\n{from_ms(line.ts):%m-%d %H:%M:%S} ", style="dim")
-        text.append_text(plain(f"{line.host or '-'} {line.app or '-'}: {line.message}"))
+    for line in shown.evidence:
+        text.append(f"\n{local(from_ms(line.ts))} ", style="dim")
+        text.append_text(wrapped(f"{line.host or '-'} {line.app or '-'}: ", "bold"))
+        text.append_text(wrapped(line.message))
     return text

@@ -55,6 +55,16 @@ def ago(when: datetime | None, now: datetime) -> str:
     return f"{seconds}s ago"
 
 
+def local(at: datetime) -> str:
+    """A moment as a local date and time (the console's time zone)."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def when(at: datetime, now: datetime) -> str:
+    """``2026-03-01 14:02:11 (5m ago)``: a local date and its age."""
+    return f"{local(at)} ({ago(at, now)})"
+
+
 def styled(value: str | None, styles: dict[str, str]) -> Text:
     """A known word (a status, a severity) in its colour; these are never untrusted."""
     if value is None:

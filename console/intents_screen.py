@@ -15,15 +15,16 @@ from textual.worker import get_current_worker
 
 from console.base_screen import Row, TableScreen
 from console.dialogs import ConfirmDialog, TextDialog
-from console.format import VERDICT_STYLE, styled
+from console.format import VERDICT_STYLE
 from console.text import plain, strip_ansi
 from core.errors import WardenError
-from core.models import IntentPublic
+from core.models import IntentPublic, PolicyStatus
 from core.permissions import Permission
 from core.runtime import Core
-from core.services import intent_preview, intents
+from core.services import intent_preview, intents, runtime
 from core.services.intent_preview import IntentPreview, PlanPreview
 from core.services.intents import IntentConflict, IntentRefused
+from core.services.overview import DaemonState, daemon_state
 
 
 class IntentBar(Input):
@@ -47,9 +48,10 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         ("status", "status"),
         ("verdict", "verdict"),
         ("satisfied", "satisfied"),
-        ("explanation", "explanation"),
         ("owner", "owner"),
+        ("explanation", "explanation"),
     )
+    FLEX_COLUMN = "explanation"
     BINDINGS = [
         Binding("i", "focus_bar", "Intent"),
         Binding("p", "plan", "Plan"),
@@ -63,6 +65,8 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         "enter    on the list: the intent's policies\n"
     )
 
+    _daemon: DaemonState | None = None
+    """The daemon as the last plan found it (for the replace dialog's DRY RUN note)."""
     outcome_of: str | None = None
     """The sentence whose submission was last answered (refused or applied)."""
 
@@ -86,11 +90,11 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                 str(i.id),
                 (
                     Text(str(i.id)),
-                    Text(str(i.status), style="bold" if i.status.live else "dim"),
-                    styled(str(i.verdict) if i.verdict else "unchecked", VERDICT_STYLE),
+                    status_cell(i),
+                    verdict_cell(i),
                     Text(satisfaction(i)),
-                    plain(i.explanation),
                     plain(i.owner),
+                    plain(i.explanation),
                 ),
             )
             for i in data
@@ -99,7 +103,11 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
     def show(self, data: list[IntentPublic]) -> None:
         super().show(data)
         live = sum(1 for i in data if i.status.live)
-        self.set_caption(f"{live} live · {len(data)} shown")
+        caption = f"{live} live · {len(data)} shown"
+        dry = next((i.dry_run for i in data if i.dry_run is not None), None)
+        if dry is not None:
+            caption += f" · DRY RUN: nothing applied to the kernel ({dry_reason(dry)})"
+        self.set_caption(caption)
 
     def action_focus_bar(self) -> None:
         self.bar.focus()
@@ -151,31 +159,37 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
             features = core.kernel.features()
             with core.db.reader() as session:
                 planned = intent_preview.plan(session=session, text=sentence, features=features)
+                heartbeat = runtime.get_state(
+                    session=session, key=runtime.AGENT_KEY, now=core.clock.now()
+                )
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.refused, exc)
             return
-        self.app.call_from_thread(self._show_plan, planned, apply)
+        self.app.call_from_thread(self._show_plan, planned, apply, daemon_state(heartbeat))
 
-    def _show_plan(self, planned: PlanPreview, apply: bool) -> None:
-        body = plan_text(planned)
+    def _show_plan(self, planned: PlanPreview, apply: bool, daemon: DaemonState) -> None:
+        body = enforcement_note(daemon) + plan_text(planned)
         if not apply:
             self.app.push_screen(TextDialog("Plan", body))
         elif planned.refusals:
             self.refused(IntentRefused(planned.refusals))
         elif not planned.ok:
-            self.refused(IntentConflict(planned.conflicts))
+            # Submitting is refused with the live intents in the way (core names them),
+            # and nothing is stored; the answer offers to replace them.
+            self._daemon = daemon
+            self._apply(planned.text)
         else:
-            title = "Apply this intent?"
+            title = "DRY RUN — record this intent?" if dry_run(daemon) else "Apply this intent?"
             self.app.push_screen(
                 ConfirmDialog(title, body),
                 lambda yes: self._submit(planned.text) if yes else None,
             )
 
-    def _submit(self, sentence: str) -> None:
-        self._apply(sentence)
+    def _submit(self, sentence: str, replaces: tuple[int, ...] = ()) -> None:
+        self._apply(sentence, replaces)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _apply(self, sentence: str) -> None:
+    def _apply(self, sentence: str, replaces: tuple[int, ...] = ()) -> None:
         core = self.console.core
         try:
             features = core.kernel.features()
@@ -185,8 +199,12 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                     text=sentence,
                     actor=self.console.actor,
                     now=core.clock.now(),
+                    replaces=replaces,
                     features=features,
                 )
+        except IntentConflict as exc:
+            self.app.call_from_thread(self._conflicted, sentence, exc, replaces)
+            return
         except (WardenError, SQLAlchemyError) as exc:
             self.app.call_from_thread(self.refused, exc)
             return
@@ -200,6 +218,31 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         self.bar.value = ""
         self.set_preview(Text(message, style="green"))
         self.reload()
+
+    def _conflicted(self, sentence: str, exc: IntentConflict, tried: tuple[int, ...]) -> None:
+        """Say the conflict; when live intents stand in the way (and replacing them was not
+        what was just tried), offer to replace them: ``y`` ends them and stores this one."""
+        self.fail(exc)
+        self.outcome_of = self.bar.value
+        live = tuple(exc.live_ids)
+        named = ", ".join(f"#{i}" for i in live)
+        preview = Text("Intent conflicts: ", style="bold red").append_text(
+            plain("; ".join(exc.messages))
+        )
+        if not live or set(live) <= set(tried):
+            self.set_preview(preview)
+            return
+        self.set_preview(preview.append(f"  (y in the dialog replaces {named})", style="yellow"))
+        body = enforcement_note(self._daemon) if self._daemon is not None else Text()
+        body.append("This intent conflicts with live intent " + named + ":\n")
+        for message in exc.messages:
+            body.append("  • ").append_text(plain(message)).append("\n")
+        body.append(f"\ny: replace {named} — it ends and this one takes its place\n")
+        body.append(f"n: keep {named} and change nothing", style="dim")
+        self.app.push_screen(
+            ConfirmDialog(f"Replace intent {named}?", body),
+            lambda yes: self._submit(sentence, live) if yes else None,
+        )
 
     def refused(self, exc: Exception) -> None:
         self.fail(exc)
@@ -276,20 +319,72 @@ def plan_text(planned: PlanPreview) -> Text:
 
 def intent_text(intent: IntentPublic) -> Text:
     text = Text().append_text(plain(intent.explanation, "bold"))
-    text.append_text(plain(f"\n{intent.text}"))
-    text.append(f"\nstatus {intent.status}  verdict {intent.verdict or 'unchecked'}")
-    text.append(f"  satisfied {satisfaction(intent)}")
-    if intent.verdict_reason:
+    text.append("\n").append_text(plain(intent.text, "dim"))
+    text.append("\nstatus ").append_text(status_cell(intent))
+    text.append("  verdict ").append_text(verdict_cell(intent))
+    if intent.dry_run is None:
+        text.append(f"  satisfied {satisfaction(intent)}")
+    else:
+        text.append("\nDRY RUN: ", style="bold yellow")
+        text.append_text(plain(f"recorded, not applied ({dry_reason(intent.dry_run)})", "yellow"))
+    if intent.verdict_reason and intent.dry_run is None:
         text.append_text(plain(f"\n{intent.verdict_reason}"))
     text.append("\n\nPolicies", style="bold underline")
     for policy in intent.policies:
-        text.append(f"\n{policy.status:<9} ").append_text(plain(policy.summary))
+        text.append("\n").append_text(plain(policy.summary)).append(": ")
+        style = "yellow" if policy.status == PolicyStatus.DRY_RUN else ""
+        text.append_text(plain(policy.status_label, style))
     return text
+
+
+def status_cell(intent: IntentPublic) -> Text:
+    """``active``, ``planned (dry run)`` (yellow), ``revoked`` (dim)..."""
+    if intent.dry_run is not None:
+        return Text(intent.status_label, style="yellow")
+    return Text(intent.status_label, style="bold" if intent.status.live else "dim")
+
+
+def verdict_cell(intent: IntentPublic) -> Text:
+    """The last verdict in its colour; ``unverifiable (dry run)`` in a dry run."""
+    label = intent.verdict_label
+    if label is None:
+        return Text("unchecked", style="dim")
+    return Text(label, style=VERDICT_STYLE.get(str(intent.verdict), "dim"))
+
+
+def dry_reason(dry_run: str) -> str:
+    """``dry run: no LAN interface…`` → ``no LAN interface…``."""
+    return dry_run.removeprefix("dry run: ")
+
+
+def dry_run(daemon: DaemonState) -> bool:
+    return daemon.running and daemon.dry_run
+
+
+def enforcement_note(daemon: DaemonState) -> Text:
+    """What applying will do, above the plan: a dry run said as one, with why; a daemon
+    that is not running, which applies the intent once it runs."""
+    if dry_run(daemon):
+        reasons = "; ".join(daemon.dry_run_reasons) or "the enforcement backends are dry runs"
+        return (
+            Text("DRY RUN: ", style="bold black on yellow")
+            .append_text(plain(f"the kernel is not changed ({reasons}).", "bold yellow"))
+            .append(
+                "\nThe intent is recorded as planned (dry run); device settings are still sent.\n\n"
+            )
+        )
+    if not daemon.running:
+        state = "has never run" if not daemon.ever_ran else "is not running"
+        return Text(
+            f"The daemon {state}: the intent is stored now and applied when it runs.\n\n",
+            style="yellow",
+        )
+    return Text()
 
 
 def satisfaction(intent: IntentPublic) -> str:
     """``9/10 (90%)``: checks that found it satisfied, of all its checks."""
-    if not intent.checks or intent.satisfaction is None:
+    if intent.dry_run is not None or not intent.checks or intent.satisfaction is None:
         return "-"
     return (
         f"{round(intent.satisfaction * intent.checks)}/{intent.checks} ({intent.satisfaction:.0%})"

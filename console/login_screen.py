@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker
 
 from console.context import ConsoleContext, console_of
+from console.crashes import crash_if_failed
 from core.errors import Throttled, Unauthenticated, WardenError
 from core.models import Origin
 from core.services import users
@@ -45,6 +47,9 @@ class LoginScreen(Screen[None]):
             yield Input(placeholder="password", password=True, id="password")
             yield Label("", id="error")
             yield Label(Text("enter: log in    ctrl+q: quit", style="dim"))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        crash_if_failed(self.app, event)
 
     def on_mount(self) -> None:
         name = self.query_one("#name", Input)

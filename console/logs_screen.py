@@ -23,6 +23,8 @@ from core.services import logs
 BUFFER = 2000
 """Lines kept (and shown) at most."""
 TAIL_EVERY_S = 0.5
+CLASS_WIDTH = max(len(name) for name in LOG_CLASS_STYLE)
+"""The class column fits every class whole (``connectivity``)."""
 BATCH = 5000
 """Lines read per poll at most; a busier router is caught up over the next polls."""
 
@@ -32,7 +34,7 @@ def log_line(line: LogPublic) -> Text:
     style = LOG_CLASS_STYLE.get(line.log_class, "")
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{from_ms(line.ts):%H:%M:%S} ", style="dim")
-    text.append(f"{line.log_class[:5]:<5} ", style=style)
+    text.append(f"{line.log_class:<{CLASS_WIDTH}} ", style=style)
     text.append(strip_ansi(f"{line.host or '-'} {line.app or '-'}: "), style="bold")
     text.append(strip_ansi(line.message).replace("\n", " "), style=style)
     return text

@@ -33,3 +33,9 @@ def plain(value: object, style: str = "") -> Text:
     if value is None:
         return Text("-", style="dim")
     return Text(strip_ansi(str(value)).replace("\n", " "), style=style, no_wrap=True)
+
+
+def wrapped(value: object, style: str = "") -> Text:
+    """Untrusted text shown whole (a log line, a description): no markup, no escapes,
+    wrapped by the widget that shows it."""
+    return Text(strip_ansi(str(value)), style=style)

@@ -75,11 +75,12 @@ class StatusHeader(Static):
 
 
 class FilterBar(Input):
-    """``/``: a filter for the table above it; enter keeps it, escape clears it."""
+    """``/``: a filter for the table above it; enter keeps it, escape clears it. It sits
+    in the flow under the table (docked, the footer would cover it) and has no border (a
+    focused ``Input``'s border would leave no room for the text in one line)."""
 
     DEFAULT_CSS = """
-    FilterBar {
-        dock: bottom;
+    FilterBar, FilterBar:focus {
         height: 1;
         border: none;
         padding: 0 1;

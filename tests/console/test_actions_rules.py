@@ -37,7 +37,7 @@ async def test_operator_approves_a_proposed_action(core: Core, fleet) -> None:
         await wait_for(
             pilot, lambda: action_state(core, fleet.action_id)[0] == "approved", "the approval"
         )
-        await wait_for(pilot, lambda: rows(app)[0][6] == "otto", "the row")
+        await wait_for(pilot, lambda: rows(app)[0][5] == "otto", "the row")
 
 
 async def test_operator_rejects_with_a_reason(core: Core, fleet) -> None:

@@ -76,8 +76,8 @@ def tmux() -> Iterator[Tmux]:
         server("kill-server", check=False)
 
 
-@pytest.mark.slow
-def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
+def seed(data_dir: Path) -> None:
+    """An admin and two devices (meter-1 seen now, camera-2 never)."""
     core = open_core(load_settings(data_dir=data_dir))
     try:
         with core.db.writer() as session:
@@ -100,6 +100,11 @@ def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
             make_device(session, id="camera-2", type="camera", ip="10.0.0.32")
     finally:
         core.close()
+
+
+@pytest.mark.slow
+def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
+    seed(data_dir)
     tmux(
         "new-session",
         "-d",
@@ -131,3 +136,71 @@ def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
     while tmux.alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not tmux.alive(), "q on a top screen quits"
+
+
+def start(tmux: Tmux, data_dir: Path, *command: str) -> None:
+    """``command`` in a 100x30 pane that stays (dead) after it ends, to read its status."""
+    tmux(
+        "new-session", "-d", "-s", "console", "-x", "100", "-y", "30",
+        "env", f"WARDEN_DATA_DIR={data_dir}", "TERM=xterm-256color", *command,
+    )  # fmt: skip
+    tmux("set-option", "-t", "console", "remain-on-exit", "on")
+
+
+def exit_status(tmux: Tmux) -> int:
+    tmux.wait_for(lambda _s: tmux("display", "-p", "-t", "console", "#{pane_dead}").stdout.strip()
+                  == "1", "the console to end")  # fmt: skip
+    return int(tmux("display", "-p", "-t", "console", "#{pane_dead_status}").stdout)
+
+
+def log_in(tmux: Tmux) -> None:
+    tmux.wait_for(lambda s: "system user:" in s, "the login")
+    tmux("send-keys", "-t", "console", "-l", PASSWORD)
+    tmux("send-keys", "-t", "console", "Enter")
+    tmux.wait_for(lambda s: "meter-1" in s and "camera-2" in s, "the devices")
+
+
+@pytest.mark.slow
+def test_a_filter_that_hides_the_selected_row_in_a_real_terminal(
+    tmux: Tmux, data_dir: Path
+) -> None:
+    """Issue 15 item 2: `/temp` on the devices screen crashed the console (status 0)."""
+    seed(data_dir)
+    start(tmux, data_dir, str(WARDEN), "console", "--user", "admin")
+    log_in(tmux)
+    tmux("send-keys", "-t", "console", "/")  # camera-2 is selected: the filter hides it
+    tmux.wait_for(lambda s: "filter…" in s, "the filter bar")
+    tmux("send-keys", "-t", "console", "-l", "meter")
+    tmux.wait_for(lambda s: "meter-1" in s and "camera-2" not in s, "the filtered table")
+    tmux("send-keys", "-t", "console", "Escape")
+    tmux.wait_for(lambda s: "camera-2" in s, "every row again")
+    tmux("send-keys", "-t", "console", "q")
+    assert exit_status(tmux) == 0
+
+
+CRASHING = """
+import sys
+from console.devices_screen import DevicesScreen
+def make_rows(self, data):
+    raise RuntimeError("a bug in a screen")
+DevicesScreen.make_rows = make_rows
+from warden.cli.main import cli
+cli(["console", "--user", "admin"])
+"""
+
+
+@pytest.mark.slow
+def test_a_crash_exits_non_zero_and_names_the_log(tmux: Tmux, data_dir: Path) -> None:
+    """A bug in a screen ends `warden console` with status 1 and says where the traceback
+    is (a real process, the screen's code replaced by one that raises)."""
+    seed(data_dir)
+    start(tmux, data_dir, sys.executable, "-c", CRASHING)
+    tmux.wait_for(lambda s: "system user:" in s, "the login")
+    tmux("send-keys", "-t", "console", "-l", PASSWORD)
+    tmux("send-keys", "-t", "console", "Enter")
+    assert exit_status(tmux) == 1
+    log_file = data_dir / "console.log"
+    shown = tmux.screen()
+    assert "the console stopped on an internal error" in shown
+    assert str(log_file) in shown.replace("\n", "")
+    assert "RuntimeError: a bug in a screen" in log_file.read_text()

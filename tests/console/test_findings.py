@@ -40,7 +40,7 @@ def status(core: Core, finding_id: int) -> FindingStatus:
 async def select(pilot, summary: str) -> None:
     """Put the cursor on the row whose summary is ``summary``."""
     app = pilot.app
-    index = [r[4] for r in rows(app)].index(summary)
+    index = [r[6] for r in rows(app)].index(summary)
     table(app).move_cursor(row=index)
     await pilot.pause()
 
@@ -54,7 +54,7 @@ async def test_operator_acknowledges_then_resolves(core: Core, fleet) -> None:
         await pilot.press("a")
         await wait_for(
             pilot,
-            lambda: [r[1] for r in rows(app) if r[4] == "meter-1 running hot"] == ["acknowledged"],
+            lambda: [r[1] for r in rows(app) if r[6] == "meter-1 running hot"] == ["acknowledged"],
             "the acknowledgement",
         )
         assert status(core, fleet.finding_id) == FindingStatus.ACKNOWLEDGED
@@ -126,7 +126,7 @@ async def test_a_new_finding_arrives_at_the_top_highlighted_with_a_bell(
         await show(pilot, "2", "findings")
         clock.advance(60)
         raise_finding(core, clock, key="sensor-3", device="sensor-3", summary="attic too hot")
-        await wait_for(pilot, lambda: rows(app)[0][4] == "attic too hot", "the new finding")
+        await wait_for(pilot, lambda: rows(app)[0][6] == "attic too hot", "the new finding")
         first = table(app).get_row_at(0)[0]
         assert any("reverse" in str(span.style) for span in first.spans)
         assert bells == [True]
@@ -166,6 +166,6 @@ async def test_finding_committed_by_another_process_appears(core: Core, fleet) -
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        await wait_for(pilot, lambda: rows(app)[0][4] == "raised elsewhere", "the finding")
+        await wait_for(pilot, lambda: rows(app)[0][6] == "raised elsewhere", "the finding")
         assert rows(app)[0][0] == "critical"
         await wait_for(pilot, lambda: "1 crit" in screen_text(app), "the header count")

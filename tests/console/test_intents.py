@@ -60,7 +60,7 @@ async def test_preview_plan_and_apply(core: Core, fleet) -> None:
         await wait_for(pilot, lambda: len(stored(core)) == 1, "the stored intent")
         await wait_for(pilot, lambda: len(rows(app)) == 1, "the list")
         row = rows(app)[0]
-        assert row[1] == "planned" and row[2] == "unchecked" and "meter-1" in row[4]
+        assert row[1] == "planned" and row[2] == "unchecked" and "meter-1" in row[5]
         assert any("submitted" in n for n in notices(app))
 
 

@@ -6,12 +6,18 @@ are Warden users (``warden users add``), with the web's roles and lockout.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import click
 
 from core.services import users as users_service
 from warden.catalog import sync_catalog
 from warden.cli.context import CliContext, pass_ctx
-from warden.cli.exits import EXIT_FAILURE
+from warden.cli.exits import EXIT_FAILURE, CommandFailed
 
 
 @click.command("console")
@@ -33,4 +39,33 @@ def console(state: CliContext, user: str | None) -> None:
         )
         raise SystemExit(EXIT_FAILURE)
     sync_catalog(core)  # so the rules screen shows what will run on a fresh data dir
-    ConsoleApp(core, user=user).run()
+    app = ConsoleApp(core, user=user)
+    with _logging_to(app.log_file):
+        app.run()
+    if app.return_code:
+        raise CommandFailed(
+            f"the console stopped on an internal error; the traceback is in {app.log_file}",
+            EXIT_FAILURE,
+        )
+
+
+@contextlib.contextmanager
+def _logging_to(path: Path) -> Iterator[None]:
+    """While the console runs, warnings go to its log file, never onto the screen."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"warden: cannot write the console log {path}: {exc}", err=True)
+        yield
+        return
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
