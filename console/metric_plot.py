@@ -16,13 +16,11 @@ from textual_plotext import PlotextPlot
 from console.text import strip_ansi
 from core.clock import to_ms
 from core.models import Point
-from core.services.charts import ChartSeries, ChartWindow
+from core.services.charts import ChartSeries, ChartWindow, runs
 
 MEAN_COLOUR = "cyan+"
 BAND_COLOUR = "gray"
 ON_OFF_COLOUR = "orange+"
-GAP_BUCKETS = 3
-"""A stretch of this many empty buckets breaks the line."""
 TICKS = 5
 
 
@@ -87,17 +85,6 @@ class MetricPlot(PlotextPlot):
                 ys += [point.max, point.max]
             plt.plot(xs, ys, color=ON_OFF_COLOUR)
             self.drawn.append("on")
-
-
-def runs(points: list[Point], bucket_ms: int) -> list[list[Point]]:
-    """The points split where ``GAP_BUCKETS`` or more buckets in a row are empty."""
-    out: list[list[Point]] = []
-    for point in points:
-        if out and point.ts - out[-1][-1].ts <= GAP_BUCKETS * bucket_ms:
-            out[-1].append(point)
-        else:
-            out.append([point])
-    return out
 
 
 def title(series: ChartSeries, latest: float | None) -> str:

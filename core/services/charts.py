@@ -10,12 +10,13 @@ The buckets come from ``telemetry.query_series`` (its public API; it picks the s
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from core.clock import from_ms, to_ms
-from core.models import Reading, Series, SeriesWindow
+from core.models import Point, Reading, Series, SeriesWindow
 from core.services import telemetry
 from core.services.devices import find_device
 
@@ -36,7 +37,7 @@ tiers, add ``"1 y": timedelta(days=365)`` here; both consoles offer whatever is 
 the fitted window may then reach that far back (``FIT_LONGEST`` follows the last entry)."""
 FIT_LONGEST = list(WINDOWS.values())[-1]
 """The fitted window never spans more than the longest fixed window (the newest part)."""
-FIT_SHORTEST = timedelta(minutes=1)
+FIT_SHORTEST = timedelta(seconds=10)
 FALLBACK = "1 h"
 """The window shown for a device with no readings yet."""
 POINTS = 300
@@ -44,6 +45,9 @@ MIN_POINTS = 40
 READINGS_PER_BUCKET = 3
 """Buckets are made wider (down to ``MIN_POINTS``) until they hold about this many readings:
 a bucket of one reading has no spread, and a band of zero height is no band."""
+GAP_FACTOR = 3
+"""A line breaks where the data pauses for this many times its usual spacing (and more than
+this many buckets): a gap in the data shows as one, a device's cadence does not."""
 
 DISPLAY_UNITS = {"Cel": "°C", "[degF]": "°F", "Far": "°F", "Hz": "Hz"}
 """How a reported unit code (UCUM, as devices send them) reads on an axis."""
@@ -205,3 +209,20 @@ def _query(
         until=window.until,
         points=points,
     )
+
+
+def runs(points: list[Point], bucket_ms: int) -> list[list[Point]]:
+    """The points in runs without a gap: split where two neighbours are further apart than
+    ``GAP_FACTOR`` times both the bucket width and the median spacing of the points."""
+    if not points:
+        return []
+    spacings = sorted(b.ts - a.ts for a, b in pairwise(points))
+    usual = spacings[len(spacings) // 2] if spacings else bucket_ms
+    limit = GAP_FACTOR * max(bucket_ms, usual)
+    out: list[list[Point]] = [[points[0]]]
+    for previous, point in pairwise(points):
+        if point.ts - previous.ts > limit:
+            out.append([point])
+        else:
+            out[-1].append(point)
+    return out

@@ -7,17 +7,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.clock import from_ms, to_ms
+from core.models import Point
 from core.runtime import Core
 from core.services import telemetry
 from core.services.charts import (
     FIT,
     FIT_LONGEST,
+    FIT_SHORTEST,
     MIN_POINTS,
     chart_series,
     chart_window,
     data_extent,
     display_unit,
     fit_window,
+    runs,
 )
 from tests.factories import actor, make_device, readings
 
@@ -50,10 +53,10 @@ def test_a_silent_device_s_window_ends_at_its_last_reading() -> None:
     assert T0 - 30 * MINUTE < to_ms(until) < T0 - 29 * MINUTE
 
 
-def test_the_fitted_window_is_never_shorter_than_a_minute_nor_longer_than_the_longest() -> None:
+def test_the_fitted_window_is_never_shorter_than_the_shortest_nor_longer_than_the_longest() -> None:
     now = from_ms(T0)
     since, until = fit_window(first_ms=T0, last_ms=T0, now=now)
-    assert until - since >= timedelta(minutes=1)
+    assert until - since >= FIT_SHORTEST
     assert to_ms(since) < T0 <= to_ms(until)
     since, until = fit_window(first_ms=T0 - 400 * 86_400_000, last_ms=T0, now=now)
     assert until - since == FIT_LONGEST
@@ -115,3 +118,15 @@ def test_an_on_off_series_is_told_apart_from_a_measured_one(core: Core) -> None:
         }
     assert charts["motion"].boolean
     assert not charts["power_w"].boolean  # it has a unit: 0 W and 1 W are measurements
+
+
+def _points(times: list[int]) -> list[Point]:
+    return [Point(ts=t, min=1.0, max=1.0, avg=1.0, count=1) for t in times]
+
+
+def test_a_line_breaks_at_a_gap_not_at_the_device_s_cadence() -> None:
+    every_5s = _points([0, 5000, 10_000, 15_000, 20_000])
+    assert len(runs(every_5s, bucket_ms=500)) == 1  # sparse buckets, regular readings
+    paused = _points([0, 5000, 10_000, 60_000, 65_000])
+    assert [len(run) for run in runs(paused, bucket_ms=500)] == [3, 2]
+    assert runs([], bucket_ms=500) == []

@@ -68,21 +68,10 @@ async def test_the_value_axis_carries_the_unit(console, core):
     viewer = await _open(console)
     await viewer.should_see(marker="chart-title-temperature", content="temperature (°C)")
     await viewer.should_see(marker="chart-title-temperature", content="now 22.5 °C")
-    axis = _chart(viewer, "temperature").options["yAxis"]
-    assert (axis["name"], axis["axisLabel"]["formatter"]) == ("°C", "{value} °C")
-    axis = _chart(viewer, "bitrate_kbps").options["yAxis"]
-    assert axis["axisLabel"]["formatter"] == "{value} kbit/s"
-    axis = _chart(viewer, "level").options["yAxis"]
-    assert (axis["name"], axis["axisLabel"]["formatter"]) == ("", "{value}")
-
-
-async def test_a_unit_cannot_inject_an_axis_template(console, core):
-    _device(core)
-    _append(core, "odd", [1.0, 2.0], step_ms=10_000, unit="{a|x}<b>")
-    viewer = await _open(console)
-    await viewer.should_see(marker="chart-odd")
-    formatter = _chart(viewer, "odd").options["yAxis"]["axisLabel"]["formatter"]
-    assert formatter == "{value} (a|x)<b>"
+    assert _chart(viewer, "temperature").options["yAxis"]["name"] == "°C"
+    assert _chart(viewer, "bitrate_kbps").options["yAxis"]["name"] == "kbit/s"
+    await viewer.should_see(marker="chart-title-bitrate_kbps", content="bitrate_kbps (kbit/s)")
+    assert _chart(viewer, "level").options["yAxis"]["name"] == ""
 
 
 async def test_an_on_off_series_is_drawn_as_steps(console, core):
@@ -114,6 +103,19 @@ async def test_the_min_max_band_has_height_and_stacks_below_zero(console, core):
     assert {series["min"]["stackStrategy"], series["max"]["stackStrategy"]} == {"all"}
     assert series["max"]["areaStyle"]["opacity"] >= 0.2
     assert _chart(viewer, "rssi").options["yAxis"]["name"] == "dBm"
+
+
+async def test_a_device_s_cadence_is_no_gap(console, core):
+    """A device sending every 5 s over 20 s: 5 readings in a fitted window of about 20 s,
+    one line without breaks, across the chart."""
+    _device(core)
+    _append(core, "power", [1.0, 2.0, 3.0, 2.0, 1.0], step_ms=5000, unit="W")
+    viewer = await _open(console)
+    await viewer.should_see(marker="caption-power", content="fitted to the data")
+    mean = _series(viewer, "power")["mean"]["data"]
+    assert [row[1] for row in mean] == [1.0, 2.0, 3.0, 2.0, 1.0]
+    x_axis = _chart(viewer, "power").options["xAxis"]
+    assert x_axis["max"] - x_axis["min"] < 30_000
 
 
 async def test_a_gap_in_the_data_breaks_the_line(console, core):

@@ -3,15 +3,15 @@ the data, the default, and fixed ones ending now) and one series turned into ech
 options: the mean as a line over a shaded band from each bucket's minimum to its maximum,
 the unit on the value axis, and on/off series as steps.
 
-No device text goes into HTML here: the unit is drawn by echarts on its canvas (axis name
-and labels), and the tooltip is built from fixed words and numbers."""
+No device text goes into HTML here: the unit is drawn by echarts on its canvas (the value
+axis's name; the title above says it too), and the tooltip is built from fixed words and numbers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core.models import SeriesWindow
-from core.services.charts import FIT, WINDOWS, ChartSeries, ChartWindow
+from core.models import Point, SeriesWindow
+from core.services.charts import FIT, WINDOWS, ChartSeries, ChartWindow, runs
 
 RANGES = [FIT, *WINDOWS]
 """The window picker's choices, the fitted one first."""
@@ -19,8 +19,6 @@ DEFAULT_RANGE = FIT
 RANGE_LABELS = {FIT: "Fit data", **{name: name for name in WINDOWS}}
 BAND_COLOUR = "#1976d2"
 BOOLEAN_COLOUR = "#ef6c00"
-GAP_BUCKETS = 3
-"""A stretch of this many empty buckets breaks the line: a gap in the data shows as one."""
 
 TOOLTIP = """(items) => {
   if (!items.length) return '';
@@ -64,8 +62,7 @@ def chart_options(series: ChartSeries, window: ChartWindow) -> dict[str, Any]:
         "type": "value",
         "scale": True,
         "name": unit or "",
-        "nameTextStyle": {"align": "left"},
-        "axisLabel": {"formatter": f"{{value}} {_template_safe(unit)}" if unit else "{value}"},
+        "nameTextStyle": {"align": "left", "fontWeight": "bold"},
     }
     options["series"] = _band_and_mean(data)
     return options
@@ -151,23 +148,14 @@ def _steps(data: SeriesWindow) -> list[dict[str, Any]]:
     ]
 
 
-def _with_gaps(data: SeriesWindow) -> list[tuple[Any, int | None]]:
-    """Each point with the time of a break before it, where the previous point is more than
-    ``GAP_BUCKETS`` buckets earlier."""
-    out: list[tuple[Any, int | None]] = []
-    previous: int | None = None
-    for point in data.points:
-        gap = None
-        if previous is not None and point.ts - previous > GAP_BUCKETS * data.bucket_ms:
-            gap = previous + data.bucket_ms
-        out.append((point, gap))
-        previous = point.ts
+def _with_gaps(data: SeriesWindow) -> list[tuple[Point, int | None]]:
+    """Each point with the time of a break before it where a gap in the data ends a run
+    (``charts.runs``): echarts breaks a line at a null."""
+    out: list[tuple[Point, int | None]] = []
+    for index, run in enumerate(runs(data.points, data.bucket_ms)):
+        out.append((run[0], None if index == 0 else run[0].ts - 1))
+        out.extend((point, None) for point in run[1:])
     return out
-
-
-def _template_safe(unit: str) -> str:
-    """A unit inside an echarts label template: braces would read as placeholders."""
-    return unit.replace("{", "(").replace("}", ")")
 
 
 def format_value(value: float, unit: str | None) -> str:
