@@ -43,3 +43,6 @@ def test_the_charts_are_on_the_first_screen(demo, width, height, phone, name):
             "return [window.innerWidth, document.documentElement.scrollWidth]"
         )
         assert page <= viewport, f"the device page scrolls sideways ({page} px wide)"
+        charts = browser.find_elements("css selector", ".nicegui-echart")
+        browser.execute_script("arguments[0].scrollIntoView()", charts[-1])
+        screenshot(browser, f"{name}-more")  # the last charts: motion, on/off as steps
