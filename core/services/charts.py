@@ -33,10 +33,11 @@ WINDOWS: dict[str, timedelta] = {
 """The fixed windows offered, each ending now.
 
 Hook for issue 17: once ``telemetry.query_series`` answers long windows from its rollup
-tiers, add ``"1 y": timedelta(days=365)`` here; both consoles offer whatever is listed, and
-the fitted window may then reach that far back (``FIT_LONGEST`` follows the last entry)."""
-FIT_LONGEST = list(WINDOWS.values())[-1]
-"""The fitted window never spans more than the longest fixed window (the newest part)."""
+tiers, add ``"1 y": timedelta(days=365)`` here (both consoles offer whatever is listed) and
+raise ``FIT_LONGEST`` to it."""
+FIT_LONGEST = timedelta(hours=24)
+"""The fitted window (the default, opened with every device page) spans at most this, the
+newest part: a day is what raw rows answer quickly; longer spans are a choice away."""
 FIT_SHORTEST = timedelta(seconds=10)
 FALLBACK = "1 h"
 """The window shown for a device with no readings yet."""
