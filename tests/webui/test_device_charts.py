@@ -79,6 +79,8 @@ async def test_an_on_off_series_is_drawn_as_steps(console, core):
     _append(core, "motion", [float(i % 4 == 0) for i in range(60)], step_ms=5000)
     viewer = await _open(console)
     await viewer.should_see(marker="caption-motion", content="on/off as steps")
+    await viewer.should_see(marker="chart-title-motion", content="now off")  # 59 % 4 != 0
+    await viewer.should_see(marker="value-motion", content="off")
     series = _series(viewer, "motion")
     assert "mean" not in series
     assert {s["step"] for s in series.values()} == {"end"}

@@ -158,7 +158,9 @@ def _with_gaps(data: SeriesWindow) -> list[tuple[Point, int | None]]:
     return out
 
 
-def format_value(value: float, unit: str | None) -> str:
+def format_value(value: float, unit: str | None, *, on_off: bool = False) -> str:
+    if on_off:
+        return "on" if value >= 1 else "off"
     text = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
     return f"{text} {unit}" if unit else text
 

@@ -182,7 +182,7 @@ class DevicePage:
             ).props("dense no-caps").mark("range")
             self.chart_box = ui.column().classes("w-full gap-2")
         with _card("Latest values", "latest"):
-            self.values([], None)
+            self.values([], None, set())
         with _card("Commands", "commands"):
             self._command_form()
             self.command_list([])
@@ -255,7 +255,8 @@ class DevicePage:
                 newest = tuple((r.metric, r.ts) for r in data.latest)
                 if force or newest != self.seen:
                     self.seen = newest
-                    self.values.refresh(data.latest, data.seq)
+                    on_off = {series.metric for series in data.series if series.boolean}
+                    self.values.refresh(data.latest, data.seq, on_off)
                     self._draw(data)
                 force, self.force_again = self.force_again, False
                 if not self.again:
@@ -350,7 +351,7 @@ class DevicePage:
                 ui.button("Rotate", on_click=rotate, color="negative").mark("rotate-confirm")
         dialog.open()
 
-    def _values(self, latest: list[LatestReading], seq: SeqPublic | None) -> None:
+    def _values(self, latest: list[LatestReading], seq: SeqPublic | None, on_off: set[str]) -> None:
         now_ms = int(self.core.clock.now().timestamp() * 1000)
         with ui.row().classes("w-full gap-2").mark("latest-values"):
             if not latest:
@@ -358,9 +359,10 @@ class DevicePage:
             for reading in latest:
                 with ui.card().props("flat bordered").classes("q-pa-sm min-w-32"):
                     ui.label(reading.metric).classes("text-caption text-grey")
-                    ui.label(format_value(reading.value, reading.unit)).classes(
-                        "text-subtitle1"
-                    ).mark(f"value-{reading.metric}")
+                    shown = format_value(
+                        reading.value, reading.unit, on_off=reading.metric in on_off
+                    )
+                    ui.label(shown).classes("text-subtitle1").mark(f"value-{reading.metric}")
                     seconds = max(0, (now_ms - reading.ts) // 1000)
                     ui.label(f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago")
         if seq is not None:
@@ -387,7 +389,8 @@ class DevicePage:
             reading = latest.get(series.metric)
             title = series.metric + (f" ({series.unit})" if series.unit else "")
             if reading is not None:
-                title += f" · now {format_value(reading.value, series.unit)}"
+                shown = format_value(reading.value, series.unit, on_off=series.boolean)
+                title += f" · now {shown}"
             self.titles[series.metric].set_text(title)
             self.captions[series.metric].set_text(describe(series, data.window))
 
