@@ -289,9 +289,11 @@ class DevicePage:
                 ("Last seen", f"{ago(device.last_seen, now)} ({when(device.last_seen)})"),
                 ("Enabled", "yes" if device.enabled else "no"),
             )
-            with ui.row().classes("w-full gap-x-6 gap-y-1"):
+            # Each fact on one line (label beside value), so that on a phone the charts
+            # below start within the first screen.
+            with ui.row().classes("w-full gap-x-5 gap-y-0"):
                 for label, value in facts:
-                    with ui.column().classes("gap-0"):
+                    with ui.row().classes("gap-1 items-baseline no-wrap"):
                         ui.label(label).classes("text-caption text-grey")
                         ui.label(value).mark(f"fact-{label.lower().replace(' ', '-')}")
             with ui.row().classes("gap-2"):
