@@ -1,24 +1,26 @@
-"""One device: its identity, sparklines of its series over a time range (``t`` cycles
-15m/1h/6h/24h/7d), latest values, sequence statistics, commands (``c`` sends one; their
-states follow live), its findings and its intents."""
+"""One device: its identity, a chart of each series (``console.metric_plot``) over the
+window that holds its data or a fixed range (``t`` cycles fit/15 min/1 h/6 h/24 h/7 d/30 d),
+with the unit and newest value in its title; sequence statistics, commands (``c`` sends
+one; their states follow live), its findings and its intents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Label, Sparkline, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, Static
 
 from console.base_screen import WardenScreen
 from console.command_dialog import CommandDialog, CommandRequest
 from console.dialogs import ConfirmDialog
 from console.format import SEVERITY_STYLE, STATUS_STYLE, VERDICT_STYLE, ago
-from console.text import plain, strip_ansi
+from console.metric_plot import MetricPlot
+from console.text import plain
 from core.models import (
     CommandPublic,
     DevicePublic,
@@ -26,22 +28,24 @@ from core.models import (
     FindingStatus,
     IntentPublic,
     SeqPublic,
-    SeriesWindow,
 )
 from core.permissions import Permission
 from core.services import commands, devices, findings, telemetry
+from core.services.charts import FIT, WINDOWS, ChartSeries, ChartWindow, chart_series, chart_window
 from core.services.intents import intents_for_device
 
-RANGES = (("15m", 15 * 60), ("1h", 3600), ("6h", 6 * 3600), ("24h", 86400), ("7d", 7 * 86400))
-POINTS = 240
-"""Buckets per chart: wider than any terminal's sparkline, so nothing is lost on screen."""
+RANGES = (FIT, *WINDOWS)
+"""The windows ``t`` cycles through: the one fitted to the data first (the default)."""
+POINTS = 200
+"""Buckets per chart: about two per column of a wide terminal (plotext draws half blocks)."""
 
 
 @dataclass
 class DeviceDetail:
     device: DevicePublic
     seq: SeqPublic | None
-    windows: list[SeriesWindow]
+    window: ChartWindow
+    series: list[ChartSeries]
     latest: dict[str, float]
     """Each metric's newest reading, however old (``telemetry.latest_readings``)."""
     commands: list[CommandPublic]
@@ -60,9 +64,7 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
     HELP = "t / T    next / previous time range\nc        send a command\n"
     DEFAULT_CSS = """
     DeviceScreen #info { padding: 0 1; height: auto; }
-    DeviceScreen .chart { height: 1; padding: 0 1; }
-    DeviceScreen .chart Label { width: 32; }
-    DeviceScreen .chart Sparkline { width: 1fr; }
+    DeviceScreen #charts { height: auto; padding: 0 1; }
     DeviceScreen .section { padding: 0 1; height: auto; margin-top: 1; }
     """
 
@@ -75,7 +77,7 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
         with VerticalScroll(id="body"):
             yield Static("", id="info")
             yield Label("", id="range", classes="section")
-            yield VerticalScroll(id="charts")
+            yield Vertical(id="charts")
             yield Static("", id="commands", classes="section")
             yield Static("", id="findings", classes="section")
             yield Static("", id="intents", classes="section")
@@ -83,18 +85,9 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
     def fetch(self, session: Session) -> DeviceDetail:
         device = devices.get_device(session=session, ref=self.device_id)
         now = self.console.core.clock.now()
-        since = now - timedelta(seconds=RANGES[self.range_index][1])
-        windows = [
-            telemetry.query_series(
-                session=session,
-                device_id=device.id,
-                metric=s.metric,
-                since=since,
-                until=now + timedelta(milliseconds=1),
-                points=POINTS,
-            )
-            for s in telemetry.list_series(session=session, device_id=device.id)
-        ]
+        window = chart_window(
+            session=session, device_id=device.id, name=RANGES[self.range_index], now=now
+        )
         latest = {
             reading.metric: reading.value
             for reading in telemetry.latest_readings(session=session, device_id=device.id)
@@ -103,7 +96,8 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
             device=device,
             latest=latest,
             seq=devices.get_seq(session=session, device_id=device.id),
-            windows=windows,
+            window=window,
+            series=chart_series(session=session, device_id=device.id, window=window, points=POINTS),
             commands=commands.list_commands(session=session, device_ref=device.id, limit=8).items,
             findings=findings.list_findings(session=session, device_id=device.id, limit=10).items,
             intents=intents_for_device(session=session, device_id=device.id, limit=10),
@@ -113,38 +107,31 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
         now = self.console.core.clock.now()
         self.query_one("#info", Static).update(_info(data, now))
         ranges = Text("range: ")
-        for index, (name, _) in enumerate(RANGES):
+        for index, name in enumerate(RANGES):
             ranges.append(f" {name} ", style="reverse" if index == self.range_index else "dim")
         ranges.append("   t: next range", style="dim")
         self.query_one("#range", Label).update(ranges)
-        self._show_charts(data.windows, data.latest)
+        self._show_charts(data, now)
         self.query_one("#commands", Static).update(_commands(data.commands, now))
         self.query_one("#findings", Static).update(_findings(data.findings, now))
         self.query_one("#intents", Static).update(_intents(data.intents))
 
-    def _show_charts(self, windows: list[SeriesWindow], latest: dict[str, float]) -> None:
-        charts = self.query_one("#charts", VerticalScroll)
-        charts.styles.height = max(1, min(len(windows), 8))
-        if not windows:
+    def _show_charts(self, data: DeviceDetail, now: datetime) -> None:
+        """One chart per series, rebuilt only when the set of series changed."""
+        charts = self.query_one("#charts", Vertical)
+        if not data.series:
             if not charts.query("#no-telemetry"):
                 charts.remove_children()
                 charts.mount(Label(Text("no telemetry yet", style="dim"), id="no-telemetry"))
             return
-        if [c.name for c in charts.children] != [w.metric for w in windows]:
+        metrics = [series.metric for series in data.series]
+        plots = list(charts.query(MetricPlot))
+        if [plot.metric for plot in plots] != metrics:
             charts.remove_children()
-            charts.mount_all(
-                Horizontal(
-                    Label(_chart_label(w, latest)),
-                    Sparkline(_values(w)),
-                    classes="chart",
-                    name=w.metric,
-                )
-                for w in windows
-            )
-            return
-        for row, window in zip(charts.children, windows, strict=True):
-            row.query_one(Label).update(_chart_label(window, latest))
-            row.query_one(Sparkline).data = _values(window)
+            plots = [MetricPlot(metric) for metric in metrics]
+            charts.mount_all(plots)
+        for plot, series in zip(plots, data.series, strict=True):
+            plot.draw(series, data.window, data.latest.get(series.metric), now)
 
     def action_range(self, step: int) -> None:
         self.range_index = (self.range_index + step) % len(RANGES)
@@ -234,15 +221,3 @@ def _intents(rows: list[IntentPublic]) -> Text:
         )
         text.append_text(plain(i.explanation))
     return text
-
-
-def _values(window: SeriesWindow) -> list[float]:
-    return [p.avg for p in window.points]
-
-
-def _chart_label(window: SeriesWindow, latest: dict[str, float]) -> Text:
-    """The metric's name and newest value (even if older than the range)."""
-    value = latest.get(window.metric)
-    shown = f"{value:.4g}" if value is not None else "-"
-    unit = f" {strip_ansi(window.unit)}" if window.unit else ""
-    return Text(strip_ansi(window.metric)[:20], style="bold").append(f" {shown}{unit}")

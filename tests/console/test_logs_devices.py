@@ -4,13 +4,14 @@ a range, sending a command, a confirmation before one that cannot be undone)."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import RichLog, Select, Sparkline
+from textual.widgets import RichLog, Select
 
 from console import logs_screen
 from console.app import ConsoleApp
 from console.command_dialog import CommandDialog
 from console.device_screen import DeviceScreen
 from console.dialogs import ConfirmDialog
+from console.metric_plot import MetricPlot
 from core.runtime import Core
 from core.services import commands
 from tests.console.conftest import add_logs, login, screen_text, show, wait_for
@@ -66,14 +67,17 @@ async def test_device_detail_charts_ranges_and_commands(core: Core, fleet) -> No
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DeviceScreen), "the device")
         screen = app.screen
-        await wait_for(pilot, lambda: screen.query(Sparkline), "the chart")
-        assert len(screen.query_one(Sparkline).data) > 10
-        assert "power_w 103 W" in screen_text(app)  # the newest reading
+        await wait_for(pilot, lambda: screen.query(MetricPlot), "the chart")
+        plot = screen.query_one(MetricPlot)
+        await wait_for(pilot, lambda: plot.series is not None, "its data")
+        assert plot.series is not None
+        assert len(plot.series.window.points) > 10  # the minute of data fills the chart
+        assert "power_w (W)  now 103 W" in screen_text(app)  # the newest reading
         loads = screen.loads
-        await pilot.press("t")  # 15m → 1h: wider buckets, fewer points
-        await wait_for(pilot, lambda: screen.loads > loads, "the 1h range")
-        assert screen.range_index == 1
-        assert len(screen.query_one(Sparkline).data) < 10
+        await pilot.press("t", "t")  # fit → 15 min → 1 h: wider buckets, fewer points
+        await wait_for(pilot, lambda: screen.loads > loads + 1, "the 1 h range")
+        assert screen.range_index == 2
+        assert len(plot.series.window.points) < 10
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandDialog), "the form")
         app.screen.query_one(Select).value = "update_config"

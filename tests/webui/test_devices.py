@@ -33,6 +33,15 @@ def _element(user, marker: str):
     return element
 
 
+def _series(user, marker: str, name: str) -> dict:
+    return next(s for s in _element(user, marker).options["series"] if s["name"] == name)
+
+
+def _means(user, marker: str) -> list[float]:
+    """The values of a chart's mean line, gaps left out."""
+    return [row[1] for row in _series(user, marker, "mean")["data"] if row[1] is not None]
+
+
 def _commands_of(core, device_id: str = "meter-1"):
     with core.db.reader() as session:
         return commands.list_commands(session=session, device_ref=device_id).items
@@ -207,10 +216,9 @@ async def test_the_device_page_shows_facts_values_and_charts(console, core):
     await viewer.should_see(marker="fact-location", content="basement")
     await viewer.should_see(marker="value-power", content="180 W")
     await viewer.should_see(marker="value-voltage", content="231")
-    await viewer.should_see(marker="caption-power", content="3 readings in the last 1 h")
-    chart = _element(viewer, "chart-power")
-    mean = next(s for s in chart.options["series"] if s["name"] == "mean")
-    assert sorted(v for _, v in mean["data"]) == [100.0, 180.0, 250.0]
+    await viewer.should_see(marker="caption-power", content="3 readings from")
+    await viewer.should_see(marker="caption-power", content="fitted to the data")
+    assert sorted(_means(viewer, "chart-power")) == [100.0, 180.0, 250.0]
     for marker in ("toggle-enabled", "rotate-key", "send-command"):
         assert not _element(viewer, marker).enabled
 
@@ -228,13 +236,14 @@ async def test_the_range_picker_narrows_the_charts(console, core):
     _append(core, "power", [7.0])
     viewer = await console.signed_in(Role.VIEWER)
     await viewer.open("/devices/meter-1")
-    await viewer.should_see(marker="chart-power")
-    mean = _element(viewer, "chart-power").options["series"][2]
-    assert [v for _, v in mean["data"]] == [7.0]  # one hour by default
+    await viewer.should_see(marker="caption-power", content="fitted to the data")
+    assert _means(viewer, "chart-power") == [5.0, 7.0]  # the window that holds the data
+    _element(viewer, "range").set_value("1 h")
+    await viewer.should_see(marker="caption-power", content="1 readings in the last 1 h")
+    assert _means(viewer, "chart-power") == [7.0]
     _element(viewer, "range").set_value("6 h")
     await viewer.should_see(marker="caption-power", content="2 readings in the last 6 h")
-    mean = _element(viewer, "chart-power").options["series"][2]
-    assert [v for _, v in mean["data"]] == [5.0, 7.0]
+    assert _means(viewer, "chart-power") == [5.0, 7.0]
 
 
 async def test_new_readings_refresh_the_values_live(console, core):

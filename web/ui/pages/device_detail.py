@@ -1,6 +1,7 @@
-"""One device, live: who it is, what it measures (charts over a chosen range), the commands
-sent to it (and a form to send one), and everything else that concerns it: findings,
-intents, dead letters and log lines. Admins enable/disable it and rotate its API key."""
+"""One device, live: who it is, what it measures (charts first, over the window that holds
+its data or a chosen range; then its latest values), the commands sent to it (and a form to
+send one), and everything else that concerns it: findings, intents, dead letters and log
+lines. Admins enable/disable it and rotate its API key."""
 
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ from core.models import (
     IntentPublic,
     LogPublic,
     SeqPublic,
-    SeriesWindow,
     UserPublic,
 )
 from core.permissions import Permission
 from core.protocol.command_catalog import CATALOG, command_spec
 from core.services import apikeys, commands, deadletters, devices, findings, logs, telemetry
+from core.services.charts import ChartSeries, ChartWindow, chart_series, chart_window
 from core.services.intents import intents_for_device
 from core.services.overview import Overview
 from core.services.telemetry import LatestReading
@@ -34,7 +35,14 @@ from web.ui.calls import act, read
 from web.ui.context import web
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.pages.device_charts import DEFAULT_RANGE, POINTS, RANGES, chart_options, format_value
+from web.ui.pages.device_charts import (
+    DEFAULT_RANGE,
+    RANGE_LABELS,
+    RANGES,
+    chart_options,
+    describe,
+    format_value,
+)
 from web.ui.widgets import (
     SEVERITY_COLOURS,
     STATUS_COLOURS,
@@ -81,23 +89,24 @@ class Related:
     logs: list[LogPublic] = field(default_factory=list)
 
 
-def _telemetry(
-    session: Session, device_id: str, since: datetime, until: datetime
-) -> tuple[list[LatestReading], SeqPublic | None, list[SeriesWindow]]:
-    series = telemetry.list_series(session=session, device_id=device_id)
-    windows = [
-        telemetry.query_series(
-            session=session,
-            device_id=device_id,
-            metric=s.metric,
-            since=since,
-            until=until,
-            points=POINTS,
-        )
-        for s in series
-    ]
-    latest = telemetry.latest_readings(session=session, device_id=device_id)
-    return latest, devices.get_seq(session=session, device_id=device_id), windows
+@dataclass
+class Telemetry:
+    """The device's charts and latest values, read in one transaction."""
+
+    latest: list[LatestReading]
+    seq: SeqPublic | None
+    window: ChartWindow
+    series: list[ChartSeries]
+
+
+def _telemetry(session: Session, device_id: str, range_name: str, now: datetime) -> Telemetry:
+    window = chart_window(session=session, device_id=device_id, name=range_name, now=now)
+    return Telemetry(
+        latest=telemetry.latest_readings(session=session, device_id=device_id),
+        seq=devices.get_seq(session=session, device_id=device_id),
+        window=window,
+        series=chart_series(session=session, device_id=device_id, window=window),
+    )
 
 
 def _commands(session: Session, device_id: str) -> list[CommandPublic]:
@@ -155,6 +164,9 @@ class DevicePage:
         self.host = ui.element("div")
         self.charts: dict[str, ui.echart] = {}
         self.captions: dict[str, ui.label] = {}
+        self.titles: dict[str, ui.label] = {}
+        self.shape: list[tuple[str, bool]] = []
+        """Each chart's metric and whether it is drawn as on/off steps."""
 
     async def build(self) -> None:
         self.header = ui.refreshable(self._header)
@@ -163,11 +175,14 @@ class DevicePage:
         self.related = ui.refreshable(self._related)
         self.header()
         with _card("Telemetry", "telemetry"):
-            self.values([], None)
-            ui.toggle(list(RANGES), value=self.range, on_change=self._pick_range).props(
-                "dense no-caps"
-            ).mark("range")
+            ui.toggle(
+                {name: RANGE_LABELS[name] for name in RANGES},
+                value=self.range,
+                on_change=self._pick_range,
+            ).props("dense no-caps").mark("range")
             self.chart_box = ui.column().classes("w-full gap-2")
+        with _card("Latest values", "latest"):
+            self.values([], None, set())
         with _card("Commands", "commands"):
             self._command_form()
             self.command_list([])
@@ -230,21 +245,19 @@ class DevicePage:
         try:
             while True:
                 self.again = False
-                until = self.core.clock.now()
-                since = until - RANGES[self.range]
+                now = self.core.clock.now()
                 try:
-                    latest, seq, windows = await read(
-                        lambda s, since=since, until=until: _telemetry(
-                            s, self.device_id, since, until
-                        )
+                    data = await read(
+                        lambda s, now=now, name=self.range: _telemetry(s, self.device_id, name, now)
                     )
                 except DeviceNotFound:
                     return
-                newest = tuple((r.metric, r.ts) for r in latest)
+                newest = tuple((r.metric, r.ts) for r in data.latest)
                 if force or newest != self.seen:
                     self.seen = newest
-                    self.values.refresh(latest, seq)
-                    self._draw(windows)
+                    on_off = {series.metric for series in data.series if series.boolean}
+                    self.values.refresh(data.latest, data.seq, on_off)
+                    self._draw(data)
                 force, self.force_again = self.force_again, False
                 if not self.again:
                     break
@@ -276,9 +289,11 @@ class DevicePage:
                 ("Last seen", f"{ago(device.last_seen, now)} ({when(device.last_seen)})"),
                 ("Enabled", "yes" if device.enabled else "no"),
             )
-            with ui.row().classes("w-full gap-x-6 gap-y-1"):
+            # Each fact on one line (label beside value), so that on a phone the charts
+            # below start within the first screen.
+            with ui.row().classes("w-full gap-x-5 gap-y-0"):
                 for label, value in facts:
-                    with ui.column().classes("gap-0"):
+                    with ui.row().classes("gap-1 items-baseline no-wrap"):
                         ui.label(label).classes("text-caption text-grey")
                         ui.label(value).mark(f"fact-{label.lower().replace(' ', '-')}")
             with ui.row().classes("gap-2"):
@@ -338,7 +353,7 @@ class DevicePage:
                 ui.button("Rotate", on_click=rotate, color="negative").mark("rotate-confirm")
         dialog.open()
 
-    def _values(self, latest: list[LatestReading], seq: SeqPublic | None) -> None:
+    def _values(self, latest: list[LatestReading], seq: SeqPublic | None, on_off: set[str]) -> None:
         now_ms = int(self.core.clock.now().timestamp() * 1000)
         with ui.row().classes("w-full gap-2").mark("latest-values"):
             if not latest:
@@ -346,9 +361,10 @@ class DevicePage:
             for reading in latest:
                 with ui.card().props("flat bordered").classes("q-pa-sm min-w-32"):
                     ui.label(reading.metric).classes("text-caption text-grey")
-                    ui.label(format_value(reading.value, reading.unit)).classes(
-                        "text-subtitle1"
-                    ).mark(f"value-{reading.metric}")
+                    shown = format_value(
+                        reading.value, reading.unit, on_off=reading.metric in on_off
+                    )
+                    ui.label(shown).classes("text-subtitle1").mark(f"value-{reading.metric}")
                     seconds = max(0, (now_ms - reading.ts) // 1000)
                     ui.label(f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago")
         if seq is not None:
@@ -357,37 +373,54 @@ class DevicePage:
                 f"{seq.duplicates} duplicates, {seq.gaps} gaps, {seq.missing} missing"
             ).classes("text-caption").mark("seq")
 
-    def _draw(self, windows: list[SeriesWindow]) -> None:
-        """Update the charts in place; rebuild them only when the set of series changed."""
-        if [w.metric for w in windows] != list(self.charts):
-            self.chart_box.clear()
-            self.charts.clear()
-            self.captions.clear()
-            with self.chart_box:
-                if not windows:
-                    ui.label("Nothing to chart.").classes("text-grey")
-                for window in windows:
-                    with ui.row().classes("w-full items-baseline gap-2"):
-                        title = f"{window.metric} ({window.unit})" if window.unit else window.metric
-                        ui.label(title).classes("text-subtitle2")
-                        self.captions[window.metric] = (
-                            ui.label("").classes("text-caption").mark(f"caption-{window.metric}")
-                        )
-                    self.charts[window.metric] = (
-                        ui.echart(chart_options(window))
-                        .classes("w-full h-48")
-                        .mark(f"chart-{window.metric}")
-                    )
+    def _draw(self, data: Telemetry) -> None:
+        """Update the charts in place; rebuild them only when the set of series or the way
+        one is drawn (line or steps) changed. Each title says the unit and newest value."""
+        latest = {reading.metric: reading for reading in data.latest}
+        shape = [(series.metric, series.boolean) for series in data.series]
+        if shape != self.shape:
+            self.shape = shape
+            self._build_charts(data)
         else:
-            for window in windows:
-                chart = self.charts[window.metric]
+            for series in data.series:
+                chart = self.charts[series.metric]
                 chart.options.clear()
-                chart.options.update(chart_options(window))
+                chart.options.update(chart_options(series, data.window))
                 chart.update()
-        for window in windows:
-            self.captions[window.metric].set_text(
-                f"{window.rows} readings in the last {self.range}, mean with min-max band"
-            )
+        for series in data.series:
+            reading = latest.get(series.metric)
+            title = series.metric + (f" ({series.unit})" if series.unit else "")
+            if reading is not None:
+                shown = format_value(reading.value, series.unit, on_off=series.boolean)
+                title += f" · now {shown}"
+            self.titles[series.metric].set_text(title)
+            self.captions[series.metric].set_text(describe(series, data.window))
+
+    def _build_charts(self, data: Telemetry) -> None:
+        self.chart_box.clear()
+        self.charts.clear()
+        self.captions.clear()
+        self.titles.clear()
+        with self.chart_box:
+            if not data.series:
+                ui.label("Nothing to chart.").classes("text-grey")
+            for series in data.series:
+                with ui.column().classes("w-full gap-0"):
+                    self.titles[series.metric] = (
+                        ui.label(series.metric)
+                        .classes("text-subtitle2")
+                        .mark(f"chart-title-{series.metric}")
+                    )
+                    self.captions[series.metric] = (
+                        ui.label("")
+                        .classes("text-caption text-grey")
+                        .mark(f"caption-{series.metric}")
+                    )
+                self.charts[series.metric] = (
+                    ui.echart(chart_options(series, data.window))
+                    .classes("w-full " + ("h-28" if series.boolean else "h-48"))
+                    .mark(f"chart-{series.metric}")
+                )
 
     def _command_form(self) -> None:
         with ui.row().classes("w-full items-start gap-2").mark("command-form"):
