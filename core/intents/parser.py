@@ -22,6 +22,7 @@ from core.intents.grammar import Cursor, compile_pattern, first_words, literals,
 from core.intents.kinds import EXAMPLES, TABLE
 from core.intents.lexer import Token, check_text, tokenize
 from core.intents.model import Intent, IntentError, ParseFailure, ParseResult
+from core.intents.params import read_params
 from core.intents.readers import READERS
 from core.intents.render import render
 from core.intents.schedule import SCHEDULE_WORDS, Timing, merge, timings
@@ -213,10 +214,11 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
         assert targets is not None
         schedule = reading.timing.schedule()
         duration = reading.timing.duration_s
+        params = read_params(reading.kind, reading.params)
         text = explain(
             reading.kind,
             targets,
-            reading.params,
+            params,
             schedule.model_dump() if schedule else None,
             duration,
         )
@@ -224,7 +226,7 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
             Intent(
                 kind=reading.kind,  # type: ignore[arg-type]
                 targets=targets,
-                params=reading.params,
+                params=params,
                 schedule=schedule,
                 duration_s=duration,
                 explanation=text,

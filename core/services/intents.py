@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, InvalidInput, NotFound
 from core.intents import Intent, ParseResult, parse_intent
 from core.intents.compiler import compile_intents
+from core.intents.params import RevokeIdParams, RevokeKindParams
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, TargetDevice
 from core.intents.refusals import refusals
@@ -104,10 +105,9 @@ def _revoked_by(
     live_inputs: list[CompileInput],
 ) -> list[int]:
     params = intent.params
-    if params.get("intent_id") is not None:
-        wanted = int(params["intent_id"])
-        return [r.id for r in live if r.id == wanted]  # type: ignore[misc]
-    kind = params.get("kind")
+    if isinstance(params, RevokeIdParams):
+        return [r.id for r in live if r.id == params.intent_id]  # type: ignore[misc]
+    kind = params.kind if isinstance(params, RevokeKindParams) else None
     everything = any(t.get("all") for t in intent.targets)
     devices = {d.id for d in resolution.devices}
     ended = []
@@ -148,7 +148,7 @@ def plan(
         planned.append(
             PlannedIntent(
                 position=position,
-                intent=intent.model_dump(mode="json"),
+                intent=intent,
                 explanation=intent.explanation,
                 devices=[d.id for d in resolution.devices],
                 addresses=resolution.addresses,
