@@ -159,6 +159,9 @@ PARAMS_OF: dict[str, Any] = {
     "revoke": RevokeParams,
 }
 """Intent kind → the type of its params."""
+_MODELS_OF = {
+    kind: tuple(getattr(model, "__args__", (model,))) for kind, model in PARAMS_OF.items()
+}
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in PARAMS_OF.items()}
 
 
@@ -172,6 +175,8 @@ def params_of_kind(value: Any, info: ValidationInfo) -> Any:
     """Field validator for ``params`` beside a ``kind``: read as that kind's model."""
     kind = info.data.get("kind")
     if kind is None:
+        return value
+    if isinstance(value, _MODELS_OF[kind]):
         return value
     if isinstance(value, BaseModel):
         value = value.model_dump()

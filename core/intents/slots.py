@@ -80,7 +80,10 @@ def _is_strange_word(token: Token | None, cursor: Cursor) -> bool:
 
 
 def read_targets(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
-    return target_lists(cursor.tokens, pos, cursor.reserved)
+    found = cursor.targets_at.get(pos)
+    if found is None:
+        found = cursor.targets_at[pos] = target_lists(cursor.tokens, pos, cursor.reserved)
+    return found
 
 
 def read_rate(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
@@ -122,8 +125,14 @@ def read_rate(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
     return [({"bps": round(number * 1_000_000), "bare": True, "text": token.raw}, pos + 1)]
 
 
+_ONE_UNIT = frozenset({"second", "minute", "hour", "sec", "min"})
+"""Time units that stand for one of themselves after "every": "every minute"."""
+
+
 def read_time_ms(cursor: Cursor, pos: int, *, hertz: bool = False) -> list[tuple[Any, int]]:
     token = token_at(cursor, pos)
+    if token is not None and token.low in _ONE_UNIT and _after_every(cursor, pos):
+        return [(float(TIME_MS[token.low]), pos + 1)]
     if token is None or token.kind != "num":
         return []
     number = float(token.raw)
@@ -136,7 +145,7 @@ def read_time_ms(cursor: Cursor, pos: int, *, hertz: bool = False) -> list[tuple
             if hz <= 0:
                 problem(cursor, "bad_value", "A frequency must be above 0 Hz.", pos)
                 return []
-            return [(1000 / hz, pos + 2)]
+            return [(Hertz(hz), pos + 2)]
         if unit.low == "m":
             problem(
                 cursor,
@@ -174,7 +183,16 @@ def read_secs(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
     return [(ms / 1000, end) for ms, end in read_time_ms(cursor, pos)]
 
 
+def _after_every(cursor: Cursor, pos: int) -> bool:
+    return pos > 0 and cursor.tokens[pos - 1].low in ("every", "each")
+
+
+class Hertz(float):
+    """A frequency read where an interval may also be said ("sample at 2 hz")."""
+
+
 def read_cadence(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
+    """An interval in ms, or a frequency as ``Hertz``: the builder decides which it is."""
     return read_time_ms(cursor, pos, hertz=True)
 
 
