@@ -45,6 +45,7 @@ _MORE = "raise|increase|boost|bump|elevate"
 _LESS = "lower|reduce|decrease|drop"
 _LATV = "keep|hold|ensure|guarantee|get|bring|reduce|lower|decrease|cut|minimize|minimise|limit|cap"
 _BELOW = "under|below|within|to|at"
+_STAYS = "stays|is|remains|be"
 _MESSAGES = "messages|data|readings|telemetry|measurements"
 _POWER = "power|energy"
 
@@ -105,8 +106,8 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
     ("low_latency", build_latency, [
         "minimize|minimise|reduce|lower latency [for|of|on|to {targets}]",
         "minimize|minimise|reduce|lower {targets} latency",
-        f"[{_LATV}] latency [of|for|on {{targets}}] [down] [stays|is|remains|be] {_BELOW} {{lat:ms}}",
-        f"[{_LATV}] latency down [stays|is|remains|be] to {{lat:ms}}",
+        f"[{_LATV}] latency [of|for|on {{targets}}] [down] [{_STAYS}] {_BELOW} {{lat:ms}}",
+        f"[{_LATV}] latency down [{_STAYS}] to {{lat:ms}}",
         "keep|hold {targets} latency under|below {lat:ms}",
         "[use|enable] low latency for|on|to {targets}",
         "optimize|optimise {targets} for low latency",

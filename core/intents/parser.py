@@ -13,8 +13,8 @@ since "block" alone must never cut off the whole network).
 from __future__ import annotations
 
 from contextlib import suppress
-from functools import cached_property
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.intents.sentences import CAM, ALL, I, M, block, cmd, dev, impair, limit, prio, typ
+from tests.intents.sentences import ALL, CAM, I, M, block, cmd, dev, impair, limit, prio, typ
 
 
 def qos(targets: Any, level: int) -> Any:
