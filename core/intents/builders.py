@@ -20,6 +20,7 @@ from core.intents.units import (
     FREQ_HZ,
     RATE_MAX,
     RATE_MIN,
+    SETTING_UNITS,
     TIME_MS,
     check_range,
     format_number,
@@ -205,6 +206,8 @@ def _setting_number(key: str, number: float, unit: str | None, at: int) -> float
     if unit is None or unit == "%" or unit.lower() in ("percent", "pct"):
         return number
     low = unit.lower()
+    if low in SETTING_UNITS:
+        return number
     if low in TIME_MS:
         return number * TIME_MS[low] / (1 if key.endswith("_ms") else 1000)
     if low in FREQ_HZ:
@@ -213,6 +216,25 @@ def _setting_number(key: str, number: float, unit: str | None, at: int) -> float
     if multiplier is None:
         raise IntentError("unknown_unit", f"'{unit}' is not a unit Warden knows.", at=at)
     return round(number * multiplier)
+
+
+def build_every(values: Values) -> Built:
+    """ "capture every 3 s" → the setting ``capture_interval_s`` = 3, grounded by the
+    resolver in what the device declares."""
+    action, _ = values["action"]
+    seconds, _ = values["interval"]
+    return {"key": f"{action}_interval_s", "value": whole(round(seconds, 6))}, []
+
+
+_FACTORS = {"double": 2.0, "triple": 3.0, "halve": 0.5, "quadruple": 4.0}
+FACTOR_WORDS = "|".join(_FACTORS)
+
+
+def build_scaled(values: Values) -> Built:
+    """ "double the gain of mic-2": the device's current value times the factor, known only
+    once the resolver reads what the device declares."""
+    key, _ = values["key"]
+    return {"key": key, "factor": _FACTORS[values["scale"]]}, []
 
 
 def command_builder(name: str) -> Callable[[Values], Built]:

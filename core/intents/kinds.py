@@ -12,10 +12,12 @@ from collections.abc import Callable
 
 from core.intents.builders import (
     DIRS,
+    FACTOR_WORDS,
     STOPPING,
     Built,
     Values,
     build_allow,
+    build_every,
     build_guarantee,
     build_impair,
     build_latency,
@@ -25,6 +27,7 @@ from core.intents.builders import (
     build_report,
     build_revoke,
     build_sampling,
+    build_scaled,
     build_setting,
     build_state,
     build_unblock,
@@ -183,6 +186,8 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         "sw=enable|disable {key} on|for|of {targets}",
         "turn sw=on|off {key} on|for|of {targets}",
     ]),
+    ("device_setting", build_every, ["{action:action} every {interval:secs}"]),
+    ("device_setting", build_scaled, [f"scale={FACTOR_WORDS} {{key}} [of|for|on {{targets}}]"]),
     ("device_command", command_builder("reboot"), [
         "reboot|restart|reset|power-cycle|reload [{targets}]",
     ]),

@@ -78,6 +78,14 @@ class SettingParams(_Params):
     value: bool | int | float | str
 
 
+class ScaledSettingParams(_Params):
+    """A setting changed relative to its current value ("double the gain"); the resolver
+    turns it into a ``SettingParams`` from the value the device declares."""
+
+    key: str
+    factor: float
+
+
 class CommandParams(_Params):
     command: Literal["reboot", "factory_reset", "request_status", "start_ota"]
     fw_version: str | None = None
@@ -120,6 +128,7 @@ class RevokeKindParams(_Params):
 
 SamplingParams = SamplingCadenceParams | SamplingRateParams
 RevokeParams = RevokeIdParams | RevokeKindParams
+DeviceSettingParams = SettingParams | ScaledSettingParams
 IntentParams = (
     LimitParams
     | GuaranteeParams
@@ -132,6 +141,7 @@ IntentParams = (
     | SamplingRateParams
     | PowerParams
     | SettingParams
+    | ScaledSettingParams
     | CommandParams
     | StateParams
     | BlockParams
@@ -150,7 +160,7 @@ PARAMS_OF: dict[str, Any] = {
     "report_interval": ReportParams,
     "sampling": SamplingParams,
     "power_saving": PowerParams,
-    "device_setting": SettingParams,
+    "device_setting": DeviceSettingParams,
     "device_command": CommandParams,
     "device_state": StateParams,
     "block": BlockParams,

@@ -19,6 +19,8 @@ from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
 from core.intents.explain import explain
+from core.intents.fleet import Fleet
+from core.intents.fleet_words import for_fleet, name_hint
 from core.intents.grammar import (
     Cursor,
     compile_pattern,
@@ -62,6 +64,8 @@ SUBJECT_LINKS = words("should must shall will needs need gets get has have is ar
 """Words between a subject and its phrasing: "doorbell-1 should have high priority"."""
 LEAD_INS = [("make", "sure", "that"), ("make", "sure"), ("ensure", "that"), ("be", "sure", "to")]
 """Words before a clause that add nothing: "make sure latency stays below 20 ms"."""
+NAME_HINT = "a name like pump-1, a type like cameras"
+"""How a target is named in a ``no_target`` message, reworded for the fleet when known."""
 _LEAD_IN_FIRST = frozenset(lead_in[0] for lead_in in LEAD_INS)
 _GENERAL_EXAMPLES = ["limit cameras to 1 mbit", "prioritize doorbell-1", "reboot pump-1"]
 _RANK = {"out_of_range": 4, "bad_value": 3, "ambiguous": 2, "unknown_unit": 1}
@@ -83,12 +87,19 @@ class Reading:
         return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
 
 
-def parse_intent(text: str) -> ParseResult:
-    """The structured intents of ``text``, or why it cannot be read (never raises)."""
+def parse_intent(text: str, *, fleet: Fleet | None = None) -> ParseResult:
+    """The structured intents of ``text``, or why it cannot be read (never raises).
+
+    ``fleet``: what the registry holds; when given, suggestions name its devices, types
+    and declared settings instead of made-up examples (the reading does not change)."""
     try:
         intents, warnings = _parse(text)
     except IntentError as error:
-        failure = ParseFailure(code=error.code, message=error.msg, suggestions=error.suggestions)
+        suggestions, message = error.suggestions, error.msg
+        if fleet is not None and error.code != "ambiguous":
+            suggestions = for_fleet(text, suggestions, fleet)
+            message = message.replace(NAME_HINT, name_hint(fleet))
+        failure = ParseFailure(code=error.code, message=message, suggestions=suggestions)
         return ParseResult(ok=False, error=failure)
     return ParseResult(ok=True, intents=intents, warnings=warnings)
 
@@ -298,7 +309,7 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
             raise IntentError(
                 "no_target",
                 f"A {reading.kind.replace('_', ' ')} needs a device; name one or more "
-                "(a name like pump-1, a type like cameras, 'devices tagged lab').",
+                f"({NAME_HINT}, 'devices tagged lab').",
                 suggestions=EXAMPLES[reading.kind],
             )
         assert targets is not None

@@ -13,11 +13,13 @@ from typing import Any
 
 from core.intents.params import (
     AllowParams,
+    DeviceSettingParams,
     ImpairParams,
     RevokeIdParams,
     RevokeParams,
     SamplingParams,
     SamplingRateParams,
+    ScaledSettingParams,
 )
 from core.intents.slots import REVOKE_NOUN_OF
 from core.intents.targets import join_words
@@ -110,11 +112,18 @@ def _render_latency(who: str, p: Any) -> str:
     return f"keep latency under {format_number(p.target_ms)} ms for {who}"
 
 
-def _explain_setting(who: str, p: Any) -> str:
+_FACTOR_WORDS = {2.0: "double", 3.0: "triple", 0.5: "halve", 4.0: "quadruple"}
+
+
+def _explain_setting(who: str, p: DeviceSettingParams) -> str:
+    if isinstance(p, ScaledSettingParams):
+        return f"{_FACTOR_WORDS[p.factor].capitalize()} the device setting {p.key} on {who}"
     return f"Set the device setting {p.key} to {_setting_value(p.value, 'on', 'off')} on {who}"
 
 
-def _render_setting(who: str, p: Any) -> str:
+def _render_setting(who: str, p: DeviceSettingParams) -> str:
+    if isinstance(p, ScaledSettingParams):
+        return f"{_FACTOR_WORDS[p.factor]} {p.key} of {who}"
     value = _setting_value(p.value, "true", "false")
     return f"set {p.key} to {value} for {who}"
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from core.intents.params import (
     AllowParams,
     CommandParams,
+    DeviceSettingParams,
     GuaranteeParams,
     ImpairParams,
     LatencyParams,
@@ -29,6 +30,7 @@ from core.intents.params import (
     PriorityParams,
     SamplingParams,
     SamplingRateParams,
+    ScaledSettingParams,
     StateParams,
 )
 from core.intents.policy import (
@@ -286,6 +288,12 @@ def _sampling(params: SamplingParams) -> list[Part]:
     return _device_config("sampling_cadence_ms", params.sampling_cadence_ms)
 
 
+def _setting(params: DeviceSettingParams) -> list[Part]:
+    if isinstance(params, ScaledSettingParams):  # not grounded in the device's declaration
+        return []
+    return _device_config(params.key, params.value)
+
+
 def _allow(params: AllowParams) -> list[Part]:
     return _firewall("allow_only", [d.model_dump() for d in params.destinations])
 
@@ -300,7 +308,7 @@ BUILDERS: dict[str, Callable[[Any], list[Part]]] = {
     "report_interval": lambda p: _device_config("send_interval_s", p.send_interval_s),
     "sampling": _sampling,
     "power_saving": lambda p: _device_config("power_saving", p.enabled),
-    "device_setting": lambda p: _device_config(p.key, p.value),
+    "device_setting": _setting,
     "device_command": _command,
     "device_state": _state,
     "block": lambda p: _firewall(_BLOCK_ACTION[p.scope], []),

@@ -271,9 +271,45 @@ def read_value(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
             problem(cursor, "unknown_unit", f"'{unit.raw}' is not a unit Warden knows.", pos + 1)
         found.append((("num", float(token.raw), None), pos + 1))
         return found
-    if token.is_word and (token.low not in STRUCTURAL or token.low in BOOL_WORDS):
+    if token.is_word and token.low in BOOL_WORDS:
         return [(("word", token.low), pos + 1)]
+    if token.is_word and token.low not in STRUCTURAL:
+        said = [token.low]
+        found = [(("word", token.low), pos + 1)]
+        for index in range(pos + 1, min(pos + 3, len(cursor.tokens))):
+            word = cursor.tokens[index]
+            if not _is_value_word(word, cursor):
+                break
+            said.append(word.low)
+            found.append((("word", " ".join(said)), index + 1))
+        return found[::-1]
     return []
+
+
+def _is_value_word(token: Token, cursor: Cursor) -> bool:
+    """A further word of a value said in words ("full hd")."""
+    return (
+        token.is_word
+        and _ACTION_WORD.fullmatch(token.low) is not None
+        and token.low not in STRUCTURAL
+        and token.low not in cursor.reserved
+    )
+
+
+_ACTION_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+def read_action(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
+    """What a device does, in one or two words ("capture", "read co2"), as a key part."""
+    said: list[str] = []
+    found: list[tuple[Any, int]] = []
+    for index in range(pos, min(pos + 2, len(cursor.tokens))):
+        token = cursor.tokens[index]
+        if not _is_value_word(token, cursor) or is_unit_word(token.low):
+            break
+        said.append(token.low)
+        found.append(("_".join(said), index + 1))
+    return found[::-1]
 
 
 def read_revkind(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:

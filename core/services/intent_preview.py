@@ -17,7 +17,7 @@ from core.intents import ParseFailure, parse_intent
 from core.ports import KernelFeatures
 from core.services import intents
 from core.services.intents import PlanPublic
-from core.services.resolve import resolve_targets
+from core.services.resolve import fleet_of, resolve_targets
 
 NETWORK_KINDS = ("shape", "impair")
 """Policy kinds that become kernel (tc) classes; ``firewall`` ones become nft rules and
@@ -48,7 +48,8 @@ def preview(*, session: Session, text: str) -> IntentPreview:
     """How ``text`` reads and what it targets now. Reads only."""
     result = parse_intent(text)
     if not result.ok:
-        return IntentPreview(text=text, error=result.error)
+        failed = parse_intent(text, fleet=fleet_of(session=session))
+        return IntentPreview(text=text, error=failed.error)
     shown, warnings = [], list(result.warnings)
     for intent in result.intents:
         try:

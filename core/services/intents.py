@@ -119,10 +119,10 @@ def _revoked_by(
     return ended  # type: ignore[return-value]
 
 
-def _parse(text: str) -> ParseResult:
+def _parse(session: Session, text: str) -> ParseResult:
     result = parse_intent(text)
-    if not result.ok:
-        raise IntentNotUnderstood(result)
+    if not result.ok:  # read again, for suggestions that name this registry's devices
+        raise IntentNotUnderstood(parse_intent(text, fleet=fleet_of(session=session)))
     return result
 
 
@@ -135,7 +135,7 @@ def plan(
 ) -> PlanPublic:
     """What submitting ``text`` would change, and whether anything stands in the way.
     ``features``: what the kernel offers, when known. Reads only; nothing is stored."""
-    result = _parse(text)
+    result = _parse(session, text)
     refused = refusals(result.intents, features)
     live_inputs, live = _live_inputs(session)
     planned: list[PlannedIntent] = []
@@ -257,7 +257,7 @@ def submit(
         record = session.get(IntentRecord, intent_id)
         if record is None or record.status not in LIVE:
             raise InvalidInput(f"intent {intent_id} is not live, so it cannot be replaced")
-    result = _parse(text)
+    result = _parse(session, text)
     stored = [
         intent_lifecycle.record_submitted(
             session=session,
