@@ -155,6 +155,14 @@ def fleet_of(*, session: Session) -> Fleet:
     )
 
 
+def declared_settings(resolution: Resolution) -> list[tuple[str, list[DeclaredSetting]]]:
+    """Each resolved device with the settings it declares (for ``intents.grounding``)."""
+    return [
+        (device.id, [DeclaredSetting.model_validate(s) for s in device.settings])
+        for device in resolution.devices
+    ]
+
+
 def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resolution:
     """The devices and addresses ``targets`` name, selector by selector, with a warning
     (and close names) for every selector that matches nothing."""
