@@ -169,7 +169,7 @@ def _apply_hello(session: Session, device: Device, seen: DeviceSighting) -> None
     device.broker_connections = hello.broker_connections
     device.temp_internal = hello.temp_internal
     if hello.settings is not None:
-        device.settings = [s.model_dump(mode="json") for s in hello.settings]
+        device.settings = [s.as_json() for s in hello.settings]
 
 
 def _apply_status(session: Session, device: Device, *, went_offline: bool, live: bool) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel, col, select
 from core.errors import InvalidInput
 from core.intents.fleet import Fleet
 from core.models import Device, DevicePublic
-from core.protocol.settings import DeclaredSetting
+from core.protocol.settings import DeclaredSetting, read_setting
 
 SELECTOR_KEYS = frozenset({"device", "glob", "type", "tag", "location", "ip", "cidr", "mac", "all"})
 
@@ -147,7 +147,7 @@ def fleet_of(*, session: Session) -> Fleet:
         if device_type and device_type != "unknown":
             types[device_type] += 1
         for setting in declared or []:
-            settings.update(DeclaredSetting.model_validate(setting).names)
+            settings.update(read_setting(setting).names)
     return Fleet(
         names=frozenset(names),
         types=tuple(t for t, _ in sorted(types.items(), key=lambda item: (-item[1], item[0]))),
@@ -158,8 +158,7 @@ def fleet_of(*, session: Session) -> Fleet:
 def declared_settings(resolution: Resolution) -> list[tuple[str, list[DeclaredSetting]]]:
     """Each resolved device with the settings it declares (for ``intents.grounding``)."""
     return [
-        (device.id, [DeclaredSetting.model_validate(s) for s in device.settings])
-        for device in resolution.devices
+        (device.id, [read_setting(s) for s in device.settings]) for device in resolution.devices
     ]
 
 
