@@ -159,7 +159,7 @@ def plan(
                 revokes=revokes,
             )
         )
-        if intent.kind != "revoke":
+        if intent.kind != "revoke" and not why:  # refused: nothing of it is planned
             new.append(
                 CompileInput(
                     intent_id=None,

@@ -128,6 +128,7 @@ def test_what_a_device_does_not_declare_is_refused_naming_what_it_does(fleet, te
     assert not planned.ok
     (refusal,) = planned.refusals
     assert all(word in refusal for word in named), refusal
+    assert planned.policies == []  # nothing of a refused setting is planned
     with fleet.db.writer() as session, pytest.raises(IntentRefused):
         intents.submit(
             session=session, text=text, actor=actor(), now=FakeClock().now(), features=None
