@@ -62,7 +62,14 @@ class SmartDevice(PowerMeter):
         )
 
     def hello_extras(self) -> dict[str, Any]:
-        return {"settings": [dict(entry) for entry in DECLARATIONS[self.spec.kind]]}
+        """The declarations, each with the value the device runs with now (so that
+        "double the gain of mic-2" has something to double)."""
+        return {
+            "settings": [
+                {**entry, "value": self.values.get(entry["key"])}
+                for entry in DECLARATIONS[self.spec.kind]
+            ]
+        }
 
     # ---------------------------------------------------------------- commands
 

@@ -15,12 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from core.intents.model import IntentError
+from core.intents.slots import Hertz
 from core.intents.units import (
     FREQ_HZ,
     RATE_MAX,
     RATE_MIN,
+    SETTING_UNITS,
     TIME_MS,
     check_range,
+    format_number,
     format_rate,
     format_rate_range,
     rate_multiplier,
@@ -68,9 +71,18 @@ def build_guarantee(values: Values) -> Built:
 
 
 def build_priority(values: Values) -> Built:
-    level, at = values.get("level", (8, 0))
-    check_range(level, 1, 10, "Priority", "", at)
-    return {"level": level}, []
+    return priority_builder(8)(values)
+
+
+def priority_builder(default: int) -> Callable[[Values], Built]:
+    """A priority said with a level, or ``default`` when none is ("lower the priority" 2)."""
+
+    def build(values: Values) -> Built:
+        level, at = values.get("level", (default, 0))
+        check_range(level, 1, 10, "Priority", "", at)
+        return {"level": level}, []
+
+    return build
 
 
 def build_latency(values: Values) -> Built:
@@ -129,7 +141,32 @@ def build_report(values: Values) -> Built:
     return {"send_interval_s": seconds}, []
 
 
+SAMPLING_RATE_HZ = (8_000, 384_000)
+"""A frequency above ``CADENCE_MAX_HZ`` is a signal's sampling rate (audio), in this range."""
+CADENCE_MAX_HZ = 10
+"""A frequency up to this is an interval: "sample at 2 hz" is every 500 ms."""
+
+
 def build_sampling(values: Values) -> Built:
+    said, at = values["cadence"]
+    if isinstance(said, Hertz):
+        if said <= CADENCE_MAX_HZ:
+            values = {**values, "cadence": (1000 / said, at)}
+        else:
+            low, high = SAMPLING_RATE_HZ
+            if not low <= said <= high:
+                raise IntentError(
+                    "out_of_range",
+                    f"A sampling rate of {format_number(said)} Hz is out of range: a rate must "
+                    f"be between {low} Hz and {high} Hz (a signal such as audio), or at most "
+                    f"{CADENCE_MAX_HZ} Hz (read as a sampling interval of 100 ms or more).",
+                    at=at,
+                )
+            if not float(round(said, 6)).is_integer():
+                raise IntentError(
+                    "bad_value", "A sampling rate must be a whole number of Hz.", at=at
+                )
+            return {"sampling_rate_hz": round(said)}, []
     cadence = _whole_in_range(values, "cadence", 100, 60_000, "The sampling interval", " ms", 1)
     return {"sampling_cadence_ms": cadence}, []
 
@@ -169,6 +206,8 @@ def _setting_number(key: str, number: float, unit: str | None, at: int) -> float
     if unit is None or unit == "%" or unit.lower() in ("percent", "pct"):
         return number
     low = unit.lower()
+    if low in SETTING_UNITS:
+        return number
     if low in TIME_MS:
         return number * TIME_MS[low] / (1 if key.endswith("_ms") else 1000)
     if low in FREQ_HZ:
@@ -177,6 +216,25 @@ def _setting_number(key: str, number: float, unit: str | None, at: int) -> float
     if multiplier is None:
         raise IntentError("unknown_unit", f"'{unit}' is not a unit Warden knows.", at=at)
     return round(number * multiplier)
+
+
+def build_every(values: Values) -> Built:
+    """ "capture every 3 s" → the setting ``capture_interval_s`` = 3, grounded by the
+    resolver in what the device declares."""
+    action, _ = values["action"]
+    seconds, _ = values["interval"]
+    return {"key": f"{action}_interval_s", "value": whole(round(seconds, 6))}, []
+
+
+_FACTORS = {"double": 2.0, "triple": 3.0, "halve": 0.5, "quadruple": 4.0}
+FACTOR_WORDS = "|".join(_FACTORS)
+
+
+def build_scaled(values: Values) -> Built:
+    """ "double the gain of mic-2": the device's current value times the factor, known only
+    once the resolver reads what the device declares."""
+    key, _ = values["key"]
+    return {"key": key, "factor": _FACTORS[values["scale"]]}, []
 
 
 def command_builder(name: str) -> Callable[[Values], Built]:

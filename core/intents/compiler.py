@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.intents.conflicts import find_conflicts, label_of
+from core.intents.params import CommandParams
 from core.intents.policy import CompileInput, CompileResult, Policy, TargetDevice
 from core.intents.policy_builders import BUILDERS
 
@@ -77,9 +78,9 @@ def _compile_one(
         warnings.append(f"{label}: no target matched, so there is nothing to apply.")
         return []
     params = intent.params
-    if intent.kind == "device_command" and params.get("command") == "start_ota":
+    if isinstance(params, CommandParams) and params.command == "start_ota":
         notes.append(
-            f"{label}: start_ota carries only fw_version {params.get('fw_version')}; fw_url, "
+            f"{label}: start_ota carries only fw_version {params.fw_version}; fw_url, "
             "fw_sha256 and fw_size_bytes must be added from the firmware source before sending."
         )
     policies = []

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.intents.model import Intent
+from core.intents.params import PriorityParams
 from core.intents.policy import (
     CompileInput,
     Conflict,
@@ -55,8 +56,8 @@ def _claims(intent: Intent, policy: Policy) -> list[Claim]:
                 ("guarantee", spec.direction, rate),
                 ("favour", "", f"guaranteed {format_rate(rate)}"),
             ]
-        case ShapeSpec() if kind == "priority":
-            return [("favour", "", f"given priority {params['level']}")]
+        case ShapeSpec() if isinstance(params, PriorityParams):
+            return [("favour", "", f"given priority {params.level}")]
         case ShapeSpec() if kind == "low_latency":
             return [("favour", "", "given low latency")]
         case FirewallSpec() if kind in ("block", "allow_only"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.intents.params import IntentParams
 from core.intents.phrasing import PHRASES
 from core.intents.schedule import DAYS
 from core.intents.targets import describe, join_words
@@ -15,7 +16,7 @@ from core.intents.units import format_seconds
 def explain(
     kind: str,
     targets: list[dict[str, Any]],
-    params: dict[str, Any],
+    params: IntentParams,
     schedule: dict[str, Any] | None,
     duration_s: int | None,
 ) -> str:

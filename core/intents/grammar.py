@@ -54,6 +54,10 @@ class Cursor:
     reserved: frozenset[str]
     problems: list[Any] = field(default_factory=list)
     furthest: int = 0
+    targets_at: dict[int, list[Any]] = field(default_factory=dict)
+    words: frozenset[str] = frozenset()
+    """Every word of the sentence (lower case)."""
+    """Target lists read at a position, kept: many phrasings read targets at the same place."""
 
     def reach(self, pos: int) -> None:
         self.furthest = max(self.furthest, pos)
@@ -97,6 +101,12 @@ def literals(elements: tuple[Element, ...]) -> set[str]:
         elif isinstance(element, Opt):
             found |= literals(element.elements)
     return found
+
+
+def required_words(elements: tuple[Element, ...]) -> tuple[frozenset[str], ...]:
+    """The word choices a match cannot do without: a sentence holding none of one of them
+    cannot match, which is checked before any matching is tried."""
+    return tuple(element.words for element in elements if isinstance(element, Lit))
 
 
 def first_words(elements: tuple[Element, ...]) -> set[str] | None:

@@ -12,10 +12,12 @@ from collections.abc import Callable
 
 from core.intents.builders import (
     DIRS,
+    FACTOR_WORDS,
     STOPPING,
     Built,
     Values,
     build_allow,
+    build_every,
     build_guarantee,
     build_impair,
     build_latency,
@@ -25,10 +27,12 @@ from core.intents.builders import (
     build_report,
     build_revoke,
     build_sampling,
+    build_scaled,
     build_setting,
     build_state,
     build_unblock,
     command_builder,
+    priority_builder,
     qos_builder,
     scope_builder,
 )
@@ -38,6 +42,15 @@ _LIMIT = "limit|throttle|cap|restrict|shape|rate-limit"
 _ON = "for|on|of|to"
 _REVOKE = "cancel|revoke|remove|delete|drop|withdraw|undo|clear|lift"
 _QOS_TAIL = "for|on|to|with {targets}"
+_LOWER = "reduce|lower|decrease|cut"
+_SETV = "set|change|adjust|modify"
+_MORE = "raise|increase|boost|bump|elevate"
+_LESS = "lower|reduce|decrease|drop"
+_LATV = "keep|hold|ensure|guarantee|get|bring|reduce|lower|decrease|cut|minimize|minimise|limit|cap"
+_BELOW = "under|below|within|to|at"
+_STAYS = "stays|is|remains|be"
+_MESSAGES = "messages|data|readings|telemetry|measurements"
+_POWER = "power|energy"
 
 TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
     ("bandwidth_limit", build_limit, [
@@ -47,8 +60,19 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         f"{_LIMIT} {_BW} of|for|on {{targets}} to|at {{rate}}",
         f"{_LIMIT} {{targets}} {_BW} to|at {{rate}}",
         f"{_LIMIT} [dir={DIRS}] [{_BW}] to|at {{rate}}",
-        f"set [dir={DIRS}] {_BW} limit of|for|on {{targets}} to {{rate}}",
-        f"set [dir={DIRS}] {_BW} limit to {{rate}} [for|on|of {{targets}}]",
+        f"{_SETV} [dir={DIRS}] {_BW} limit of|for|on {{targets}} to {{rate}}",
+        f"{_SETV} [dir={DIRS}] {_BW} limit to {{rate}} [for|on|of {{targets}}]",
+        f"{_LOWER} [dir={DIRS}] {_BW} [of|for|on|from {{targets}}] to|at {{rate}}",
+        f"{_LOWER} {{targets}} [dir={DIRS}] {_BW} to {{rate}}",
+        f"bring|slow down [dir={DIRS}] [{_BW}] [of|for|on|from {{targets}}] to {{rate}}",
+        f"bring|slow [dir={DIRS}] {_BW} [of|for|on|from {{targets}}] down to {{rate}}",
+        "bring|slow {targets} down to {rate}",
+        f"keep|hold [dir={DIRS}] [{_BW}] [of|for|on|from {{targets}}] under|below|within {{rate}}",
+        f"keep|hold {{targets}} [dir={DIRS}] [{_BW}] under|below|within {{rate}}",
+        f"[use|get|gets|uses] max|maximum {{rate}} [dir={DIRS}] [{_BW}]",
+        f"[use|get|gets|uses] at most {{rate}} [dir={DIRS}] [{_BW}]",
+        f"[use|get|gets|uses] no|not more than {{rate}} [dir={DIRS}] [{_BW}]",
+        "slow down {targets} to {rate}",
     ]),
     ("bandwidth_guarantee", build_guarantee, [
         "guarantee|reserve|allocate|assure [at least] {rate} [of] [bandwidth] [for|to {targets}]",
@@ -64,18 +88,29 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         "give {targets} priority {level:level}",
         "give {level:pword} priority to {targets}",
         "give priority [{level:level}] to {targets}",
-        "set priority of|for|on {targets} to {level:level}",
-        "set priority to {level:level} [for|on|of {targets}]",
-        "set {targets} priority to {level:level}",
-        "set {targets} to {level:pword} priority",
-        "{level:pword} priority for|to|on {targets}",
-        "priority {level:level} for|to|on {targets}",
+        f"{_SETV}|{_MORE}|{_LESS} priority of|for|on {{targets}} to {{level:level}}",
+        f"{_SETV}|{_MORE}|{_LESS} priority to {{level:level}} [for|on|of {{targets}}]",
+        f"{_SETV} {{targets}} priority to {{level:level}}",
+        f"{_SETV} {{targets}} to {{level:pword}} priority",
+        f"{_SETV}|give|assign|use {{level:pword}} priority [for|to|on {{targets}}]",
+        "[have|get|with] {level:pword} priority [for|to|on {targets}]",
+        "[have|get|with] priority {level:level} [for|to|on {targets}]",
+        f"{_MORE} priority [of|for|on {{targets}}]",
+        "boost|bump {targets}",
+        "speed up [{targets}]",
+        "speed {targets} up",
+        "treat {targets} as {level:pword} [priority]",
+        "treat {targets} as priority {level:level}",
+    ]),
+    ("priority", priority_builder(2), [
+        f"{_LESS} priority [of|for|on {{targets}}]",
+        "deprioritize|deprioritise [{targets}]",
     ]),
     ("low_latency", build_latency, [
         "minimize|minimise|reduce|lower latency [for|of|on|to {targets}]",
         "minimize|minimise|reduce|lower {targets} latency",
-        "keep|hold latency under|below {lat:ms} [for|of|on|to {targets}]",
-        "keep|hold latency of|for|on {targets} under|below {lat:ms}",
+        f"[{_LATV}] latency [of|for|on {{targets}}] [down] [{_STAYS}] {_BELOW} {{lat:ms}}",
+        f"[{_LATV}] latency down [{_STAYS}] to {{lat:ms}}",
         "keep|hold {targets} latency under|below {lat:ms}",
         "[use|enable] low latency for|on|to {targets}",
         "optimize|optimise {targets} for low latency",
@@ -87,17 +122,29 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         "delay traffic|packets of|for|to|from {targets} by {delay:ms}",
     ]),
     ("mqtt_qos", qos_builder(), [
-        f"use|set|enable [mqtt] qos [level] {{level:int}} [{_QOS_TAIL}]",
-        "set [mqtt] qos of|for|on {targets} to [level] {level:int}",
-        f"[mqtt] qos [level] {{level:int}} {_QOS_TAIL}",
+        phrasing
+        for qos in ("qos", "quality of service")
+        for phrasing in (
+            f"use|set|enable [mqtt] {qos} [level] {{level:int}} [{_QOS_TAIL}]",
+            f"{_SETV} [mqtt] {qos} of|for|on {{targets}} to [level] {{level:int}}",
+            f"{_SETV} [mqtt] {qos} to [level] {{level:int}} [{_QOS_TAIL}]",
+            f"[mqtt] {qos} [level] {{level:int}} [{_QOS_TAIL}]",
+        )
     ]),
     ("mqtt_qos", qos_builder(1), [
         f"[use|enable] reliable delivery [{_QOS_TAIL}]",
-        f"[use|enable] at least once delivery [{_QOS_TAIL}]",
+        f"[use|enable] at least once [delivery] [{_QOS_TAIL}]",
+        "make|keep delivery reliable|guaranteed",
+        "delivery must|should|has [to] [be] reliable|guaranteed",
+        "guarantee|ensure [reliable] delivery",
+        f"[send|publish|deliver|report] [{_MESSAGES}] [from|of|for {{targets}}] without "
+        f"losing|dropping|loss|losses [of] [any] [{_MESSAGES}]",
+        f"[does|do] not|never lose|drop [any] {_MESSAGES}",
+        f"doesn't|don't|won't lose|drop [any] {_MESSAGES}",
     ]),
-    ("mqtt_qos", qos_builder(2), [f"[use|enable] exactly once delivery [{_QOS_TAIL}]"]),
+    ("mqtt_qos", qos_builder(2), [f"[use|enable] exactly once [delivery] [{_QOS_TAIL}]"]),
     ("mqtt_qos", qos_builder(0), [
-        f"[use|enable] at most once delivery [{_QOS_TAIL}]",
+        f"[use|enable] at most once [delivery] [{_QOS_TAIL}]",
         f"[use|enable] best effort delivery [{_QOS_TAIL}]",
     ]),
     ("report_interval", build_report, [
@@ -105,14 +152,19 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         "{interval:secs} [for|from|on|of {targets}]",
         "make|let|have {targets} send|report|publish|transmit "
         "[data|readings|telemetry|measurements] every {interval:secs}",
-        "set report|reporting|send|publish interval of|for|on {targets} to {interval:secs}",
-        "set report|reporting|send|publish interval to {interval:secs} [for|on|of {targets}]",
+        f"{_SETV}|{_MORE}|{_LESS} report|reporting|send|publish interval of|for|on {{targets}} "
+        "to {interval:secs}",
+        f"{_SETV}|{_MORE}|{_LESS} report|reporting|send|publish interval to {{interval:secs}} "
+        "[for|on|of {targets}]",
     ]),
     ("sampling", build_sampling, [
         "sample [data] every|at {cadence} [on|for|from|of {targets}]",
         "sample {targets} every|at {cadence}",
-        "set sampling|sample interval|rate|cadence|period of|for|on {targets} to {cadence}",
-        "set sampling|sample interval|rate|cadence|period to {cadence} [for|on|of {targets}]",
+        f"{_SETV}|{_MORE}|{_LESS} sampling|sample interval|rate|cadence|period|frequency "
+        "of|for|on {targets} to {cadence}",
+        f"{_SETV}|{_MORE}|{_LESS} sampling|sample interval|rate|cadence|period|frequency "
+        "to {cadence} [for|on|of {targets}]",
+        "sampling|sample rate|frequency|interval [of|for|on {targets}] [to|at|of] {cadence}",
         "make|let|have {targets} sample every|at {cadence}",
     ]),
     ("power_saving", build_power, [
@@ -120,6 +172,13 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         f"turn sw=on|off power saving [mode] [{_ON} {{targets}}]",
         f"turn power saving [mode] sw=on|off [{_ON} {{targets}}]",
         "put {targets} in|into power saving [mode]",
+        f"cut|reduce|lower|decrease|minimize|minimise [{_POWER}] draw|consumption|use|usage "
+        "[of|for|on {targets}]",
+        f"save|conserve battery|{_POWER} [on|for|of {{targets}}]",
+        "make battery [of|on|for {targets}] last longer",
+        "make {targets} battery last longer",
+        "extend|prolong|maximize|maximise battery life|lifetime [of|for|on {targets}]",
+        f"[make {{targets}}] use less {_POWER}",
     ]),
     ("device_setting", build_setting, [
         f"set|change|configure {{key}} to {{value}} [{_ON} {{targets}}]",
@@ -127,6 +186,8 @@ TABLE: list[tuple[str, Callable[[Values], Built], list[str]]] = [
         "sw=enable|disable {key} on|for|of {targets}",
         "turn sw=on|off {key} on|for|of {targets}",
     ]),
+    ("device_setting", build_every, ["{action:action} every {interval:secs}"]),
+    ("device_setting", build_scaled, [f"scale={FACTOR_WORDS} {{key}} [of|for|on {{targets}}]"]),
     ("device_command", command_builder("reboot"), [
         "reboot|restart|reset|power-cycle|reload [{targets}]",
     ]),

@@ -4,6 +4,8 @@ The text is refused before tokenizing when it is longer than 500 characters, hol
 character (tab and newline included: an intent is one line) or a shell metacharacter
 (``; | & ` $ < >`` and backslash): an intent never needs them, and refusing them keeps the
 text safe to echo into logs and command lines. A trailing ``.``, ``!`` or ``?`` is dropped.
+An apostrophe may join a word ("doesn't"); a possessive "'s" is dropped ("pump-1's traffic"
+reads as "pump-1 traffic").
 
 Tokens keep the text as typed (``raw``), because ``KB/s`` and ``kb/s`` differ and device names
 keep their case; ``low`` is the lower-cased text the grammar matches on. Filler words
@@ -32,12 +34,15 @@ _TOKEN = re.compile(
   | (?P<numword>(?:\d+(?:\.\d+)?|\.\d+)[\w*-]*(?:/[sS])?)
   | (?P<pct>%)
   | (?P<comma>,)
-  | (?P<word>[A-Za-z_*][\w*-]*(?:/[sS])?)
+  | (?P<word>[A-Za-z_*][\w*-]*(?:['\u2019][A-Za-z]+)?(?:/[sS])?)
     """,
     re.VERBOSE,
 )
 _NUM_UNIT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)([A-Za-z]+(?:/[sS])?)?")
 _IPV4_OK = re.compile(r"(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}")
+_REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f;|&`$<>\\]")
+"""The control characters (Unicode category Cc) and the shell characters."""
+_POSSESSIVE = re.compile(r"['\u2019][sS]$")
 FILLER = frozenset({"please", "the", "a", "an", "kindly", "just", "pls"})
 _ASKING = frozenset({"can", "could", "would", "will"})
 
@@ -69,7 +74,7 @@ def check_text(text: str) -> str:
             f"The intent is {len(stripped)} characters long; at most {MAX_CHARS} are accepted. "
             "Split it into several intents.",
         )
-    for char in stripped:
+    for char in _REFUSED.findall(stripped)[:1]:
         if unicodedata.category(char) == "Cc":
             raise IntentError(
                 "bad_value",
@@ -123,6 +128,8 @@ def tokenize(text: str) -> list[Token]:
                 raise IntentError("bad_value", f"{raw} is not an IPv4 network.")
         if kind == "mac":
             raw = raw.lower().replace("-", ":")
+        if kind == "word":
+            raw = _POSSESSIVE.sub("", raw).replace("\u2019", "'")
         tokens.append(Token(kind, raw, raw.lower()))
     return _drop_fillers(tokens)
 

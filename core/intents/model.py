@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
 
 from core.errors import InvalidInput
+from core.intents.params import IntentParams, params_of_kind
 
 Kind = Literal[
     "bandwidth_limit",
@@ -51,10 +59,16 @@ class Schedule(BaseModel):
 class Intent(BaseModel):
     kind: Kind
     targets: list[Target]
-    params: dict[str, Any]
+    params: IntentParams
+    """The kind's own parameters (``params.PARAMS_OF``); a dict is read as that kind's."""
     schedule: Schedule | None = None
     duration_s: int | None = None
     explanation: str
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def read_params_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        return params_of_kind(value, info)
 
 
 class ParseFailure(BaseModel):

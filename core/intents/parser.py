@@ -14,21 +14,33 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
 from core.intents.explain import explain
-from core.intents.grammar import Cursor, compile_pattern, first_words, literals, match
+from core.intents.fleet import Fleet
+from core.intents.fleet_words import for_fleet, name_hint
+from core.intents.grammar import (
+    Cursor,
+    compile_pattern,
+    first_words,
+    literals,
+    match,
+    required_words,
+)
 from core.intents.kinds import EXAMPLES, TABLE
 from core.intents.lexer import Token, check_text, tokenize
 from core.intents.model import Intent, IntentError, ParseFailure, ParseResult
+from core.intents.params import read_params
 from core.intents.readers import READERS
 from core.intents.render import render
 from core.intents.schedule import SCHEDULE_WORDS, Timing, merge, timings
-from core.intents.targets import PREVIOUS
+from core.intents.slots import read_targets
+from core.intents.targets import PREVIOUS, TRAFFIC_NOUNS, words
 
 TYPE_FRIENDLY = frozenset(
-    {"power", "data", "status", "speaker", "screen", "mode", "light", "switch", "sensor"}
+    {"power", "data", "status", "speaker", "screen", "mode", "light", "switch", "sensor", "battery"}
 )
 """Words the grammar uses that may still be part of a device type ("power meters")."""
 
@@ -37,6 +49,7 @@ RESERVED = (
     frozenset(set().union(*(literals(elements) for _, _, elements in _PATTERNS)) | SCHEDULE_WORDS)
     - TYPE_FRIENDLY
 )
+_REQUIRED = [required_words(elements) for _, _, elements in _PATTERNS]
 _BY_FIRST: dict[str, list[int]] = {}
 _ANYWHERE: list[int] = []
 for _index, (_, _, _elements) in enumerate(_PATTERNS):
@@ -46,6 +59,14 @@ for _index, (_, _, _elements) in enumerate(_PATTERNS):
     else:
         for _word in _words:
             _BY_FIRST.setdefault(_word, []).append(_index)
+TARGET_PREPOSITIONS = words("for on of to from")
+SUBJECT_LINKS = words("should must shall will needs need gets get has have is are be")
+"""Words between a subject and its phrasing: "doorbell-1 should have high priority"."""
+LEAD_INS = [("make", "sure", "that"), ("make", "sure"), ("ensure", "that"), ("be", "sure", "to")]
+"""Words before a clause that add nothing: "make sure latency stays below 20 ms"."""
+NAME_HINT = "a name like pump-1, a type like cameras"
+"""How a target is named in a ``no_target`` message, reworded for the fleet when known."""
+_LEAD_IN_FIRST = frozenset(lead_in[0] for lead_in in LEAD_INS)
 _GENERAL_EXAMPLES = ["limit cameras to 1 mbit", "prioritize doorbell-1", "reboot pump-1"]
 _RANK = {"out_of_range": 4, "bad_value": 3, "ambiguous": 2, "unknown_unit": 1}
 
@@ -57,17 +78,28 @@ class Reading:
     params: dict[str, Any]
     timing: Timing
     warnings: tuple[str, ...]
+    tail: bool = False
+    """The targets were said last, after "for" / "on" / "of" / "to" / "from": a compound
+    sentence's earlier clauses without targets share them."""
 
+    @cached_property
     def key(self) -> str:
         return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
 
 
-def parse_intent(text: str) -> ParseResult:
-    """The structured intents of ``text``, or why it cannot be read (never raises)."""
+def parse_intent(text: str, *, fleet: Fleet | None = None) -> ParseResult:
+    """The structured intents of ``text``, or why it cannot be read (never raises).
+
+    ``fleet``: what the registry holds; when given, suggestions name its devices, types
+    and declared settings instead of made-up examples (the reading does not change)."""
     try:
         intents, warnings = _parse(text)
     except IntentError as error:
-        failure = ParseFailure(code=error.code, message=error.msg, suggestions=error.suggestions)
+        suggestions, message = error.suggestions, error.msg
+        if fleet is not None and error.code != "ambiguous":
+            suggestions = for_fleet(text, suggestions, fleet)
+            message = message.replace(NAME_HINT, name_hint(fleet))
+        failure = ParseFailure(code=error.code, message=message, suggestions=suggestions)
         return ParseResult(ok=False, error=failure)
     return ParseResult(ok=True, intents=intents, warnings=warnings)
 
@@ -80,10 +112,10 @@ def _parse(text: str, *, suggest: bool = True) -> tuple[list[Intent], list[str]]
             "The intent holds only filler words; say what should happen.",
             suggestions=_GENERAL_EXAMPLES,
         )
-    cursor = Cursor(tokens, RESERVED)
+    cursor = Cursor(tokens, RESERVED, words=frozenset(token.low for token in tokens))
     readings: dict[str, list[Reading]] = {}
     for sentence in _sentences(cursor, 0, {}, {}):
-        readings.setdefault("|".join(r.key() for r in sentence), sentence)
+        readings.setdefault("|".join(r.key for r in sentence), sentence)
     if not readings:
         raise _failure(cursor, suggest=suggest)
     if len(readings) > 1:
@@ -140,19 +172,82 @@ def _timings(cursor: Cursor, pos: int) -> list[tuple[Timing, int]]:
 def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Reading, int]]:
     if pos in memo:
         return memo[pos]
-    found: list[tuple[Reading, int]] = []
+    found: dict[tuple[str, int], tuple[Reading, int]] = {}
     tokens = cursor.tokens
     for before, start in _timings(cursor, pos):
+        for lead, first in _leads(cursor, start):
+            if first >= len(tokens):
+                continue
+            for index in _BY_FIRST.get(tokens[first].low, []) + _ANYWHERE:
+                if any(words.isdisjoint(cursor.words) for words in _REQUIRED[index]):
+                    continue
+                kind, build, elements = _PATTERNS[index]
+                for end, values in match(elements, cursor, first, {}, READERS):
+                    if lead is not None and "targets" in values:
+                        continue
+                    for targets, tail, at in _tails(cursor, end, lead, values):
+                        for after, stop in _timings(cursor, at):
+                            reading = _reading(
+                                cursor, kind, build, values, targets, tail, (before, after, stop)
+                            )
+                            if reading is None:
+                                continue
+                            key = (reading.key, stop)
+                            seen = found.get(key)
+                            if seen is None or (tail and not seen[0].tail):
+                                found[key] = (reading, stop)
+    memo[pos] = list(found.values())
+    return memo[pos]
+
+
+def _leads(cursor: Cursor, pos: int) -> list[tuple[list[Any] | None, int]]:
+    """Where the phrasing may start after what comes before the verb: nothing, a lead-in
+    ("make sure"), targets after a preposition ("for printer-4,") or as the subject
+    ("doorbell-1 should have ...")."""
+    tokens = cursor.tokens
+    starts = [pos]
+    if pos < len(tokens) and tokens[pos].low in _LEAD_IN_FIRST:
+        for lead_in in LEAD_INS:
+            if tuple(token.low for token in tokens[pos : pos + len(lead_in)]) == lead_in:
+                starts.append(pos + len(lead_in))
+    found: list[tuple[list[Any] | None, int]] = []
+    for start in starts:
+        found.append((None, start))
         if start >= len(tokens):
             continue
-        for index in _BY_FIRST.get(tokens[start].low, []) + _ANYWHERE:
-            kind, build, elements = _PATTERNS[index]
-            for end, values in match(elements, cursor, start, {}, READERS):
-                for after, stop in _timings(cursor, end):
-                    reading = _reading(cursor, kind, build, values, before, after, stop)
-                    if reading is not None:
-                        found.append((reading, stop))
-    memo[pos] = found
+        first = tokens[start]
+        if first.low in TARGET_PREPOSITIONS:
+            at = start + 1
+        elif first.low in cursor.reserved:
+            continue  # a verb, not a subject
+        else:
+            at = start
+        for targets, end in read_targets(cursor, at):
+            if end < len(tokens) and tokens[end].kind == "comma":
+                end += 1
+            if at == start:  # the subject: "doorbell-1 should have high priority"
+                while end < len(tokens) and tokens[end].low in SUBJECT_LINKS:
+                    end += 1
+            found.append((targets, end))
+    return found
+
+
+def _tails(
+    cursor: Cursor, end: int, lead: list[Any] | None, values: dict[str, Any]
+) -> list[tuple[list[Any] | None, bool, int]]:
+    """The targets of a clause: its phrasing's, those said before the verb, or those after
+    it ("... to 3 mbit for printer-4"); a clause names them once."""
+    if "targets" in values:
+        return [(values["targets"][0], False, end)]
+    found: list[tuple[list[Any] | None, bool, int]] = [(lead, False, end)]
+    if lead is not None:
+        return found
+    tokens = cursor.tokens
+    at = end
+    if at < len(tokens) and tokens[at].low in TRAFFIC_NOUNS:
+        at += 1
+    if at < len(tokens) and tokens[at].low in TARGET_PREPOSITIONS:
+        found.extend((targets, True, stop) for targets, stop in read_targets(cursor, at + 1))
     return found
 
 
@@ -161,10 +256,11 @@ def _reading(
     kind: str,
     build: Any,
     values: dict[str, Any],
-    before: Timing,
-    after: Timing,
-    stop: int,
+    targets: list[Any] | None,
+    tail: bool,
+    when: tuple[Timing, Timing, int],
 ) -> Reading | None:
+    before, after, stop = when
     try:
         timing = merge(before, after, at=stop)
         built: Built = build(values)
@@ -172,9 +268,13 @@ def _reading(
         cursor.problems.append(error)
         return None
     params, warnings = built
-    targets = values["targets"][0] if "targets" in values else None
     return Reading(
-        kind, None if targets is None else tuple(targets), params, timing, tuple(warnings)
+        kind,
+        None if targets is None else tuple(targets),
+        params,
+        timing,
+        tuple(warnings),
+        tail,
     )
 
 
@@ -182,7 +282,9 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
     """Targets inherited from the previous clause, defaults, ``no_target``, explanations."""
     intents: list[Intent] = []
     warnings: list[str] = []
-    previous: list[Any] | None = None
+    last = sentence[-1]
+    shared = last.tail and last.targets and not any(PREVIOUS in t for t in last.targets)
+    previous: list[Any] | None = list(last.targets) if shared and last.targets else None
     for reading in sentence:
         targets = list(reading.targets) if reading.targets is not None else previous
         if targets is not None and any(PREVIOUS in target for target in targets):
@@ -207,16 +309,17 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
             raise IntentError(
                 "no_target",
                 f"A {reading.kind.replace('_', ' ')} needs a device; name one or more "
-                "(a name like pump-1, a type like cameras, 'devices tagged lab').",
+                f"({NAME_HINT}, 'devices tagged lab').",
                 suggestions=EXAMPLES[reading.kind],
             )
         assert targets is not None
         schedule = reading.timing.schedule()
         duration = reading.timing.duration_s
+        params = read_params(reading.kind, reading.params)
         text = explain(
             reading.kind,
             targets,
-            reading.params,
+            params,
             schedule.model_dump() if schedule else None,
             duration,
         )
@@ -224,7 +327,7 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
             Intent(
                 kind=reading.kind,  # type: ignore[arg-type]
                 targets=targets,
-                params=reading.params,
+                params=params,
                 schedule=schedule,
                 duration_s=duration,
                 explanation=text,

@@ -11,11 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.intents.params import (
+    AllowParams,
+    DeviceSettingParams,
+    ImpairParams,
+    RevokeIdParams,
+    RevokeParams,
+    SamplingParams,
+    SamplingRateParams,
+    ScaledSettingParams,
+)
 from core.intents.slots import REVOKE_NOUN_OF
 from core.intents.targets import join_words
 from core.intents.units import format_number, format_rate, format_seconds
 
-Phrase = Callable[[str, dict[str, Any]], str]
+Phrase = Callable[[str, Any], str]
 """(targets as words, params) → the sentence without its timing."""
 
 
@@ -55,62 +65,67 @@ _BLOCK_RENDERED = {
 }
 
 
-def impair_parts(p: dict[str, Any]) -> list[str]:
+def impair_parts(p: ImpairParams) -> list[str]:
     """The impairments said, as phrases: "80 ms of delay", "2% packet loss"."""
     phrases = (
-        ("delay_ms", "{} ms of delay"),
-        ("jitter_ms", "{} ms of jitter"),
-        ("loss_pct", "{}% packet loss"),
+        (p.delay_ms, "{} ms of delay"),
+        (p.jitter_ms, "{} ms of jitter"),
+        (p.loss_pct, "{}% packet loss"),
     )
-    return [form.format(format_number(p[key])) for key, form in phrases if p[key] is not None]
+    return [form.format(format_number(value)) for value, form in phrases if value is not None]
 
 
 # ---------------------------------------------------------------- per kind
 
 
-def _explain_limit(who: str, p: dict[str, Any]) -> str:
-    rate = format_rate(p["rate_bps"])
-    if p["direction"] == "up":
+def _explain_limit(who: str, p: Any) -> str:
+    rate = format_rate(p.rate_bps)
+    if p.direction == "up":
         return f"Limit the upload bandwidth of {who} to {rate}"
-    if p["direction"] == "down":
+    if p.direction == "down":
         return f"Limit the download bandwidth of {who} to {rate}"
     return f"Limit the bandwidth of {who} to {rate} in both directions"
 
 
-def _render_limit(who: str, p: dict[str, Any]) -> str:
-    rate = format_rate(p["rate_bps"])
-    if p["direction"] == "both":
+def _render_limit(who: str, p: Any) -> str:
+    rate = format_rate(p.rate_bps)
+    if p.direction == "both":
         return f"limit {who} to {rate}"
-    return f"limit {'upload' if p['direction'] == 'up' else 'download'} of {who} to {rate}"
+    return f"limit {'upload' if p.direction == 'up' else 'download'} of {who} to {rate}"
 
 
-def _explain_priority(who: str, p: dict[str, Any]) -> str:
-    name = _LEVEL_NAMES.get(p["level"])
+def _explain_priority(who: str, p: Any) -> str:
+    name = _LEVEL_NAMES.get(p.level)
     suffix = f" ({name})" if name else ""
-    return f"Give the traffic of {who} priority {p['level']} of 10{suffix}"
+    return f"Give the traffic of {who} priority {p.level} of 10{suffix}"
 
 
-def _explain_latency(who: str, p: dict[str, Any]) -> str:
-    if p["target_ms"] is None:
+def _explain_latency(who: str, p: Any) -> str:
+    if p.target_ms is None:
         return f"Keep the latency of {who} as low as possible"
-    return f"Keep the latency of {who} under {format_number(p['target_ms'])} ms"
+    return f"Keep the latency of {who} under {format_number(p.target_ms)} ms"
 
 
-def _render_latency(who: str, p: dict[str, Any]) -> str:
-    if p["target_ms"] is None:
+def _render_latency(who: str, p: Any) -> str:
+    if p.target_ms is None:
         return f"minimize latency for {who}"
-    return f"keep latency under {format_number(p['target_ms'])} ms for {who}"
+    return f"keep latency under {format_number(p.target_ms)} ms for {who}"
 
 
-def _explain_setting(who: str, p: dict[str, Any]) -> str:
-    return (
-        f"Set the device setting {p['key']} to {_setting_value(p['value'], 'on', 'off')} on {who}"
-    )
+_FACTOR_WORDS = {2.0: "double", 3.0: "triple", 0.5: "halve", 4.0: "quadruple"}
 
 
-def _render_setting(who: str, p: dict[str, Any]) -> str:
-    value = _setting_value(p["value"], "true", "false")
-    return f"set {p['key']} to {value} for {who}"
+def _explain_setting(who: str, p: DeviceSettingParams) -> str:
+    if isinstance(p, ScaledSettingParams):
+        return f"{_FACTOR_WORDS[p.factor].capitalize()} the device setting {p.key} on {who}"
+    return f"Set the device setting {p.key} to {_setting_value(p.value, 'on', 'off')} on {who}"
+
+
+def _render_setting(who: str, p: DeviceSettingParams) -> str:
+    if isinstance(p, ScaledSettingParams):
+        return f"{_FACTOR_WORDS[p.factor]} {p.key} of {who}"
+    value = _setting_value(p.value, "true", "false")
+    return f"set {p.key} to {value} for {who}"
 
 
 def _setting_value(value: Any, true: str, false: str) -> Any:
@@ -121,66 +136,72 @@ def _setting_value(value: Any, true: str, false: str) -> Any:
     return value
 
 
-def _explain_command(who: str, p: dict[str, Any]) -> str:
-    command = p["command"]
+def _explain_command(who: str, p: Any) -> str:
+    command = p.command
     if command == "reboot":
         return f"Reboot {who}"
     if command == "factory_reset":
         return f"Reset {who} to factory settings, erasing every setting"
     if command == "request_status":
         return f"Ask {who} to report status now"
-    version = p["fw_version"]
+    version = p.fw_version
     to = f"version {version}" if version else "the latest version"
     return f"Update the firmware of {who} to {to}"
 
 
-def _render_command(who: str, p: dict[str, Any]) -> str:
-    command = p["command"]
+def _render_command(who: str, p: Any) -> str:
+    command = p.command
     if command == "reboot":
         return f"reboot {who}"
     if command == "factory_reset":
         return f"factory reset {who}"
     if command == "request_status":
         return f"ask {who} for status"
-    if p["fw_version"] is None:
+    if p.fw_version is None:
         return f"upgrade {who}"
-    return f"upgrade {who} to firmware {p['fw_version']}"
+    return f"upgrade {who} to firmware {p.fw_version}"
 
 
-def _explain_allow(who: str, p: dict[str, Any]) -> str:
+def _explain_allow(who: str, p: AllowParams) -> str:
     places = []
-    for dest in p["destinations"]:
-        text = dest["ip"]
-        if "port" in dest:
-            text += f" port {dest['port']}"
-        if "proto" in dest:
-            text += f" over {dest['proto'].upper()}"
+    for dest in p.destinations:
+        text = dest.ip
+        if dest.port is not None:
+            text += f" port {dest.port}"
+        if dest.proto is not None:
+            text += f" over {dest.proto.upper()}"
         places.append(text)
     return f"Allow {who} to reach only {join_words(places)} and block all other traffic"
 
 
-def _render_allow(who: str, p: dict[str, Any]) -> str:
+def _render_allow(who: str, p: AllowParams) -> str:
     places = []
-    for dest in p["destinations"]:
-        text = dest["ip"]
-        if "proto" in dest:
-            text += f" {dest['proto']}"
-        if "port" in dest:
-            text += f" port {dest['port']}"
+    for dest in p.destinations:
+        text = dest.ip
+        if dest.proto is not None:
+            text += f" {dest.proto}"
+        if dest.port is not None:
+            text += f" port {dest.port}"
         places.append(text)
     return f"allow {who} to reach only {join_words(places)}"
 
 
-def _explain_revoke(who: str, p: dict[str, Any]) -> str:
-    if "intent_id" in p:
-        return f"Cancel intent {p['intent_id']}"
-    return f"Cancel every {_REVOKED[p['kind']]} on {who}"
+def _explain_revoke(who: str, p: RevokeParams) -> str:
+    if isinstance(p, RevokeIdParams):
+        return f"Cancel intent {p.intent_id}"
+    return f"Cancel every {_REVOKED[p.kind]} on {who}"
 
 
-def _render_revoke(who: str, p: dict[str, Any]) -> str:
-    if "intent_id" in p:
-        return f"cancel intent {p['intent_id']}"
-    return f"remove all {REVOKE_NOUN_OF[p['kind']]} for {who}"
+def _render_revoke(who: str, p: RevokeParams) -> str:
+    if isinstance(p, RevokeIdParams):
+        return f"cancel intent {p.intent_id}"
+    return f"remove all {REVOKE_NOUN_OF[p.kind]} for {who}"
+
+
+def _sampling(p: SamplingParams) -> str:
+    if isinstance(p, SamplingRateParams):
+        return f"sample at {p.sampling_rate_hz} hz"
+    return f"sample every {p.sampling_cadence_ms} ms"
 
 
 def _on_off(enabled: bool, on: str, off: str) -> str:
@@ -190,12 +211,12 @@ def _on_off(enabled: bool, on: str, off: str) -> str:
 PHRASES: dict[str, KindPhrases] = {
     "bandwidth_limit": KindPhrases(_explain_limit, _render_limit),
     "bandwidth_guarantee": KindPhrases(
-        lambda who, p: f"Guarantee {who} at least {format_rate(p['rate_bps'])} of bandwidth",
-        lambda who, p: f"guarantee {format_rate(p['rate_bps'])} for {who}",
+        lambda who, p: f"Guarantee {who} at least {format_rate(p.rate_bps)} of bandwidth",
+        lambda who, p: f"guarantee {format_rate(p.rate_bps)} for {who}",
     ),
     "priority": KindPhrases(
         _explain_priority,
-        lambda who, p: f"set priority of {who} to {p['level']}",
+        lambda who, p: f"set priority of {who} to {p.level}",
     ),
     "low_latency": KindPhrases(_explain_latency, _render_latency),
     "impair": KindPhrases(
@@ -203,30 +224,30 @@ PHRASES: dict[str, KindPhrases] = {
         lambda who, p: f"add {' and '.join(impair_parts(p))} to {who}",
     ),
     "mqtt_qos": KindPhrases(
-        lambda who, p: f"Make {who} publish with MQTT QoS {p['level']} ({_QOS_NAMES[p['level']]})",
-        lambda who, p: f"use qos {p['level']} for {who}",
+        lambda who, p: f"Make {who} publish with MQTT QoS {p.level} ({_QOS_NAMES[p.level]})",
+        lambda who, p: f"use qos {p.level} for {who}",
     ),
     "report_interval": KindPhrases(
-        lambda who, p: f"Make {who} send data every {format_seconds(p['send_interval_s'])}",
-        lambda who, p: f"report every {p['send_interval_s']} s for {who}",
+        lambda who, p: f"Make {who} send data every {format_seconds(p.send_interval_s)}",
+        lambda who, p: f"report every {p.send_interval_s} s for {who}",
     ),
     "sampling": KindPhrases(
-        lambda who, p: f"Make {who} sample every {p['sampling_cadence_ms']} ms",
-        lambda who, p: f"sample every {p['sampling_cadence_ms']} ms on {who}",
+        lambda who, p: f"Make {who} {_sampling(p).replace(' hz', ' Hz')}",
+        lambda who, p: f"{_sampling(p)} on {who}",
     ),
     "power_saving": KindPhrases(
-        lambda who, p: f"Turn power saving {_on_off(p['enabled'], 'on', 'off')} for {who}",
-        lambda who, p: f"{_on_off(p['enabled'], 'enable', 'disable')} power saving for {who}",
+        lambda who, p: f"Turn power saving {_on_off(p.enabled, 'on', 'off')} for {who}",
+        lambda who, p: f"{_on_off(p.enabled, 'enable', 'disable')} power saving for {who}",
     ),
     "device_setting": KindPhrases(_explain_setting, _render_setting),
     "device_command": KindPhrases(_explain_command, _render_command),
     "device_state": KindPhrases(
-        lambda who, p: f"{_on_off(p['enabled'], 'Enable', 'Disable')} {who}",
-        lambda who, p: f"{_on_off(p['enabled'], 'enable', 'disable')} {who}",
+        lambda who, p: f"{_on_off(p.enabled, 'Enable', 'Disable')} {who}",
+        lambda who, p: f"{_on_off(p.enabled, 'enable', 'disable')} {who}",
     ),
     "block": KindPhrases(
-        lambda who, p: _BLOCK_EXPLAINED.get(p["scope"], _BLOCK_EXPLAINED["all"]).format(who=who),
-        lambda who, p: _BLOCK_RENDERED[p["scope"]].format(who=who),
+        lambda who, p: _BLOCK_EXPLAINED.get(p.scope, _BLOCK_EXPLAINED["all"]).format(who=who),
+        lambda who, p: _BLOCK_RENDERED[p.scope].format(who=who),
     ),
     "allow_only": KindPhrases(_explain_allow, _render_allow),
     "unblock": KindPhrases(

@@ -19,6 +19,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from core.intents.params import (
+    AllowParams,
+    CommandParams,
+    DeviceSettingParams,
+    GuaranteeParams,
+    ImpairParams,
+    LatencyParams,
+    LimitParams,
+    PriorityParams,
+    SamplingParams,
+    SamplingRateParams,
+    ScaledSettingParams,
+    StateParams,
+)
 from core.intents.policy import (
     DeviceCommandSpec,
     DeviceConfigSpec,
@@ -38,6 +52,8 @@ BURST_MS = 10
 MIN_BURST_BYTES = 1600
 CADENCE_TOLERANCE_PCT = 10
 LEAF = "fq_codel"
+SAMPLE_RATE_KEY = "sample_rate_hz"
+"""The ``update_config`` key a sampling rate in Hz is sent as."""
 
 Direction = Literal["down", "up"]
 BOTH: tuple[Direction, ...] = ("down", "up")
@@ -80,8 +96,8 @@ def _config(rate: int | None, ceil: int | None, prio: int) -> dict[str, Any]:
     }
 
 
-def _limit(params: dict[str, Any]) -> list[Part]:
-    rate = params["rate_bps"]
+def _limit(params: LimitParams) -> list[Part]:
+    rate = params.rate_bps
     return [
         (
             _shape(d, rate, rate, DEFAULT_PRIO),
@@ -89,12 +105,12 @@ def _limit(params: dict[str, Any]) -> list[Part]:
             {"measure": "class_rate_bps", "op": "<=", "value": rate},
             f"{_WORD[d]} limited to {format_rate(rate)} (HTB class, {LEAF} leaf)",
         )
-        for d in _DIRECTIONS[params.get("direction", "both")]
+        for d in _DIRECTIONS[params.direction]
     ]
 
 
-def _guarantee(params: dict[str, Any]) -> list[Part]:
-    rate = params["rate_bps"]
+def _guarantee(params: GuaranteeParams) -> list[Part]:
+    rate = params.rate_bps
     return [
         (
             _shape(d, rate, None, DEFAULT_PRIO),
@@ -108,8 +124,8 @@ def _guarantee(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _priority(params: dict[str, Any]) -> list[Part]:
-    level = params["level"]
+def _priority(params: PriorityParams) -> list[Part]:
+    level = params.level
     prio = htb_prio(level)
     return [
         (
@@ -122,8 +138,8 @@ def _priority(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _latency(params: dict[str, Any]) -> list[Part]:
-    target = params.get("target_ms")
+def _latency(params: LatencyParams) -> list[Part]:
+    target = params.target_ms
     check = _config(None, None, 0)
     satisfied = "HTB prio 0 with an fq_codel leaf"
     summary = f"at HTB prio 0 with an {LEAF} leaf for low latency"
@@ -142,11 +158,11 @@ def _latency(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _impair(params: dict[str, Any]) -> list[Part]:
+def _impair(params: ImpairParams) -> list[Part]:
     netem = {
-        "delay_ms": params.get("delay_ms") or 0,
-        "jitter_ms": params.get("jitter_ms") or 0,
-        "loss_pct": float(params.get("loss_pct") or 0),
+        "delay_ms": params.delay_ms or 0,
+        "jitter_ms": params.jitter_ms or 0,
+        "loss_pct": float(params.loss_pct or 0),
     }
     words = [
         f"{format_number(netem['delay_ms'])} ms delay" if netem["delay_ms"] else "",
@@ -226,10 +242,10 @@ def _device_config(key: str, value: Any) -> list[Part]:
     ]
 
 
-def _command(params: dict[str, Any]) -> list[Part]:
-    cmd = params["command"]
+def _command(params: CommandParams) -> list[Part]:
+    cmd = params.command
     if cmd == "start_ota":
-        version = params.get("fw_version")
+        version = params.fw_version
         return [
             (
                 DeviceCommandSpec(cmd=cmd, params={"fw_version": version}),
@@ -253,8 +269,8 @@ def _command(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-def _state(params: dict[str, Any]) -> list[Part]:
-    enabled = bool(params["enabled"])
+def _state(params: StateParams) -> list[Part]:
+    enabled = params.enabled
     word = "enabled" if enabled else "disabled"
     return [
         (
@@ -266,21 +282,37 @@ def _state(params: dict[str, Any]) -> list[Part]:
     ]
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any]], list[Part]]] = {
+def _sampling(params: SamplingParams) -> list[Part]:
+    if isinstance(params, SamplingRateParams):
+        return _device_config(SAMPLE_RATE_KEY, params.sampling_rate_hz)
+    return _device_config("sampling_cadence_ms", params.sampling_cadence_ms)
+
+
+def _setting(params: DeviceSettingParams) -> list[Part]:
+    if isinstance(params, ScaledSettingParams):  # not grounded in the device's declaration
+        return []
+    return _device_config(params.key, params.value)
+
+
+def _allow(params: AllowParams) -> list[Part]:
+    return _firewall("allow_only", [d.model_dump() for d in params.destinations])
+
+
+BUILDERS: dict[str, Callable[[Any], list[Part]]] = {
     "bandwidth_limit": _limit,
     "bandwidth_guarantee": _guarantee,
     "priority": _priority,
     "low_latency": _latency,
     "impair": _impair,
-    "mqtt_qos": lambda p: _device_config("mqtt_qos", p["level"]),
-    "report_interval": lambda p: _device_config("send_interval_s", p["send_interval_s"]),
-    "sampling": lambda p: _device_config("sampling_cadence_ms", p["sampling_cadence_ms"]),
-    "power_saving": lambda p: _device_config("power_saving", p["enabled"]),
-    "device_setting": lambda p: _device_config(p["key"], p["value"]),
+    "mqtt_qos": lambda p: _device_config("mqtt_qos", p.level),
+    "report_interval": lambda p: _device_config("send_interval_s", p.send_interval_s),
+    "sampling": _sampling,
+    "power_saving": lambda p: _device_config("power_saving", p.enabled),
+    "device_setting": _setting,
     "device_command": _command,
     "device_state": _state,
-    "block": lambda p: _firewall(_BLOCK_ACTION[p.get("scope", "all")], []),
-    "allow_only": lambda p: _firewall("allow_only", list(p.get("destinations", []))),
+    "block": lambda p: _firewall(_BLOCK_ACTION[p.scope], []),
+    "allow_only": _allow,
     "unblock": lambda p: _firewall("unblock", []),
 }
 """Intent kind → its policy parts, from the intent's params (``revoke`` has none)."""

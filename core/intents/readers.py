@@ -8,6 +8,7 @@ from typing import Any
 from core.intents.grammar import Cursor, Reader
 from core.intents.slots import (
     problem,
+    read_action,
     read_cadence,
     read_int,
     read_key,
@@ -148,6 +149,7 @@ READERS: dict[str, Reader] = {
     "version": read_version,
     "key": read_key,
     "value": read_value,
+    "action": read_action,
     "revkind": read_revkind,
     "dests": read_dests,
     "impair": read_impair,

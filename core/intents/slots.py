@@ -80,7 +80,10 @@ def _is_strange_word(token: Token | None, cursor: Cursor) -> bool:
 
 
 def read_targets(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
-    return target_lists(cursor.tokens, pos, cursor.reserved)
+    found = cursor.targets_at.get(pos)
+    if found is None:
+        found = cursor.targets_at[pos] = target_lists(cursor.tokens, pos, cursor.reserved)
+    return found
 
 
 def read_rate(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
@@ -122,8 +125,14 @@ def read_rate(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
     return [({"bps": round(number * 1_000_000), "bare": True, "text": token.raw}, pos + 1)]
 
 
+_ONE_UNIT = frozenset({"second", "minute", "hour", "sec", "min"})
+"""Time units that stand for one of themselves after "every": "every minute"."""
+
+
 def read_time_ms(cursor: Cursor, pos: int, *, hertz: bool = False) -> list[tuple[Any, int]]:
     token = token_at(cursor, pos)
+    if token is not None and token.low in _ONE_UNIT and _after_every(cursor, pos):
+        return [(float(TIME_MS[token.low]), pos + 1)]
     if token is None or token.kind != "num":
         return []
     number = float(token.raw)
@@ -136,7 +145,7 @@ def read_time_ms(cursor: Cursor, pos: int, *, hertz: bool = False) -> list[tuple
             if hz <= 0:
                 problem(cursor, "bad_value", "A frequency must be above 0 Hz.", pos)
                 return []
-            return [(1000 / hz, pos + 2)]
+            return [(Hertz(hz), pos + 2)]
         if unit.low == "m":
             problem(
                 cursor,
@@ -174,7 +183,16 @@ def read_secs(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
     return [(ms / 1000, end) for ms, end in read_time_ms(cursor, pos)]
 
 
+def _after_every(cursor: Cursor, pos: int) -> bool:
+    return pos > 0 and cursor.tokens[pos - 1].low in ("every", "each")
+
+
+class Hertz(float):
+    """A frequency read where an interval may also be said ("sample at 2 hz")."""
+
+
 def read_cadence(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
+    """An interval in ms, or a frequency as ``Hertz``: the builder decides which it is."""
     return read_time_ms(cursor, pos, hertz=True)
 
 
@@ -253,9 +271,45 @@ def read_value(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
             problem(cursor, "unknown_unit", f"'{unit.raw}' is not a unit Warden knows.", pos + 1)
         found.append((("num", float(token.raw), None), pos + 1))
         return found
-    if token.is_word and (token.low not in STRUCTURAL or token.low in BOOL_WORDS):
+    if token.is_word and token.low in BOOL_WORDS:
         return [(("word", token.low), pos + 1)]
+    if token.is_word and token.low not in STRUCTURAL:
+        said = [token.low]
+        found = [(("word", token.low), pos + 1)]
+        for index in range(pos + 1, min(pos + 3, len(cursor.tokens))):
+            word = cursor.tokens[index]
+            if not _is_value_word(word, cursor):
+                break
+            said.append(word.low)
+            found.append((("word", " ".join(said)), index + 1))
+        return found[::-1]
     return []
+
+
+def _is_value_word(token: Token, cursor: Cursor) -> bool:
+    """A further word of a value said in words ("full hd")."""
+    return (
+        token.is_word
+        and _ACTION_WORD.fullmatch(token.low) is not None
+        and token.low not in STRUCTURAL
+        and token.low not in cursor.reserved
+    )
+
+
+_ACTION_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+def read_action(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:
+    """What a device does, in one or two words ("capture", "read co2"), as a key part."""
+    said: list[str] = []
+    found: list[tuple[Any, int]] = []
+    for index in range(pos, min(pos + 2, len(cursor.tokens))):
+        token = cursor.tokens[index]
+        if not _is_value_word(token, cursor) or is_unit_word(token.low):
+            break
+        said.append(token.low)
+        found.append(("_".join(said), index + 1))
+    return found[::-1]
 
 
 def read_revkind(cursor: Cursor, pos: int) -> list[tuple[Any, int]]:

@@ -11,6 +11,8 @@ pairs; the grammar keeps the one after which the rest of the sentence reads. Dec
   ``server_room``), combined with a type or tag in the same selector.
 - "all devices", "every device", "all nodes", "everything" and a lone "all" are ``{"all": true}``.
 - device names keep the case they were typed in; types, tags and locations are lower-case.
+- a selector's traffic is the selector: "sensor traffic", "camera streams", "pump-1's
+  traffic" read as the type or device (the traffic word is read with the selector).
 - "it", "them", "those"… stand for the previous clause's targets ("reboot pump-1 and limit it
   to 1 mbit"); with no previous clause they are ``no_target``.
 """
@@ -34,6 +36,8 @@ STRUCTURAL = words(
     "than off out only as into via per except tagged then also its their is be should using "
     "use during within over after before now immediately today tonight asap quickly"
 )
+TRAFFIC_NOUNS = frozenset({"traffic", "stream", "streams", "feed", "feeds", "packets", "flows"})
+"""Words after a selector that name its traffic: "sensor traffic", "camera streams"."""
 GROUP_NOUNS = frozenset({"devices", "device", "nodes", "node", "things"})
 DEVICE_PREFIXES = frozenset({"device", "node", "sensor", "camera"})
 QUANTIFIERS = frozenset({"all", "every", "each", "any"})
@@ -77,6 +81,7 @@ def is_plain(token: Token, reserved: frozenset[str]) -> bool:
         and singular(low) not in reserved
         and low not in STRUCTURAL
         and low not in GROUP_NOUNS
+        and low not in TRAFFIC_NOUNS
         and low not in EVERYTHING
         and not is_unit_word(low)
     )
@@ -200,6 +205,8 @@ def target_lists(
     def extend(at: int, so_far: list[dict[str, Any]]) -> None:
         for selector, end in selectors(tokens, at, reserved):
             chosen = [*so_far, selector]
+            if end < len(tokens) and tokens[end].low in TRAFFIC_NOUNS:
+                end += 1
             results.append((chosen, end))
             for after in separators(tokens, end):
                 extend(after, chosen)

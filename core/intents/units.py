@@ -30,6 +30,8 @@ TIME_MS = {
 }  # fmt: skip
 FREQ_HZ = {"hz": 1, "khz": 1000}
 PERCENT = frozenset({"percent", "pct"})
+SETTING_UNITS = frozenset({"db"})
+"""Units only a device setting takes (as declared): the number is kept as said."""
 AMBIGUOUS_RATE = frozenset({"k", "m", "g"})
 
 
@@ -51,6 +53,7 @@ def is_unit_word(low: str) -> bool:
         low in TIME_MS
         or low in FREQ_HZ
         or low in PERCENT
+        or low in SETTING_UNITS
         or low in AMBIGUOUS_RATE
         or rate_multiplier(low) is not None
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Column, String
@@ -43,6 +44,10 @@ class DeviceFacts(SQLModel):
     broker_connections: int | None = None
     temp_internal: float | None = None
     attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    settings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    """The settings the device declared in its last hello (``core.protocol.settings``)."""
 
 
 class Device(DeviceBase, DeviceFacts, table=True):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationInfo, computed_field, field_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
+from core.intents.model import Intent
 from core.intents.policy import Conflict, Policy, PolicyKind, PolicySpec, parse_spec, spec_of_kind
 from core.models.types import UTCDateTime, utcnow
 
@@ -244,7 +245,8 @@ class IntentPublic(SQLModel):
     text: str
     position: int
     kind: str
-    parsed: dict[str, Any]
+    parsed: Intent
+    """The intent as the parser returned it, params typed by kind."""
     explanation: str
     owner: str
     origin: str
@@ -294,7 +296,7 @@ class PlannedIntent(SQLModel):
     """One intent of a planned sentence, with the devices it resolved to."""
 
     position: int
-    intent: dict[str, Any]
+    intent: Intent
     explanation: str
     devices: list[str]
     addresses: list[str]

@@ -47,6 +47,7 @@ from core.protocol.messages import (
     Status,
     Telemetry,
 )
+from core.protocol.settings import read_settings
 from core.protocol.times import iso_to_ms
 from core.protocol.topics import DEVICE_ID_RE, TopicKind, parse_topic
 
@@ -149,6 +150,7 @@ def _hello(obj: dict[str, Any], device_id: str, received_ms: int) -> Hello:
         count(obj, "broker_connections"),
         as_float(obj.get("buf_usage_pct"), "buf_usage_pct"),
         opt_float(obj, "temp_internal"),
+        None if obj.get("settings") is None else read_settings(obj["settings"]),
     )
 
 

@@ -43,6 +43,8 @@ def encode(message: Telemetry | Hello | Status | CommandAck | OtaStatus) -> byte
         }
         if message.temp_internal is not None:
             body["temp_internal"] = message.temp_internal
+        if message.settings is not None:
+            body["settings"] = [s.as_json() for s in message.settings]
         return dumps(body)
     if isinstance(message, Status):
         # The example shows no seq/msg_type; the envelope table asks for msg_type, so it is

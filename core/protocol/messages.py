@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.protocol.settings import DeclaredSetting
+
 
 @dataclass(slots=True, frozen=True)
 class Measurement:
@@ -36,6 +38,8 @@ class Hello:
     broker_connections: int
     buf_usage_pct: float
     temp_internal: float | None
+    settings: tuple[DeclaredSetting, ...] | None = None
+    """The settings the device declares (docs/protocol.md); None when it declares none."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -173,6 +173,8 @@ def _apply_hello(session: Session, device: Device, seen: DeviceSighting) -> None
     device.buf_usage_pct = hello.buf_usage_pct
     device.broker_connections = hello.broker_connections
     device.temp_internal = hello.temp_internal
+    if hello.settings is not None:
+        device.settings = [s.as_json() for s in hello.settings]
 
 
 def _apply_status(session: Session, device: Device, *, went_offline: bool, live: bool) -> None:

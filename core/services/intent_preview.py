@@ -14,10 +14,11 @@ from sqlmodel import Session, SQLModel
 
 from core.errors import WardenError
 from core.intents import ParseFailure, parse_intent
+from core.intents.grounding import ground
 from core.ports import KernelFeatures
 from core.services import intents
 from core.services.intents import PlanPublic
-from core.services.resolve import resolve_targets
+from core.services.resolve import declared_settings, fleet_of, resolve_targets
 
 NETWORK_KINDS = ("shape", "impair")
 """Policy kinds that become kernel (tc) classes; ``firewall`` ones become nft rules and
@@ -48,7 +49,8 @@ def preview(*, session: Session, text: str) -> IntentPreview:
     """How ``text`` reads and what it targets now. Reads only."""
     result = parse_intent(text)
     if not result.ok:
-        return IntentPreview(text=text, error=result.error)
+        failed = parse_intent(text, fleet=fleet_of(session=session))
+        return IntentPreview(text=text, error=failed.error)
     shown, warnings = [], list(result.warnings)
     for intent in result.intents:
         try:
@@ -58,8 +60,10 @@ def preview(*, session: Session, text: str) -> IntentPreview:
             warnings.append(error.msg)
             continue
         targets = [d.id for d in resolution.devices] + resolution.addresses
-        shown.append(PreviewedIntent(explanation=intent.explanation, targets=targets))
+        grounded, refused = ground(intent, declared_settings(resolution))
+        shown.append(PreviewedIntent(explanation=grounded.explanation, targets=targets))
         warnings.extend(resolution.warnings)
+        warnings.extend(refused)
     return IntentPreview(text=text, intents=shown, warnings=warnings)
 
 

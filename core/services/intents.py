@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, InvalidInput, NotFound
 from core.intents import Intent, ParseResult, parse_intent
 from core.intents.compiler import compile_intents
+from core.intents.grounding import ground
+from core.intents.params import RevokeIdParams, RevokeKindParams
 from core.intents.plan_text import render_plan
 from core.intents.policy import CompileInput, CompileResult, TargetDevice
 from core.intents.refusals import refusals
@@ -37,7 +39,7 @@ from core.permissions import Permission, authorize
 from core.ports import KernelFeatures
 from core.services import intent_lifecycle
 from core.services.paging import Page, page_of, window
-from core.services.resolve import Resolution, resolve_targets
+from core.services.resolve import Resolution, declared_settings, fleet_of, resolve_targets
 
 LIVE = [s.value for s in IntentStatus if s.live]
 
@@ -104,10 +106,9 @@ def _revoked_by(
     live_inputs: list[CompileInput],
 ) -> list[int]:
     params = intent.params
-    if params.get("intent_id") is not None:
-        wanted = int(params["intent_id"])
-        return [r.id for r in live if r.id == wanted]  # type: ignore[misc]
-    kind = params.get("kind")
+    if isinstance(params, RevokeIdParams):
+        return [r.id for r in live if r.id == params.intent_id]  # type: ignore[misc]
+    kind = params.kind if isinstance(params, RevokeKindParams) else None
     everything = any(t.get("all") for t in intent.targets)
     devices = {d.id for d in resolution.devices}
     ended = []
@@ -119,10 +120,10 @@ def _revoked_by(
     return ended  # type: ignore[return-value]
 
 
-def _parse(text: str) -> ParseResult:
+def _parse(session: Session, text: str) -> ParseResult:
     result = parse_intent(text)
-    if not result.ok:
-        raise IntentNotUnderstood(result)
+    if not result.ok:  # read again, for suggestions that name this registry's devices
+        raise IntentNotUnderstood(parse_intent(text, fleet=fleet_of(session=session)))
     return result
 
 
@@ -135,20 +136,22 @@ def plan(
 ) -> PlanPublic:
     """What submitting ``text`` would change, and whether anything stands in the way.
     ``features``: what the kernel offers, when known. Reads only; nothing is stored."""
-    result = _parse(text)
+    result = _parse(session, text)
     refused = refusals(result.intents, features)
     live_inputs, live = _live_inputs(session)
     planned: list[PlannedIntent] = []
     new: list[CompileInput] = []
-    for position, intent in enumerate(result.intents):
-        resolution = resolve_targets(session=session, targets=intent.targets)
+    for position, said in enumerate(result.intents):
+        resolution = resolve_targets(session=session, targets=said.targets)
+        intent, why = ground(said, declared_settings(resolution))
+        refused.extend(f"{said.explanation}: {reason}" for reason in why)
         revokes = (
             _revoked_by(intent, resolution, live, live_inputs) if intent.kind == "revoke" else []
         )
         planned.append(
             PlannedIntent(
                 position=position,
-                intent=intent.model_dump(mode="json"),
+                intent=intent,
                 explanation=intent.explanation,
                 devices=[d.id for d in resolution.devices],
                 addresses=resolution.addresses,
@@ -156,7 +159,7 @@ def plan(
                 revokes=revokes,
             )
         )
-        if intent.kind != "revoke":
+        if intent.kind != "revoke" and not why:  # refused: nothing of it is planned
             new.append(
                 CompileInput(
                     intent_id=None,
@@ -174,7 +177,7 @@ def plan(
     warnings = [*result.warnings, *(w for p in planned for w in p.warnings), *compiled.warnings]
     notes = list(compiled.notes)
     notes += [f"revokes intent {i}" for i in sorted(ending)]
-    rendered = render_plan(compiled, intents=result.intents)
+    rendered = render_plan(compiled, intents=[p.intent for p in planned])
     if refused:
         rendered += "".join(f"\nRefused: {r}" for r in refused)
     return PlanPublic(
@@ -257,7 +260,6 @@ def submit(
         record = session.get(IntentRecord, intent_id)
         if record is None or record.status not in LIVE:
             raise InvalidInput(f"intent {intent_id} is not live, so it cannot be replaced")
-    result = _parse(text)
     stored = [
         intent_lifecycle.record_submitted(
             session=session,
@@ -269,7 +271,8 @@ def submit(
             actor=actor,
             now=now,
         )
-        for item, intent in zip(planned.intents, result.intents, strict=True)
+        for item in planned.intents
+        for intent in [item.intent]  # as grounded in what the devices declare
         if intent.kind != "revoke"
     ]
     ended = sorted({i for p in planned.intents for i in p.revokes} | set(replaces))

@@ -13,12 +13,15 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import ipaddress
+from collections import Counter
 from typing import Any, NamedTuple
 
 from sqlmodel import Session, SQLModel, col, select
 
 from core.errors import InvalidInput
+from core.intents.fleet import Fleet
 from core.models import Device, DevicePublic
+from core.protocol.settings import DeclaredSetting, read_setting
 
 SELECTOR_KEYS = frozenset({"device", "glob", "type", "tag", "location", "ip", "cidr", "mac", "all"})
 
@@ -129,6 +132,34 @@ def _suggest(selector: dict[str, Any], devices: list[_Candidate]) -> list[str]:
         tags = sorted({t for d in devices for t in d.tags})
         return difflib.get_close_matches(str(selector["tag"]), tags, n=3)
     return []
+
+
+def fleet_of(*, session: Session) -> Fleet:
+    """What the parser's suggestions may name: the registry's device ids and names, its
+    types (most common first) and the words of the settings its devices declare."""
+    names: set[str] = set()
+    types: Counter[str] = Counter()
+    settings: set[str] = set()
+    for device_id, name, device_type, declared in session.exec(
+        select(Device.id, Device.name, Device.type, Device.settings)
+    ):
+        names.update(n for n in (device_id, name) if n)
+        if device_type and device_type != "unknown":
+            types[device_type] += 1
+        for setting in declared or []:
+            settings.update(read_setting(setting).names)
+    return Fleet(
+        names=frozenset(names),
+        types=tuple(t for t, _ in sorted(types.items(), key=lambda item: (-item[1], item[0]))),
+        settings=tuple(sorted(settings)),
+    )
+
+
+def declared_settings(resolution: Resolution) -> list[tuple[str, list[DeclaredSetting]]]:
+    """Each resolved device with the settings it declares (for ``intents.grounding``)."""
+    return [
+        (device.id, [read_setting(s) for s in device.settings]) for device in resolution.devices
+    ]
 
 
 def resolve_targets(*, session: Session, targets: list[dict[str, Any]]) -> Resolution:

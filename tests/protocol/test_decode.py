@@ -418,3 +418,56 @@ def test_protocol_error_is_a_value_error_and_a_warden_error_and_pickles():
     assert isinstance(error, WardenError)
     again = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own bytes)
     assert (again.reason, again.detail) == (error.reason, error.detail)
+
+
+def test_a_hello_may_declare_settings_and_they_survive_a_round_trip():
+    from core.protocol import encode
+    from core.protocol.settings import DeclaredSetting
+
+    body = json.loads(fixture_bytes("hello.json"))
+    body["settings"] = [
+        {
+            "key": "capture_interval_s",
+            "type": "number",
+            "unit": "s",
+            "min": 1,
+            "max": 3600,
+            "names": ["Capture  Interval"],
+            "verbs": ["capture"],
+            "value": 10,
+        },
+        {"key": "resolution", "type": "enum", "choices": ["640x480"], "words": {"VGA": "640x480"}},
+    ]
+    message = dec("hello", json.dumps(body).encode())
+    assert isinstance(message, Hello) and message.settings is not None
+    first, second = message.settings
+    assert first == DeclaredSetting(
+        key="capture_interval_s",
+        type="number",
+        unit="s",
+        min=1,
+        max=3600,
+        names=("capture interval",),
+        verbs=("capture",),
+        value=10,
+    )
+    assert second.words == {"vga": "640x480"} and second.takes() == "640x480 (also vga)"
+    assert dec("hello", encode(message)) == message
+    assert dec("hello", fixture_bytes("hello.json")).settings is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ("capture", "settings"),
+        (["capture"], "settings[0]"),
+        ([{"key": "Capture!", "type": "number"}], "settings[0].key"),
+        ([{"key": "gain", "type": "decibel"}], "settings[0].type"),
+        ([{"key": f"k{i}", "type": "number"} for i in range(33)], "settings"),
+    ],
+)
+def test_a_bad_settings_declaration_is_refused_naming_it(settings, named):
+    body = json.loads(fixture_bytes("hello.json"))
+    body["settings"] = settings
+    error = rejected("hello", json.dumps(body).encode())
+    assert named in error.detail

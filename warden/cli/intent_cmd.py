@@ -263,7 +263,7 @@ def show(state: CliContext, intent_id: int, as_json: bool) -> None:
             ("owner", f"{found.owner} ({found.origin})"),
             ("created", found.created_at),
             ("expires", found.expires_at),
-            ("schedule", found.parsed.get("schedule")),
+            ("schedule", found.parsed.schedule.model_dump() if found.parsed.schedule else None),
             ("note", found.note),
             ("verdict", found.verdict_label or "not checked yet"),
             ("why", found.verdict_reason),
