@@ -18,7 +18,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors import device_jobs
+from collectors import data_jobs, device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
@@ -27,7 +27,7 @@ from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.runtime import Core
-from core.services import actions, runtime
+from core.services import actions, retention, runtime
 from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
@@ -145,12 +145,20 @@ class Agent:
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )
         self.scheduler.add_job(
-            device_jobs.purge_logs,
+            data_jobs.roll_up,
             "interval",
-            hours=1,
+            seconds=settings.rollup_interval_s,
             args=(db, clock),
-            kwargs={"keep_days": settings.log_retention_days},
-            id="log-retention",
+            kwargs={"raw_retention_days": settings.raw_retention_days},
+            id="rollups",
+        )
+        self.scheduler.add_job(
+            data_jobs.purge,
+            "interval",
+            seconds=settings.retention_interval_s,
+            args=(db, clock),
+            kwargs={"days": retention.retention_days(settings)},
+            id="retention",
         )
 
     def state(self) -> dict[str, Any]:
