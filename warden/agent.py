@@ -26,6 +26,7 @@ from core.clock import to_ms
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
+from core.process_io import WriteRate
 from core.runtime import Core
 from core.services import actions, retention, runtime
 from enforcement import notifier
@@ -81,6 +82,7 @@ class Agent:
             limit=SourceLimit(settings.syslog_rate_per_source, settings.syslog_burst_per_source),
         )
         self.syslog: SyslogCollector | None = None
+        self._io = WriteRate()
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -180,6 +182,7 @@ class Agent:
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
             "at_ms": to_ms(self.core.clock.now()),
+            **self._io.figures(),
         }
 
     def reconcile_if_due(self) -> None:

@@ -32,6 +32,7 @@ from warden.cli import (
     process_cmd,
     rules_cmd,
     stats_cmd,
+    storage_cmd,
     telemetry_cmd,
     users_cmd,
     webhooks_cmd,
@@ -102,6 +103,7 @@ for command in (
     enforcement_cmd.enforcement,
     doctor_cmd.doctor,
     bench_cmd.bench,
+    storage_cmd.storage,
     *process_cmd.COMMANDS,
 ):
     cli.add_command(command)
