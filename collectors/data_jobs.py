@@ -60,7 +60,7 @@ def roll_up(
 
 TARGET_HOLD_S = 0.05
 """How long one purge transaction should hold the write lock."""
-FIRST_BATCH = 2000
+FIRST_BATCH = 500
 MAX_BATCH = 50_000
 VACUUM_PAGES = 256
 """Free pages given back per transaction (1 MiB at 4 KiB pages)."""
