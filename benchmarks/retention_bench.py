@@ -155,7 +155,9 @@ def run(
             _store_day(conn, series, fleet, day)
             clock.now_ms = START_MS + (day + 1) * DAY_MS  # the day has ended
             t0 = time.perf_counter()
-            data_jobs.roll_up(db, clock, raw_retention_days=keep["reading"], budget_s=3600)
+            data_jobs.roll_up(
+                db, clock, raw_retention_days=keep["reading"], budget_s=3600, batch=5000
+            )
             t1 = time.perf_counter()
             report = data_jobs.purge(db, clock, days=policy, budget_s=3600)
             purge_s += time.perf_counter() - t1

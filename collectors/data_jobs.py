@@ -115,20 +115,17 @@ def purge(
     for table, keep in days.items():
         before = now - timedelta(days=keep)
         deleted = 0
-        if isinstance(table, retention.SeriesTable):
-            cursor: retention.SeriesCursor | None = retention.SeriesCursor()
-            while cursor is not None and time.monotonic() < deadline:
-                n, cursor = timed.run(
-                    partial(_series_step, table=table, before=before, cursor=cursor)
-                )
-                deleted += n
-        else:
-            while time.monotonic() < deadline:
-                limit = timed.limit
-                n = timed.run(partial(_rows_step, table=table, before=before))
-                deleted += n
-                if n < limit:
-                    break
+        step = partial(
+            _series_step if isinstance(table, retention.SeriesTable) else _rows_step,
+            table=table,
+            before=before,
+        )
+        while time.monotonic() < deadline:
+            limit = timed.limit
+            n = timed.run(step)
+            deleted += n
+            if n < limit:
+                break
         report.deleted[str(table)] = deleted
     while time.monotonic() < deadline:
         released = timed.run(_vacuum_step)
@@ -146,16 +143,9 @@ def purge(
 
 
 def _series_step(
-    session: Session,
-    limit: int,
-    *,
-    table: retention.SeriesTable,
-    before: datetime,
-    cursor: retention.SeriesCursor,
-) -> tuple[int, retention.SeriesCursor | None]:
-    return retention.purge_series_batch(
-        session=session, table=table, before=before, cursor=cursor, limit=limit
-    )
+    session: Session, limit: int, *, table: retention.SeriesTable, before: datetime
+) -> int:
+    return retention.purge_series_batch(session=session, table=table, before=before, limit=limit)
 
 
 def _rows_step(session: Session, limit: int, *, table: retention.RowTable, before: datetime) -> int:

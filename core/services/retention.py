@@ -10,7 +10,6 @@ system (the file is in ``auto_vacuum=INCREMENTAL`` mode).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -44,48 +43,23 @@ class RowTable(StrEnum):
     AUDIT = "change_log"
 
 
-@dataclass(frozen=True)
-class SeriesCursor:
-    """Where a series-table purge goes on: the next series id to look at."""
-
-    series_id: int = 0
-
-
 def purge_series_batch(
-    *, session: Session, table: SeriesTable, before: datetime, cursor: SeriesCursor, limit: int
-) -> tuple[int, SeriesCursor | None]:
-    """Delete up to ``limit`` rows older than ``before`` from ``table``, series by series
-    from ``cursor``, and commit. Returns the rows deleted and where to go on (``None``
-    when every series has been done)."""
-    cutoff = to_ms(before)
+    *, session: Session, table: SeriesTable, before: datetime, limit: int
+) -> int:
+    """Delete up to ``limit`` rows older than ``before`` from ``table`` and commit; returns
+    how many. One statement: the series in id order, each one's old rows by a seek on the
+    clustered key, until ``limit`` rows are found; a series with nothing old costs a seek."""
     column = table.time_column
-    deleted = 0
-    series_ids = session.execute(
-        text("SELECT id FROM series WHERE id >= :after ORDER BY id"), {"after": cursor.series_id}
-    ).scalars()
-    for series_id in list(series_ids):
-        if deleted >= limit:
-            session.commit()
-            return deleted, SeriesCursor(series_id)
-        left = limit - deleted
-        bound = session.execute(
-            text(
-                f"SELECT {column} FROM {table} WHERE series_id = :s AND {column} < :cut "
-                f"ORDER BY {column} LIMIT 1 OFFSET :skip"
-            ),
-            {"s": series_id, "cut": cutoff, "skip": left},
-        ).scalar()
-        upper = cutoff if bound is None else bound  # more than ``left`` old rows: stop there
-        result = session.execute(
-            text(f"DELETE FROM {table} WHERE series_id = :s AND {column} < :upper"),
-            {"s": series_id, "upper": upper},
-        )
-        deleted += max(result.rowcount or 0, 0)
-        if bound is not None:
-            session.commit()
-            return deleted, SeriesCursor(series_id)
+    result = session.execute(
+        text(
+            f"DELETE FROM {table} WHERE (series_id, {column}) IN ("
+            f"SELECT r.series_id, r.{column} FROM series s JOIN {table} r "
+            f"ON r.series_id = s.id AND r.{column} < :cut ORDER BY s.id LIMIT :limit)"
+        ),
+        {"cut": to_ms(before), "limit": limit},
+    )
     session.commit()
-    return deleted, None
+    return max(result.rowcount or 0, 0)
 
 
 def _row_condition(table: RowTable, before: datetime) -> tuple[Any, ColumnElement[bool]]:

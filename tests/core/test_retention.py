@@ -124,18 +124,13 @@ def test_each_tier_keeps_its_own_days_and_the_file_shrinks(core: Core, data_dir:
     assert (data_dir / "warden.db").stat().st_size < size_before
 
 
-def test_a_purge_batch_stops_at_its_limit_and_says_where_to_go_on(core: Core) -> None:
+def test_a_purge_batch_stops_at_its_limit_and_the_next_goes_on(core: Core) -> None:
     _fill(core, days=3, per_day=100)
     with core.db.writer() as session:
-        deleted, cursor = retention.purge_series_batch(
-            session=session,
-            table=retention.SeriesTable.READING,
-            before=from_ms(NOW),
-            cursor=retention.SeriesCursor(),
-            limit=120,
+        deleted = retention.purge_series_batch(
+            session=session, table=retention.SeriesTable.READING, before=from_ms(NOW), limit=120
         )
     assert deleted == 120
-    assert cursor is not None
     assert _count(core, "SELECT count(*) FROM reading") == 180
 
     report = data_jobs.purge(
