@@ -144,6 +144,19 @@ def query_series(
             suggestions=known,
         )
     plan = plan_window(start_ms, end_ms, points)
+    if plan.tier == "raw":
+        # Raw readings purged from part of the window (minutes rolled up before the oldest
+        # raw reading): the minutes answer, at their resolution.
+        purged = session.execute(
+            text(
+                "SELECT 1 FROM rollup_minute WHERE series_id = :s AND bucket >= :start "
+                "AND bucket < coalesce((SELECT min(ts) FROM reading WHERE series_id = :s) "
+                f"/ {MINUTE_MS} * {MINUTE_MS}, :end) LIMIT 1"
+            ),
+            {"s": series.id, "start": start_ms - start_ms % MINUTE_MS, "end": end_ms},
+        ).first()
+        if purged is not None:
+            plan = plan_window(start_ms, end_ms, points, finest=MINUTE_MS)
     pending = session.execute(
         text("SELECT min(bucket) FROM rollup_pending WHERE series_id = :s"), {"s": series.id}
     ).scalar()
@@ -212,10 +225,11 @@ class WindowPlan(SQLModel):
         return {"h0": self.origin, "h1": h1, "m0": h1, "m1": m1, "r0": m1, "r1": end_ms}
 
 
-def plan_window(start_ms: int, end_ms: int, points: int) -> WindowPlan:
+def plan_window(start_ms: int, end_ms: int, points: int, *, finest: int = 1) -> WindowPlan:
     """The coarsest tier whose unit is no wider than ``(end - start) / points``, buckets a
-    whole number of its units wide, starting on its boundary, at most ``points`` of them."""
-    want = max(1, math.ceil((end_ms - start_ms) / points))
+    whole number of its units wide, starting on its boundary, at most ``points`` of them.
+    ``finest``: the narrowest bucket allowed (a minute where raw readings are purged)."""
+    want = max(finest, math.ceil((end_ms - start_ms) / points))
     for tier, unit in (("1h", HOUR_MS), ("1m", MINUTE_MS)):
         if want >= unit:
             origin = start_ms - start_ms % unit

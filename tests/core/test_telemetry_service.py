@@ -11,6 +11,7 @@ from itertools import count
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session
 
 from collectors import data_jobs
@@ -383,3 +384,31 @@ def test_tier_answers_equal_the_raw_answer_in_the_tiers_buckets(
     assert [(ts, lo, hi, n) for ts, lo, hi, _, n in got] == [
         (ts, lo, hi, n) for ts, lo, hi, _, n in expected
     ]
+
+
+def test_a_short_window_older_than_the_raw_readings_comes_from_the_minutes(core: Core) -> None:
+    """An hour from last month, after the raw readings were purged: the 1-minute tier."""
+    with core.db.writer() as session:
+        make_device(session, id="meter-9")
+        append(session, readings("power", start_ms=T0, count=3600, step_ms=1000), "meter-9")
+    data_jobs.roll_up(core.db, FakeClock(from_ms(T0 + DAY_MS)), raw_retention_days=7)
+    with core.db.writer() as session:
+        session.execute(text("DELETE FROM reading"))  # what the retention purge does
+
+    with core.db.reader() as session:
+        window = query(session, since_ms=T0, until_ms=T0 + HOUR_MS, points=500, device_id="meter-9")
+
+    assert window.tier == "1m"
+    assert window.rows == 3600
+    assert len(window.points) == 60
+
+
+def test_a_device_that_began_reporting_inside_the_window_keeps_raw_resolution(
+    session: Session,
+) -> None:
+    append(session, readings("power", start_ms=T0 + 600_000, count=60, step_ms=1000))
+
+    window = query(session, since_ms=T0, until_ms=T0 + HOUR_MS, points=500)
+
+    assert window.tier == "raw"
+    assert window.bucket_ms == 7200
