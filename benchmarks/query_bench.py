@@ -1,14 +1,19 @@
-"""``warden bench query``: a day of 1 Hz data as a 500-point chart, out of 10 M stored rows.
+"""``warden bench query``: chart windows of a day and of 30 days among 10 M stored rows,
+Warden against the bare ``GROUP BY`` over the raw rows on the same file, in the same run.
 
-The database is made once with Warden's own schema (migrations) and filled by SQLite
-itself (a recursive CTE per series, sequential in the clustered key), then reused by later
-runs. The same query is timed two ways in the same run:
+The database is made once with Warden's own schema (migrations) and filled by SQLite itself
+(a recursive CTE per series, sequential in the clustered key: 30 days of 1 Hz data per
+series, as many series as the row count takes), rolled up by the agent's own rollup pass,
+then reused by later runs. Each repeat times, one right after the other and in alternating
+order so that neither always runs on a warmer cache:
 
-- ``warden_ms``: ``core.services.telemetry.query_series`` through SQLAlchemy, as a front end
-  calls it (device lookup, series lookup, bucketed aggregate, public models);
-- ``sqlite_ms``: the same aggregate SQL on a bare ``sqlite3`` connection, the floor.
+- Warden: ``core.services.telemetry.query_series`` as a front end calls it (device and
+  series lookup, tier choice, the aggregate, public models);
+- bare: the ``GROUP BY`` over raw readings on a plain ``sqlite3`` connection, bucketed on
+  the same grid, i.e. what the chart costs without rollups.
 
-Both report the median of ``repeat`` runs after a warm-up, plus the 99th percentile.
+Both are timed in wall time and in CPU time of this process; the ratios (Warden / bare)
+are of the median CPU times, which another busy process on the machine moves less.
 """
 
 from __future__ import annotations
@@ -16,19 +21,22 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from collectors import data_jobs
 from core.clock import from_ms
 from core.db import Database
 from core.services import telemetry
+from core.services.telemetry import plan_window
 
 DAY_S = 86_400
+DAY_MS = DAY_S * 1000
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-TARGET_MS = 50.0
-_FILL_KEY = "bench.query.fill"
+_FILL_KEY = "bench.query.fill.v2"
 
 RAW_SQL = (
     "SELECT (ts - ?) / ? AS bucket, min(value), max(value), avg(value), count(*) "
@@ -41,35 +49,69 @@ RAW_SQL = (
 class Fill:
     rows: int
     series: int
+    days: int
 
 
-def _series_count(rows: int) -> int:
-    return max(1, -(-rows // DAY_S))
+class _FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
-def prepare(path: Path, rows: int) -> tuple[Fill, float | None]:
-    """Make (or reuse) a database at ``path`` holding ``rows`` readings: whole days of
-    1 Hz data for as many series as that takes. Returns the fill and its duration in
-    seconds (``None`` when an existing database was reused)."""
-    series = _series_count(rows)
+def prepare(path: Path, rows: int, days: int) -> tuple[Fill, float | None, float | None]:
+    """Make (or reuse) a database at ``path`` holding at least ``rows`` readings: ``days``
+    of 1 Hz data per series, for as many series as that takes, rolled up. Returns the fill,
+    the fill's and the rollup's durations in seconds (``None`` when reused)."""
+    per_series = days * DAY_S
+    series = max(1, -(-rows // per_series))
+    fill = Fill(rows=series * per_series, series=series, days=days)
+    marker = f'{{"rows": {fill.rows}, "series": {series}, "days": {days}}}'
     db = Database(f"sqlite:///{path}")
     db.migrate()
     db.dispose()
     with sqlite3.connect(path) as conn:
         found = conn.execute("SELECT value FROM setting WHERE key = ?", (_FILL_KEY,)).fetchone()
-        if found == (f'{{"rows": {series * DAY_S}, "series": {series}}}',):
-            return Fill(rows=series * DAY_S, series=series), None
+    fill_s = None
+    if found != (marker,):
+        started = time.perf_counter()
+        _fill(path, series, days, marker)
+        fill_s = time.perf_counter() - started
     started = time.perf_counter()
-    _fill(path, series)
-    return Fill(rows=series * DAY_S, series=series), time.perf_counter() - started
+    db = Database(f"sqlite:///{path}")
+    try:
+        rolled = data_jobs.roll_up(
+            db,
+            _FixedClock(from_ms(START_MS + (days + 1) * DAY_MS)),
+            raw_retention_days=10_000,
+            budget_s=3600,
+            batch=2000,
+        )
+    finally:
+        db.dispose()
+    rollup_s = time.perf_counter() - started if rolled else None
+    return fill, fill_s, rollup_s
 
 
-def _fill(path: Path, series: int) -> None:
+def _fill(path: Path, series: int, days: int, marker: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark database
         conn.execute("BEGIN")
-        for table in ("reading", "series", "device", "setting"):
+        for table in (
+            "rollup_pending",
+            "rollup_minute",
+            "rollup_hour",
+            "rollup_state",
+            "reading",
+            "series",
+            "device",
+            "setting",
+        ):
             conn.execute(f"DELETE FROM {table}")
         now = datetime.now(UTC).isoformat(sep=" ")
         for n in range(series):
@@ -88,11 +130,11 @@ def _fill(path: Path, series: int) -> None:
                 "WITH RECURSIVE second(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM second "
                 "WHERE x < ?) INSERT INTO reading (series_id, ts, value) "
                 "SELECT ?, ? + x * 1000, 700.0 + (x * 7 + ?) % 113 * 0.5 FROM second",
-                (DAY_S - 1, series_id, START_MS, n),
+                (days * DAY_S - 1, series_id, START_MS, n),
             )
         conn.execute(
             "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)",
-            (_FILL_KEY, f'{{"rows": {series * DAY_S}, "series": {series}}}', now),
+            (_FILL_KEY, marker, now),
         )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -100,77 +142,120 @@ def _fill(path: Path, series: int) -> None:
         conn.close()
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p99
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else 0.0
+
+
+def _timed(work: Callable[[], int]) -> tuple[float, float, int]:
+    """(wall ms, CPU ms, points) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    points = work()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, points
 
 
 def run(
-    path: Path, *, rows: int = 10_000_000, points: int = 500, repeat: int = 30
+    path: Path,
+    *,
+    rows: int = 10_000_000,
+    points: int = 500,
+    repeat: int = 30,
+    days: int = 30,
 ) -> dict[str, Any]:
-    fill, fill_s = prepare(path, rows)
+    fill, fill_s, rollup_s = prepare(path, rows, days)
     device_id = "bench-meter-0000"
-    since, until = from_ms(START_MS), from_ms(START_MS + DAY_S * 1000)
+    mid = START_MS + (days // 2) * DAY_MS
+    windows = {
+        "day": (mid, mid + DAY_MS),
+        "30d": (START_MS, START_MS + days * DAY_MS),
+    }
     db = Database(f"sqlite:///{path}")
-    warden_samples: list[float] = []
-    result_points = 0
+    bare = sqlite3.connect(path)
+    samples: dict[str, list[float]] = {
+        f"{who}_{kind}_{name}": []
+        for who in ("warden", "sqlite")
+        for kind in ("wall", "cpu")
+        for name in windows
+    }
+    figures: dict[str, dict[str, Any]] = {}
     try:
-        for attempt in range(repeat + 1):
-            started = time.perf_counter()
+        series_id = bare.execute(
+            "SELECT id FROM series WHERE device_id = ? AND metric = 'voltage_dc'", (device_id,)
+        ).fetchone()[0]
+
+        def warden_query(since: int, until: int) -> int:
             with db.reader() as session:
                 window = telemetry.query_series(
                     session=session,
                     device_id=device_id,
                     metric="voltage_dc",
-                    since=since,
-                    until=until,
+                    since=from_ms(since),
+                    until=from_ms(until),
                     points=points,
                 )
-            elapsed = (time.perf_counter() - started) * 1000
-            if attempt:  # the first run warms the page cache and the statement cache
-                warden_samples.append(elapsed)
-            result_points = len(window.points)
+            figures.setdefault(
+                f"{since}-{until}",
+                {"tier": window.tier, "bucket_ms": window.bucket_ms, "rows": window.rows},
+            )
+            return len(window.points)
+
+        def bare_query(since: int, until: int) -> int:
+            plan = plan_window(since, until, points)
+            return len(
+                bare.execute(
+                    RAW_SQL, (plan.origin, plan.bucket_ms, series_id, plan.origin, until)
+                ).fetchall()
+            )
+
+        for attempt in range(repeat + 1):
+            for name, (since, until) in windows.items():
+                order = [("warden", warden_query), ("sqlite", bare_query)]
+                if attempt % 2:
+                    order.reverse()
+                answers = {}
+                for who, work in order:
+                    wall, cpu, answers[who] = _timed(lambda w=work, s=since, u=until: w(s, u))
+                    if attempt:  # the first round warms the page and statement caches
+                        samples[f"{who}_wall_{name}"].append(wall)
+                        samples[f"{who}_cpu_{name}"].append(cpu)
+                if answers["warden"] != answers["sqlite"]:
+                    raise RuntimeError(
+                        f"{name}: warden gave {answers['warden']} points, "
+                        f"the bare query {answers['sqlite']}"
+                    )
     finally:
+        bare.close()
         db.dispose()
 
-    bucket_ms = window.bucket_ms
-    raw = sqlite3.connect(path)
-    sqlite_samples: list[float] = []
-    try:
-        series_id = raw.execute(
-            "SELECT id FROM series WHERE device_id = ? AND metric = 'voltage_dc'", (device_id,)
-        ).fetchone()[0]
-        for attempt in range(repeat + 1):
-            started = time.perf_counter()
-            raw_rows = raw.execute(
-                RAW_SQL, (START_MS, bucket_ms, series_id, START_MS, START_MS + DAY_S * 1000)
-            ).fetchall()
-            elapsed = (time.perf_counter() - started) * 1000
-            if attempt:
-                sqlite_samples.append(elapsed)
-    finally:
-        raw.close()
-    if len(raw_rows) != result_points:
-        raise RuntimeError(f"warden gave {result_points} points, sqlite {len(raw_rows)}")
+    med = {key: _median(values) for key, values in samples.items()}
 
-    warden_ms, warden_p99 = _percentiles(warden_samples)
-    sqlite_ms, sqlite_p99 = _percentiles(sqlite_samples)
+    def ratio(name: str) -> float | None:
+        floor = med[f"sqlite_cpu_{name}"]
+        return round(med[f"warden_cpu_{name}"] / floor, 4) if floor else None
+
+    day, month = (figures[f"{s}-{u}"] for s, u in windows.values())
     return {
         "benchmark": "query",
         "rows": fill.rows,
         "series": fill.series,
-        "window_rows": window.rows,
-        "points": result_points,
+        "days_per_series": days,
+        "points": points,
         "repeat": repeat,
-        "warden_ms": round(warden_ms, 2),
-        "warden_p99_ms": round(warden_p99, 2),
-        "sqlite_ms": round(sqlite_ms, 2),
-        "sqlite_p99_ms": round(sqlite_p99, 2),
-        "overhead_ratio": round(warden_ms / sqlite_ms, 3) if sqlite_ms else None,
-        "target_ms": TARGET_MS,
-        "meets_target": warden_ms < TARGET_MS,
+        "warden_ms": round(med["warden_wall_day"], 3),
+        "sqlite_ms": round(med["sqlite_wall_day"], 3),
+        "warden_cpu_ms": round(med["warden_cpu_day"], 3),
+        "sqlite_cpu_ms": round(med["sqlite_cpu_day"], 3),
+        "ratio_day": ratio("day"),
+        "day": {**day, "window_rows": day["rows"]},
+        "warden_30d_ms": round(med["warden_wall_30d"], 3),
+        "sqlite_30d_ms": round(med["sqlite_wall_30d"], 3),
+        "warden_30d_cpu_ms": round(med["warden_cpu_30d"], 3),
+        "sqlite_30d_cpu_ms": round(med["sqlite_cpu_30d"], 3),
+        "ratio_30d": ratio("30d"),
+        "30d": month,
+        "targets": {"ratio_day": 0.5, "ratio_30d": 0.05},
+        "meets_targets": bool((ratio("day") or 1) <= 0.5 and (ratio("30d") or 1) <= 0.05),
         "db_bytes": path.stat().st_size,
         "fill_s": round(fill_s, 1) if fill_s is not None else None,
+        "rollup_s": round(rollup_s, 1) if rollup_s is not None else None,
         "db_path": str(path),
     }

@@ -275,6 +275,52 @@ class Settings(BaseSettings):
         le=90 * 86_400,
         description="Lifetime of a refresh token in seconds; each use replaces it with a new one.",
     )
+    raw_retention_days: int = Field(
+        default=7,
+        ge=1,
+        description="How long raw readings are kept, in days; older charts come from the "
+        "1-minute and 1-hour rollups.",
+    )
+    rollup_minute_retention_days: int = Field(
+        default=90, ge=1, description="How long the 1-minute rollup tier is kept, in days."
+    )
+    rollup_hour_retention_days: int = Field(
+        default=730, ge=1, description="How long the 1-hour rollup tier is kept, in days."
+    )
+    dead_letter_retention_days: int = Field(
+        default=30, ge=1, description="How long rejected messages (dead letters) are kept, in days."
+    )
+    finding_retention_days: int = Field(
+        default=180,
+        ge=1,
+        description="How long resolved findings are kept after they resolved, in days; open "
+        "ones are kept however old.",
+    )
+    command_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="How long finished device commands are kept, in days; pending ones are "
+        "kept however old.",
+    )
+    audit_retention_days: int = Field(
+        default=800,
+        ge=1,
+        description="How long the audit log (every change and refused attempt) is kept, in "
+        "days: the longest of all.",
+    )
+    retention_interval_s: int = Field(
+        default=3600,
+        ge=60,
+        description="How often the retention purge runs, in seconds. It deletes in small "
+        "transactions (about 50 ms each) and then gives the freed pages back to the file "
+        "system (SQLite: incremental vacuum).",
+    )
+    rollup_interval_s: int = Field(
+        default=60,
+        ge=5,
+        description="How often ended minutes with new readings are rolled up into the "
+        "1-minute and 1-hour tiers, in seconds.",
+    )
 
     influx_url: str | None = Field(
         default=None,

@@ -53,6 +53,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Takes effect in a new file (before its first table); older files are
+            # converted once by ``Database.migrate`` (a VACUUM).
+            cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
@@ -125,6 +128,8 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
                 connection.commit()
+            if self.is_sqlite:
+                _incremental_auto_vacuum(self.engine)
         except OperationalError as exc:
             raise DatabaseError(f"cannot open the database at {self.url}: {exc.orig}") from exc
 
@@ -134,6 +139,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _incremental_auto_vacuum(engine: Engine) -> None:
+    """Switch a file made before auto-vacuum to ``INCREMENTAL`` (once, on the upgrade that
+    brings it in): the mode of an existing file only changes with a VACUUM, which rewrites
+    the file and needs as much free space again."""
+    with engine.connect() as connection:
+        if connection.exec_driver_sql("PRAGMA auto_vacuum").scalar() == 2:
+            return
+    raw = engine.raw_connection()
+    try:
+        log.warning("converting the database to incremental auto-vacuum (a one-time VACUUM)")
+        raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 def alembic_config() -> Config:

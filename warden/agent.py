@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors import device_jobs
+from collectors import data_jobs, device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
@@ -26,8 +26,9 @@ from core.clock import to_ms
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
+from core.process_io import WriteRate
 from core.runtime import Core
-from core.services import actions, runtime
+from core.services import actions, retention, runtime
 from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
@@ -105,6 +106,7 @@ class Agent:
             from collectors.sinks.influx_mirror import InfluxMirror  # only when configured
 
             self.mirror = InfluxMirror(core.db, core.clock, settings)
+        self._io = WriteRate()
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -169,12 +171,20 @@ class Agent:
             self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
         )
         self.scheduler.add_job(
-            device_jobs.purge_logs,
+            data_jobs.roll_up,
             "interval",
-            hours=1,
+            seconds=settings.rollup_interval_s,
             args=(db, clock),
-            kwargs={"keep_days": settings.log_retention_days},
-            id="log-retention",
+            kwargs={"raw_retention_days": settings.raw_retention_days},
+            id="rollups",
+        )
+        self.scheduler.add_job(
+            data_jobs.purge,
+            "interval",
+            seconds=settings.retention_interval_s,
+            args=(db, clock),
+            kwargs={"days": retention.retention_days(settings)},
+            id="retention",
         )
 
     def state(self) -> dict[str, Any]:
@@ -197,6 +207,7 @@ class Agent:
             "dry_run": self.enforcement_reasons,
             "sinks": [s.stats() for s in (self.mirror, self.archive) if s is not None],
             "at_ms": to_ms(self.core.clock.now()),
+            **self._io.figures(),
         }
 
     def reconcile_if_due(self) -> None:

@@ -47,6 +47,7 @@ from core.models.notify import (
     WebhookTarget,
     WebhookTargetPublic,
 )
+from core.models.rollup import RollupHour, RollupMinute, RollupPending, RollupState
 from core.models.setting import Setting
 from core.models.sink import MirrorPending, SinkState
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
@@ -115,6 +116,10 @@ __all__ = [
     "ReadingIn",
     "RefreshToken",
     "Role",
+    "RollupHour",
+    "RollupMinute",
+    "RollupPending",
+    "RollupState",
     "RuleRecord",
     "SeqPublic",
     "Series",

@@ -66,5 +66,7 @@ class SeriesWindow(SQLModel):
     since: datetime
     until: datetime
     bucket_ms: int
+    tier: str = "raw"
+    """Where the points came from: ``raw`` readings, the ``1m`` or the ``1h`` rollups."""
     rows: int
     points: list[Point]

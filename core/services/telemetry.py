@@ -22,6 +22,7 @@ from core.models import (
     SeriesPublic,
     SeriesWindow,
 )
+from core.models.rollup import HOUR_MS, MINUTE_MS
 from core.services.changes import record_device_change
 from core.services.devices import find_device
 
@@ -117,8 +118,12 @@ def query_series(
     """A series between two times, as at most ``points`` buckets of equal width, each with
     the min, max and mean of its readings; empty buckets are left out.
 
-    The grouping happens in SQL over the clustered ``(series_id, ts)`` key, so a day at
-    1 Hz (86 400 rows) comes back as 500 points without moving the rows into Python.
+    The answer comes from the coarsest tier whose buckets are no wider than the chart's
+    (``plan_window``): a day in 500 points is 3-minute buckets from the 1-minute tier, a
+    month hourly buckets from the 1-hour tier, a window of minutes raw readings. Buckets of
+    a tier start on its boundaries (the first may begin a little before ``since``) and are
+    exact: the part of the window a tier does not cover yet (minutes not rolled up, the
+    hour still running) is read from the next finer tier and the raw readings.
     """
     if not 1 <= points <= MAX_POINTS:
         raise InvalidInput(f"points must be between 1 and {MAX_POINTS}, not {points}")
@@ -138,25 +143,31 @@ def query_series(
             + (f"; it has {', '.join(known)}" if known else "; it has no telemetry yet"),
             suggestions=known,
         )
-    bucket_ms = max(1, math.ceil((end_ms - start_ms) / points))
-    bucket = ((col(Reading.ts) - start_ms) // bucket_ms).label("bucket")
-    query = (
-        select(
-            bucket,
-            func.min(Reading.value),
-            func.max(Reading.value),
-            func.avg(Reading.value),
-            func.count(),
-        )
-        .where(
-            Reading.series_id == series.id, col(Reading.ts) >= start_ms, col(Reading.ts) < end_ms
-        )
-        .group_by(text("bucket"))  # by alias: one expression, one set of parameters
-        .order_by(text("bucket"))
-    )
+    plan = plan_window(start_ms, end_ms, points)
+    if plan.tier == "raw":
+        # Raw readings purged from part of the window (minutes rolled up before the oldest
+        # raw reading): the minutes answer, at their resolution.
+        purged = session.execute(
+            text(
+                "SELECT 1 FROM rollup_minute WHERE series_id = :s AND bucket >= :start "
+                "AND bucket < coalesce((SELECT min(ts) FROM reading WHERE series_id = :s) "
+                f"/ {MINUTE_MS} * {MINUTE_MS}, :end) LIMIT 1"
+            ),
+            {"s": series.id, "start": start_ms - start_ms % MINUTE_MS, "end": end_ms},
+        ).first()
+        if purged is not None:
+            plan = plan_window(start_ms, end_ms, points, finest=MINUTE_MS)
+    pending = session.execute(
+        text("SELECT min(bucket) FROM rollup_pending WHERE series_id = :s"), {"s": series.id}
+    ).scalar()
+    params = plan.bounds(end_ms, pending) | {
+        "s": series.id,
+        "origin": plan.origin,
+        "width": plan.bucket_ms,
+    }
     result = [
-        Point(ts=start_ms + b * bucket_ms, min=lo, max=hi, avg=mean, count=n)
-        for b, lo, hi, mean, n in session.execute(query)
+        Point(ts=plan.origin + b * plan.bucket_ms, min=lo, max=hi, avg=total / n, count=n)
+        for b, n, total, lo, hi in session.execute(_WINDOW_SQL, params)
     ]
     return SeriesWindow(
         device_id=device.id,
@@ -164,10 +175,69 @@ def query_series(
         unit=series.unit,
         since=from_ms(start_ms),
         until=from_ms(end_ms),
-        bucket_ms=bucket_ms,
+        bucket_ms=plan.bucket_ms,
+        tier=plan.tier,
         rows=sum(p.count for p in result),
         points=result,
     )
+
+
+_WINDOW_SQL = text(
+    """
+SELECT b, CAST(sum(n) AS BIGINT), sum(s), min(lo), max(hi) FROM (
+    SELECT (bucket - :origin) / :width AS b, count AS n, sum AS s, min AS lo, max AS hi
+    FROM rollup_hour WHERE series_id = :s AND bucket >= :h0 AND bucket < :h1
+    UNION ALL
+    SELECT (bucket - :origin) / :width AS b, count AS n, sum AS s, min AS lo, max AS hi
+    FROM rollup_minute WHERE series_id = :s AND bucket >= :m0 AND bucket < :m1
+    UNION ALL
+    SELECT (ts - :origin) / :width AS b, count(*) AS n, sum(value) AS s, min(value) AS lo,
+           max(value) AS hi
+    FROM reading WHERE series_id = :s AND ts >= :r0 AND ts < :r1
+    GROUP BY b
+) parts
+GROUP BY b ORDER BY b
+"""
+)
+
+
+class WindowPlan(SQLModel):
+    """How a chart window is answered: from which tier, in buckets of what width starting
+    where."""
+
+    tier: str
+    """``raw``, ``1m`` or ``1h``."""
+    origin: int
+    bucket_ms: int
+
+    def bounds(self, end_ms: int, pending_ms: int | None) -> dict[str, int]:
+        """Which part of ``[origin, end)`` each table answers: the tier up to where it is
+        complete (a whole bucket before ``end``, before the first pending minute), the
+        finer tiers after that."""
+        pending = end_ms if pending_ms is None else min(pending_ms, end_ms)
+        if self.tier == "raw":
+            return {"h0": 0, "h1": 0, "m0": 0, "m1": 0, "r0": self.origin, "r1": end_ms}
+        m1 = max(self.origin, min(end_ms - end_ms % MINUTE_MS, pending - pending % MINUTE_MS))
+        if self.tier == "1m":
+            return {"h0": 0, "h1": 0, "m0": self.origin, "m1": m1, "r0": m1, "r1": end_ms}
+        h1 = max(self.origin, min(end_ms - end_ms % HOUR_MS, pending - pending % HOUR_MS))
+        m1 = max(m1, h1)
+        return {"h0": self.origin, "h1": h1, "m0": h1, "m1": m1, "r0": m1, "r1": end_ms}
+
+
+def plan_window(start_ms: int, end_ms: int, points: int, *, finest: int = 1) -> WindowPlan:
+    """The coarsest tier whose unit is no wider than ``(end - start) / points``, buckets a
+    whole number of its units wide, starting on its boundary, at most ``points`` of them.
+    ``finest``: the narrowest bucket allowed (a minute where raw readings are purged)."""
+    want = max(finest, math.ceil((end_ms - start_ms) / points))
+    for tier, unit in (("1h", HOUR_MS), ("1m", MINUTE_MS)):
+        if want >= unit:
+            origin = start_ms - start_ms % unit
+            width = math.ceil(want / unit) * unit
+            while math.ceil((end_ms - origin) / width) > points:
+                width += unit
+            return WindowPlan(tier=tier, origin=origin, bucket_ms=width)
+    return WindowPlan(tier="raw", origin=start_ms, bucket_ms=want)
 
 
 class LatestReading(SQLModel):

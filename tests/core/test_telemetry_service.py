@@ -11,15 +11,17 @@ from itertools import count
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session
 
+from collectors import data_jobs
 from core.clock import from_ms
 from core.errors import DeviceNotFound, InvalidInput, SeriesNotFound
 from core.models import Point, ReadingIn
 from core.runtime import Core
 from core.services import telemetry
 from core.services.changes import list_changes
-from tests.factories import actor, make_device, readings
+from tests.factories import FakeClock, actor, make_device, readings
 
 T0 = 1_770_000_000_000  # 2026-02-02, in ms
 DAY_MS = 86_400_000
@@ -54,16 +56,23 @@ def appended_changes(session: Session) -> int:
 
 
 def reference(
-    rows: dict[int, float], *, since_ms: int, until_ms: int, points: int
+    rows: dict[int, float],
+    *,
+    since_ms: int,
+    until_ms: int,
+    points: int,
+    grid: tuple[int, int] | None = None,
 ) -> list[tuple[int, float, float, float, int]]:
-    """The downsampling, done the slow obvious way in Python."""
-    bucket_ms = max(1, math.ceil((until_ms - since_ms) / points))
+    """The downsampling, done the slow obvious way in Python. ``grid``: the first bucket's
+    start and the buckets' width (a rollup tier's); otherwise the window is cut into
+    ``points`` equal buckets from ``since``."""
+    origin, bucket_ms = grid or (since_ms, max(1, math.ceil((until_ms - since_ms) / points)))
     buckets: dict[int, list[float]] = {}
     for ts, value in rows.items():
-        if since_ms <= ts < until_ms:
-            buckets.setdefault((ts - since_ms) // bucket_ms, []).append(value)
+        if origin <= ts < until_ms:
+            buckets.setdefault((ts - origin) // bucket_ms, []).append(value)
     return [
-        (since_ms + b * bucket_ms, min(vs), max(vs), sum(vs) / len(vs), len(vs))
+        (origin + b * bucket_ms, min(vs), max(vs), sum(vs) / len(vs), len(vs))
         for b, vs in sorted(buckets.items())
     ]
 
@@ -150,26 +159,42 @@ def test_empty_batch(session: Session) -> None:
 # ---------------------------------------------------------------- querying
 
 
-def test_a_day_at_one_hertz_becomes_500_points(session: Session) -> None:
+@pytest.mark.parametrize("rolled_up", [True, False], ids=["rolled-up", "not-yet"])
+def test_a_day_at_one_hertz_becomes_3_minute_buckets_from_the_minute_tier(
+    any_core: Core, rolled_up: bool
+) -> None:
+    """A day in at most 500 points is 480 buckets of 3 minutes (the 1-minute tier's unit
+    times three), the same whether the minutes are rolled up yet or still read raw."""
+
     def value(i: int) -> float:
         return float(i % 977)
 
     day = readings("power", start_ms=T0, count=86_400, step_ms=1000, value_fn=value)
-    assert append(session, day) == 86_400
-    # a neighbour day and another device's series must not leak in
-    append(session, readings("power", start_ms=T0 + DAY_MS, count=100))
-    make_device(session, id="meter-2")
-    append(session, readings("power", start_ms=T0, count=100), device_id="meter-2")
+    with any_core.db.writer() as session:
+        make_device(session, id="meter-1")
+        assert append(session, day) == 86_400
+        # a neighbour day and another device's series must not leak in
+        append(session, readings("power", start_ms=T0 + DAY_MS, count=100))
+        make_device(session, id="meter-2")
+        append(session, readings("power", start_ms=T0, count=100), device_id="meter-2")
+    if rolled_up:
+        data_jobs.roll_up(any_core.db, FakeClock(from_ms(T0 + 2 * DAY_MS)), raw_retention_days=7)
 
-    window = query(session, since_ms=T0, until_ms=T0 + DAY_MS, points=500)
+    with any_core.db.reader() as session:
+        window = query(session, since_ms=T0, until_ms=T0 + DAY_MS, points=500)
 
     assert window.rows == 86_400
-    assert len(window.points) == 500
-    assert window.bucket_ms == DAY_MS // 500
+    assert window.tier == "1m"
+    assert window.bucket_ms == 180_000
+    assert len(window.points) == 480
     assert window.since == from_ms(T0)
     assert window.until == from_ms(T0 + DAY_MS)
     expected = reference(
-        {r.ts: r.value for r in day}, since_ms=T0, until_ms=T0 + DAY_MS, points=500
+        {r.ts: r.value for r in day},
+        since_ms=T0,
+        until_ms=T0 + DAY_MS,
+        points=500,
+        grid=(T0, 180_000),
     )
     got = as_tuples(window.points)
     assert [(ts, lo, hi, n) for ts, lo, hi, _, n in got] == [
@@ -292,3 +317,98 @@ def test_series_window_times_are_aware_utc(session: Session) -> None:
 
     assert window.since.utcoffset() == timedelta(0)
     assert window.until - window.since == timedelta(seconds=1)
+
+
+MIN_MS = 60_000
+HOUR_MS = 3_600_000
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.dictionaries(
+        keys=st.integers(min_value=0, max_value=3 * DAY_MS),
+        values=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda v: round(v, 3)),
+        max_size=80,
+    ),
+    since_offset=st.integers(min_value=0, max_value=2 * DAY_MS),
+    length=st.integers(min_value=HOUR_MS, max_value=2 * DAY_MS),
+    points=st.integers(min_value=5, max_value=60),
+    rolled_until=st.integers(min_value=0, max_value=3 * DAY_MS),
+    late=st.lists(st.integers(min_value=0, max_value=3 * DAY_MS), max_size=5),
+)
+def test_tier_answers_equal_the_raw_answer_in_the_tiers_buckets(
+    core: Core,
+    rows: dict[int, float],
+    since_offset: int,
+    length: int,
+    points: int,
+    rolled_until: int,
+    late: list[int],
+) -> None:
+    """Whatever is rolled up and whatever arrived late since, a window answered from the
+    rollup tiers equals the raw readings bucketed on the tier's grid."""
+    device_id = f"tier-{next(_device_numbers)}"
+    batch = [ReadingIn(metric="power", ts=T0 + ts, value=v) for ts, v in rows.items()]
+    extra = [ReadingIn(metric="power", ts=T0 + ts + 1, value=1.5) for ts in late]
+    with core.db.writer() as session:
+        make_device(session, id=device_id)
+        append(session, [*batch, ReadingIn(metric="power", ts=T0 - 1, value=0.0)], device_id)
+    data_jobs.roll_up(core.db, FakeClock(from_ms(T0 + rolled_until)), raw_retention_days=7)
+    with core.db.writer() as session:
+        append(session, extra, device_id)
+        stored = {r.ts: r.value for r in extra}
+        stored.update({r.ts: r.value for r in batch})  # the first copy wins
+        stored[T0 - 1] = 0.0
+        since_ms, until_ms = T0 + since_offset, T0 + since_offset + length
+
+        window = query(
+            session, since_ms=since_ms, until_ms=until_ms, points=points, device_id=device_id
+        )
+
+    assert window.tier in ("1m", "1h")
+    assert len(window.points) <= points
+    unit = MIN_MS if window.tier == "1m" else HOUR_MS
+    expected = reference(
+        stored,
+        since_ms=since_ms,
+        until_ms=until_ms,
+        points=points,
+        grid=(since_ms - since_ms % unit, window.bucket_ms),
+    )
+    got = as_tuples(window.points)
+    assert window.bucket_ms % unit == 0
+    assert [(ts, lo, hi, n) for ts, lo, hi, _, n in got] == [
+        (ts, lo, hi, n) for ts, lo, hi, _, n in expected
+    ]
+
+
+def test_a_short_window_older_than_the_raw_readings_comes_from_the_minutes(core: Core) -> None:
+    """An hour from last month, after the raw readings were purged: the 1-minute tier."""
+    with core.db.writer() as session:
+        make_device(session, id="meter-9")
+        append(session, readings("power", start_ms=T0, count=3600, step_ms=1000), "meter-9")
+    data_jobs.roll_up(core.db, FakeClock(from_ms(T0 + DAY_MS)), raw_retention_days=7)
+    with core.db.writer() as session:
+        session.execute(text("DELETE FROM reading"))  # what the retention purge does
+
+    with core.db.reader() as session:
+        window = query(session, since_ms=T0, until_ms=T0 + HOUR_MS, points=500, device_id="meter-9")
+
+    assert window.tier == "1m"
+    assert window.rows == 3600
+    assert len(window.points) == 60
+
+
+def test_a_device_that_began_reporting_inside_the_window_keeps_raw_resolution(
+    session: Session,
+) -> None:
+    append(session, readings("power", start_ms=T0 + 600_000, count=60, step_ms=1000))
+
+    window = query(session, since_ms=T0, until_ms=T0 + HOUR_MS, points=500)
+
+    assert window.tier == "raw"
+    assert window.bucket_ms == 7200

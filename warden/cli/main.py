@@ -34,6 +34,7 @@ from warden.cli import (
     process_cmd,
     rules_cmd,
     stats_cmd,
+    storage_cmd,
     telemetry_cmd,
     users_cmd,
     webhooks_cmd,
@@ -105,6 +106,7 @@ for command in (
     doctor_cmd.doctor,
     archive_cmd.archive,
     bench_cmd.bench,
+    storage_cmd.storage,
     *process_cmd.COMMANDS,
 ):
     cli.add_command(command)

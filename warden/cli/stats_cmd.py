@@ -35,6 +35,7 @@ def stats(state: CliContext, as_json: bool) -> None:
             ("last change", result.last_change_id),
             *_ingest_lines(result.ingest),
             ("agent", _agent_line(result.agent)),
+            *_written_lines(result.agent),
             *([("syslog", _syslog_line(syslog))] if syslog else []),
             *[(f"sink {sink.name}", _sink_line(sink, now_ms)) for sink in result.sinks],
         ]
@@ -74,6 +75,20 @@ def _agent_line(agent: dict | None) -> str:
         f"{b['url']} {'up' if b['connected'] else 'DOWN'}" for b in agent.get("brokers", [])
     )
     return f"running, pid {agent.get('pid')}, queue {agent.get('queue_depth')}, {brokers}"
+
+
+def _written_lines(agent: dict | None) -> list[tuple[str, object]]:
+    """Bytes the running agent has written to storage (its /proc/self/io)."""
+    if not agent or not agent.get("running") or agent.get("bytes_written") is None:
+        return []
+    per_hour = agent.get("bytes_written_per_hour")
+    return [
+        (
+            "bytes written",
+            f"{agent['bytes_written']}"
+            + ("" if per_hour is None else f" ({per_hour:,.0f} per hour)"),
+        )
+    ]
 
 
 def _syslog_of(agent: dict | None) -> dict | None:

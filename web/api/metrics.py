@@ -199,6 +199,14 @@ class WardenCollector:
         for broker in state.get("brokers") or []:
             brokers.add_metric([str(broker.get("url"))], int(bool(broker.get("connected"))))
         yield brokers
+        if state.get("bytes_written") is not None:
+            written = GaugeMetricFamily(
+                "warden_agent_bytes_written",
+                "Bytes the agent's process has written to storage since it started "
+                "(/proc/self/io write_bytes): what wears an SD card.",
+            )
+            written.add_metric([], state["bytes_written"])
+            yield written
         yield from _syslog(state.get("syslog"))
 
 
