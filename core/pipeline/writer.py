@@ -7,6 +7,10 @@ messages or whatever arrived within ``max_delay_s`` of the first, judges them, c
 batch in one transaction, and only then acknowledges every message of the batch. A failed
 commit is retried (the batch re-judged from its raw messages against the database) and
 nothing is acknowledged meanwhile, so the broker redelivers whatever a crash loses.
+A batch is bounded by time as well as by count: the writer measures how long each
+transaction held the write lock and splits what it took from the queue into transactions
+that hold it for at most about ``max_lock_s`` (a slow SD card gets smaller transactions, so
+scheduled jobs and the other front ends wait a second at most, not the whole batch).
 Each committed batch's judge-and-commit time goes into ``commit_seconds``, which the agent
 publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
 """
@@ -35,6 +39,9 @@ RETRY_MIN_S = 0.2
 INTERNAL_ERROR = "internal_error"
 """Dead-letter reason of a message Warden itself failed on (a bug, kept for the report)."""
 RETRY_MAX_S = 10.0
+FIRST_LIMIT = 100
+"""Messages in the first transaction, before the writer has measured this disk."""
+MIN_LIMIT = 10
 COMMIT_SECONDS = "commit_seconds"
 """Where the agent's state carries this writer's ``commit_seconds.snapshot()``."""
 
@@ -53,6 +60,7 @@ class IngestWriter(BatchWriter[RawMessage]):
         max_batch: int = 5000,
         max_delay_s: float = 0.1,
         queue_size: int = 20_000,
+        max_lock_s: float = 1.0,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
     ) -> None:
@@ -67,6 +75,12 @@ class IngestWriter(BatchWriter[RawMessage]):
             flat_topics=flat_topics,
         )
         self._extra_state = extra_state
+        self._max_lock_s = max_lock_s
+        self.limit = min(max_batch, FIRST_LIMIT)
+        """Messages per transaction now: adapted to how long the last one held the lock."""
+        self.longest_lock_s = 0.0
+        """The longest time one of this writer's transactions held the write lock."""
+        self._failing = False
         self._on_committed = on_committed
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
@@ -76,7 +90,25 @@ class IngestWriter(BatchWriter[RawMessage]):
     # -- the writer thread (BatchWriter runs it) ---------------------------------------
 
     def _handle(self, raws: list[RawMessage]) -> None:
-        self._commit_with_retry(raws)
+        start = 0
+        while start < len(raws) and not self._stop_now():
+            chunk = raws[start : start + self.limit]
+            self._commit_with_retry(chunk)
+            start += len(chunk)
+
+    def _stop_now(self) -> bool:
+        """Stopping after a failed commit: what is left is redelivered by the broker."""
+        return self._stop.is_set() and self._failing
+
+    def _held(self, size: int, held_s: float) -> None:
+        """Adapt the transaction size to the time the last one of ``size`` held the lock:
+        down at once to half the bound's worth when it took too long, up by doubling while
+        it takes under a quarter of the bound."""
+        self.longest_lock_s = max(self.longest_lock_s, held_s)
+        if held_s > self._max_lock_s:
+            self.limit = max(MIN_LIMIT, int(size * self._max_lock_s / 2 / held_s))
+        elif held_s < self._max_lock_s / 4 and size >= self.limit:
+            self.limit = min(self._max_batch, self.limit * 2)
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:
         delay = RETRY_MIN_S
@@ -84,11 +116,16 @@ class IngestWriter(BatchWriter[RawMessage]):
             try:
                 started = self._clock.monotonic()
                 batch = self._judged(raws)
+                locked = self._clock.monotonic()
                 self._commit(batch, len(raws))
-                self.commit_seconds.observe(self._clock.monotonic() - started)
+                done = self._clock.monotonic()
+                self.commit_seconds.observe(done - started)
+                self._held(len(raws), done - locked)
+                self._failing = False
                 break
             except SQLAlchemyError as exc:
                 self.counters.commit_failures += 1
+                self._failing = True
                 log.error(
                     "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
                     delay,
