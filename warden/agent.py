@@ -23,6 +23,7 @@ from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
 from core.clock import to_ms
+from core.disk_space import SpaceReserve
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
@@ -71,6 +72,7 @@ class Agent:
             max_payload_bytes=settings.max_payload_bytes,
             flat_topics=settings.flat_topics,
             clock=core.clock,
+            reserve=SpaceReserve(settings.data_dir, settings.disk_reserve_mb * 1024 * 1024),
             extra_state=lambda: {"brokers": self.collector.broker_states()},
         )
         self.disabled = settings.collectors_disabled
@@ -113,6 +115,7 @@ class Agent:
             notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
         self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        self.scheduler.add_job(self.rules.run_system, "interval", seconds=2, id="system-health")
         backends = build_backends(settings)
         self.enforcement_reasons = backends.reasons
         self.reconciler = Reconciler(
@@ -216,6 +219,7 @@ class Agent:
         return {
             "disk_free_pct": 100 * usage.free / usage.total,
             "queue_backlog": self.writer.queue_depth + self.log_writer.queue_depth,
+            "store_full": 1.0 if self.writer.disk_full else 0.0,
         }
 
     def heartbeat(self) -> None:

@@ -11,6 +11,10 @@ A batch is bounded by time as well as by count: the writer measures how long eac
 transaction held the write lock and splits what it took from the queue into transactions
 that hold it for at most about ``max_lock_s`` (a slow SD card gets smaller transactions, so
 scheduled jobs and the other front ends wait a second at most, not the whole batch).
+A full disk (SQLite's "database or disk is full") pauses ingest: nothing is acknowledged,
+the space reserve (``core.disk_space``) is given back so the health finding and the agent's
+state can still be written, and the writer retries only once there is room for the reserve
+again; it resumes by itself when space returns.
 Each committed batch's judge-and-commit time goes into ``commit_seconds``, which the agent
 publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
 """
@@ -25,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
+from core.disk_space import SpaceReserve, is_disk_full
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
 from core.pipeline.batching import BatchWriter
@@ -39,6 +44,8 @@ RETRY_MIN_S = 0.2
 INTERNAL_ERROR = "internal_error"
 """Dead-letter reason of a message Warden itself failed on (a bug, kept for the report)."""
 RETRY_MAX_S = 10.0
+SPACE_POLL_S = 1.0
+"""How often a writer paused by a full disk looks for free space."""
 FIRST_LIMIT = 100
 """Messages in the first transaction, before the writer has measured this disk."""
 MIN_LIMIT = 10
@@ -61,6 +68,7 @@ class IngestWriter(BatchWriter[RawMessage]):
         max_delay_s: float = 0.1,
         queue_size: int = 20_000,
         max_lock_s: float = 1.0,
+        reserve: SpaceReserve | None = None,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
     ) -> None:
@@ -81,6 +89,9 @@ class IngestWriter(BatchWriter[RawMessage]):
         self.longest_lock_s = 0.0
         """The longest time one of this writer's transactions held the write lock."""
         self._failing = False
+        self._reserve = reserve
+        self.disk_full = False
+        """The last commit failed for lack of space (ingest paused, nothing acknowledged)."""
         self._on_committed = on_committed
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
@@ -88,6 +99,15 @@ class IngestWriter(BatchWriter[RawMessage]):
             self.counters = IngestCounters.from_json(ingest.load_counters(session=session))
 
     # -- the writer thread (BatchWriter runs it) ---------------------------------------
+
+    def start(self) -> None:
+        if self._reserve is not None and not self._reserve.ensure():
+            log.warning(
+                "no room for the %d-byte space reserve in %s",
+                self._reserve.size,
+                self._reserve.path.parent,
+            )
+        super().start()
 
     def _handle(self, raws: list[RawMessage]) -> None:
         start = 0
@@ -122,17 +142,23 @@ class IngestWriter(BatchWriter[RawMessage]):
                 self.commit_seconds.observe(done - started)
                 self._held(len(raws), done - locked)
                 self._failing = False
+                if self.disk_full:
+                    self.disk_full = False
+                    log.warning("disk space is back: ingest resumed")
                 break
             except SQLAlchemyError as exc:
                 self.counters.commit_failures += 1
                 self._failing = True
-                log.error(
-                    "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
-                    delay,
-                    exc,
-                )
+                if is_disk_full(exc):
+                    self._on_disk_full()
+                else:
+                    log.error(
+                        "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
+                        delay,
+                        exc,
+                    )
                 self._forget()
-                if self._stop.wait(delay):
+                if self._wait_to_retry(delay):
                     return  # stopping: unacknowledged messages are redelivered by the broker
                 delay = min(delay * 2, RETRY_MAX_S)
             except Exception:
@@ -150,6 +176,28 @@ class IngestWriter(BatchWriter[RawMessage]):
         self._acknowledge(raws)
         if self._on_committed is not None:
             self._on_committed(batch)
+
+    def _on_disk_full(self) -> None:
+        if not self.disk_full:
+            log.error(
+                "disk full: ingest paused until there is space (nothing acknowledged; the "
+                "broker keeps the messages)"
+            )
+        self.disk_full = True
+        if self._reserve is not None:
+            self._reserve.release()
+
+    def _wait_to_retry(self, delay: float) -> bool:
+        """Wait before the next try (on a full disk, until there is room for the reserve
+        again); True when the writer is stopping instead."""
+        if self._stop.wait(delay):
+            return True
+        if self.disk_full and self._reserve is not None:
+            while not self._reserve.room_to_resume():
+                if self._stop.wait(SPACE_POLL_S):
+                    return True
+            self._reserve.ensure()
+        return False
 
     def _judged(self, raws: list[RawMessage]) -> IngestBatch:
         batch = IngestBatch()
