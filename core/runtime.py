@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.backups import backup_directory
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database
 from core.live import ChangeFeed
 from core.ports import KernelFeatures, KernelFeaturesSource
+from core.recovery import record_recovery, recover_if_corrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +52,19 @@ def open_core(
     kernel: KernelFeaturesSource | None = None,
     migrate: bool = True,
 ) -> Core:
-    """Create the data dir, open the database and bring its schema up to date."""
+    """Create the data dir, open the database and bring its schema up to date. A SQLite
+    file too corrupt to open is moved aside and a fresh one made (``core.recovery``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
+    clock = clock or SystemClock()
     if migrate:
+        recovered = recover_if_corrupt(
+            db,
+            backup_dir=backup_directory(data_dir=settings.data_dir, backup_dir=settings.backup_dir),
+            now=clock.now(),
+        )
         db.migrate()
-    return Core(
-        settings=settings, db=db, clock=clock or SystemClock(), kernel=kernel or KnownKernel()
-    )
+        if recovered is not None:
+            with db.writer() as session:
+                record_recovery(session=session, recovery=recovered, now=clock.now())
+    return Core(settings=settings, db=db, clock=clock, kernel=kernel or KnownKernel())
