@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from core.errors import WardenError
+from core.errors import DatabaseError
 
 PREFIX = "warden-"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -37,11 +37,11 @@ _CHUNK = 1024 * 1024
 BackupKind = Literal["manual", "scheduled"]
 
 
-class BackupError(WardenError):
+class BackupError(DatabaseError):
     title = "Backup failed"
 
 
-class BackupInvalid(WardenError):
+class BackupInvalid(DatabaseError):
     """A backup that does not verify (changed, truncated or corrupt)."""
 
     title = "Backup does not verify"

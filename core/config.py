@@ -306,6 +306,18 @@ class Settings(BaseSettings):
         "many weeks.",
     )
 
+    @field_validator("backup_schedule")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            hour, sep, minute = value.partition(":")
+            if not (sep and hour.isdigit() and minute.isdigit()) or not (
+                0 <= int(hour) < 24 and 0 <= int(minute) < 60
+            ):
+                raise ValueError("is not a time of day HH:MM")
+        return value
+
     @field_validator("jwt_secret")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

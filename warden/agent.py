@@ -33,6 +33,7 @@ from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
+from warden import backup
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
 
@@ -155,6 +156,18 @@ class Agent:
             kwargs={"keep_days": settings.log_retention_days},
             id="log-retention",
         )
+
+        if settings.backup_schedule:
+            hour, minute = settings.backup_schedule.split(":")
+            self.scheduler.add_job(
+                backup.scheduled_backup,
+                "cron",
+                hour=int(hour),
+                minute=int(minute),
+                args=(settings, clock),
+                id="backup",
+                misfire_grace_time=3600,
+            )
 
     def state(self) -> dict[str, Any]:
         return {

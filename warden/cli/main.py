@@ -18,6 +18,7 @@ from warden import __version__
 from warden.cli import (
     actions_cmd,
     audit_cmd,
+    backup_cmd,
     bench_cmd,
     config_cmd,
     devices_cmd,
@@ -101,6 +102,7 @@ for command in (
     audit_cmd.audit,
     enforcement_cmd.enforcement,
     doctor_cmd.doctor,
+    backup_cmd.backup_group,
     bench_cmd.bench,
     *process_cmd.COMMANDS,
 ):
