@@ -64,7 +64,7 @@ def run(directory: Path, *, messages: int, unbounded: bool) -> dict[str, object]
         max_lock_s=1e9 if unbounded else 1.0,
     )
     if unbounded:
-        writer.limit = 5000
+        writer.sizer.limit = 5000
     done = threading.Event()
     acked = 0
 

@@ -9,8 +9,9 @@ commit is retried (the batch re-judged from its raw messages against the databas
 nothing is acknowledged meanwhile, so the broker redelivers whatever a crash loses.
 A batch is bounded by time as well as by count: the writer measures how long each
 transaction held the write lock and splits what it took from the queue into transactions
-that hold it for at most about ``max_lock_s`` (a slow SD card gets smaller transactions, so
-scheduled jobs and the other front ends wait a second at most, not the whole batch).
+sized to hold it for about ``max_lock_s`` (``core.pipeline.sizing``: a slow SD card gets
+smaller transactions, so scheduled jobs and the other front ends wait a second or so, not the
+whole batch).
 A full disk (SQLite's "database or disk is full") pauses ingest: nothing is acknowledged,
 the space reserve (``core.disk_space``) is given back so the health finding and the agent's
 state can still be written, and the writer retries only once there is room for the reserve
@@ -34,6 +35,7 @@ from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
 from core.pipeline.batching import BatchWriter
 from core.pipeline.judge import Judge
+from core.pipeline.sizing import TransactionSizer
 from core.protocol import FlatTopic
 from core.services import ingest
 from core.timings import COMMIT_BUCKETS, Timings
@@ -46,9 +48,6 @@ INTERNAL_ERROR = "internal_error"
 RETRY_MAX_S = 10.0
 SPACE_POLL_S = 1.0
 """How often a writer paused by a full disk looks for free space."""
-FIRST_LIMIT = 100
-"""Messages in the first transaction, before the writer has measured this disk."""
-MIN_LIMIT = 10
 COMMIT_SECONDS = "commit_seconds"
 """Where the agent's state carries this writer's ``commit_seconds.snapshot()``."""
 
@@ -83,11 +82,8 @@ class IngestWriter(BatchWriter[RawMessage]):
             flat_topics=flat_topics,
         )
         self._extra_state = extra_state
-        self._max_lock_s = max_lock_s
-        self.limit = min(max_batch, FIRST_LIMIT)
-        """Messages per transaction now: adapted to how long the last one held the lock."""
-        self.longest_lock_s = 0.0
-        """The longest time one of this writer's transactions held the write lock."""
+        self.sizer = TransactionSizer(bound_s=max_lock_s, most=max_batch)
+        """Messages per transaction, adapted to how long transactions hold the lock."""
         self._failing = False
         self._reserve = reserve
         self.disk_full = False
@@ -120,15 +116,15 @@ class IngestWriter(BatchWriter[RawMessage]):
         """Stopping after a failed commit: what is left is redelivered by the broker."""
         return self._stop.is_set() and self._failing
 
-    def _held(self, size: int, held_s: float) -> None:
-        """Adapt the transaction size to the time the last one of ``size`` held the lock:
-        down at once to half the bound's worth when it took too long, up by doubling while
-        it takes under a quarter of the bound."""
-        self.longest_lock_s = max(self.longest_lock_s, held_s)
-        if held_s > self._max_lock_s:
-            self.limit = max(MIN_LIMIT, int(size * self._max_lock_s / 2 / held_s))
-        elif held_s < self._max_lock_s / 4 and size >= self.limit:
-            self.limit = min(self._max_batch, self.limit * 2)
+    @property
+    def limit(self) -> int:
+        """Messages the next transaction takes at most."""
+        return self.sizer.limit
+
+    @property
+    def longest_lock_s(self) -> float:
+        """The longest time one of this writer's transactions held the write lock."""
+        return self.sizer.longest_s
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:
         delay = RETRY_MIN_S
@@ -140,7 +136,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                 self._commit(batch, len(raws))
                 done = self._clock.monotonic()
                 self.commit_seconds.observe(done - started)
-                self._held(len(raws), done - locked)
+                self.sizer.observe(len(raws), done - locked)
                 self._failing = False
                 if self.disk_full:
                     self.disk_full = False
