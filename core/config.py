@@ -380,6 +380,49 @@ class Settings(BaseSettings):
         "this, in seconds, "
         "opens the health.sink-failing finding; it resolves when the sink recovers.",
     )
+    disk_reserve_mb: int = Field(
+        default=8,
+        ge=0,
+        le=1024,
+        description="Space (MiB) Warden keeps reserved in the data dir as a file it gives back "
+        "when the disk fills, so the health finding and the state can still be written while "
+        "ingest waits for space. 0: no reserve.",
+    )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Directory of the backups (`warden backup`). Default: DATA_DIR/backups. "
+        "A different disk survives the loss of the data dir's.",
+    )
+    backup_schedule: str = Field(
+        default="03:30",
+        description="Time of day (HH:MM, UTC) the agent makes its daily backup; empty: no "
+        "scheduled backup.",
+    )
+    backup_keep_daily: int = Field(
+        default=7,
+        ge=1,
+        le=366,
+        description="Scheduled backups kept: the newest of each of this many days.",
+    )
+    backup_keep_weekly: int = Field(
+        default=4,
+        ge=0,
+        le=520,
+        description="Scheduled backups kept besides the daily ones: the newest of each of this "
+        "many weeks.",
+    )
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            hour, sep, minute = value.partition(":")
+            if not (sep and hour.isdigit() and minute.isdigit()) or not (
+                0 <= int(hour) < 24 and 0 <= int(minute) < 60
+            ):
+                raise ValueError("is not a time of day HH:MM")
+        return value
 
     @field_validator("jwt_secret")
     @classmethod

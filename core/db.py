@@ -6,7 +6,10 @@ The Python driver's own transaction handling is switched off and SQLAlchemy's ``
 event issues the ``BEGIN`` itself: deferred for readers, ``BEGIN IMMEDIATE`` for writers.
 A writer therefore takes the write lock when its transaction starts, waiting up to the busy
 timeout, instead of failing with "database is locked" when a read lock would have to be
-upgraded half-way through.
+upgraded half-way through. When another writer holds the lock for longer than the busy
+timeout (a slow SD card, a long migration), the ``BEGIN`` is tried again, with a warning each
+time, for up to ``lock_wait_s`` in all: a scheduled job waits its turn instead of failing with
+"database is locked".
 
 PostgreSQL (``postgresql+psycopg://``) goes through the same models and services.
 """
@@ -14,6 +17,7 @@ PostgreSQL (``postgresql+psycopg://``) goes through the same models and services
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,14 +39,21 @@ from core.private_files import create_private_file
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
+LOCK_WAIT_S = 300.0
+"""How long a writer waits for the write lock in all (several busy timeouts) before it fails."""
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "warden_sqlite_begin"
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+def _is_locked(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" (SQLITE_BUSY after the busy timeout)."""
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+
+
+def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwargs: Any) -> Engine:
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         **kwargs,
     )
 
@@ -52,7 +63,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             # Takes effect in a new file (before its first table); older files are
             # converted once by ``Database.migrate`` (a VACUUM).
             cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -65,7 +76,19 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        started = time.monotonic()
+        while True:
+            try:
+                connection.exec_driver_sql(f"BEGIN {mode}")
+                return
+            except OperationalError as exc:
+                waited = time.monotonic() - started
+                if not _is_locked(exc) or waited >= lock_wait_s:
+                    raise
+                log.warning(
+                    "waiting for the write lock (another writer has held it for %.1f s)",
+                    waited,
+                )
 
     return engine
 
@@ -77,7 +100,14 @@ class Database:
     lock from their first statement (SQLite) and commit on a clean exit.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        lock_wait_s: float = LOCK_WAIT_S,
+    ) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -88,7 +118,9 @@ class Database:
             if parsed.database and parsed.database != ":memory:":
                 # 0600 before SQLite opens it: its -wal and -shm files take the same mode.
                 create_private_file(Path(parsed.database))
-            self.engine = _sqlite_engine(url, echo=echo)
+            self.engine = _sqlite_engine(
+                url, busy_timeout_ms=busy_timeout_ms, lock_wait_s=lock_wait_s, echo=echo
+            )
             self._write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         else:
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.backups import backup_directory
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database
 from core.live import ChangeFeed
 from core.ports import KernelFeatures, KernelFeaturesSource
 from core.private_files import make_private_dir
+from core.recovery import record_recovery, recover_if_corrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,20 @@ def open_core(
     migrate: bool = True,
 ) -> Core:
     """Create the data dir (private: 0700, its files 0600), open the database and bring
-    its schema up to date."""
+    its schema up to date. A SQLite file too corrupt to open is moved aside and a fresh one
+    made (``core.recovery``)."""
     # A token secret others could read is refused by ``load_secret``, not made private.
     make_private_dir(settings.data_dir, leave=frozenset({"jwt-secret"}))
     db = Database(settings.resolved_database_url)
+    clock = clock or SystemClock()
     if migrate:
+        recovered = recover_if_corrupt(
+            db,
+            backup_dir=backup_directory(data_dir=settings.data_dir, backup_dir=settings.backup_dir),
+            now=clock.now(),
+        )
         db.migrate()
-    return Core(
-        settings=settings, db=db, clock=clock or SystemClock(), kernel=kernel or KnownKernel()
-    )
+        if recovered is not None:
+            with db.writer() as session:
+                record_recovery(session=session, recovery=recovered, now=clock.now())
+    return Core(settings=settings, db=db, clock=clock, kernel=kernel or KnownKernel())

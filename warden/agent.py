@@ -23,6 +23,7 @@ from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
 from core.clock import to_ms
+from core.disk_space import SpaceReserve
 from core.live import ChangeFeed
 from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
@@ -33,6 +34,7 @@ from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
+from warden import backup
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
 
@@ -87,6 +89,7 @@ class Agent:
             max_payload_bytes=settings.max_payload_bytes,
             flat_topics=settings.flat_topics,
             clock=core.clock,
+            reserve=SpaceReserve(settings.data_dir, settings.disk_reserve_mb * 1024 * 1024),
             extra_state=lambda: {"brokers": self.collector.broker_states()},
             mirror=settings.influx_url is not None,
             archive=self.raw_tap.messages if self.raw_tap else None,
@@ -139,6 +142,7 @@ class Agent:
             notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
         )
         self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        self.scheduler.add_job(self.rules.run_system, "interval", seconds=2, id="system-health")
         backends = build_backends(settings)
         self.enforcement_reasons = backends.reasons
         self.reconciler = Reconciler(
@@ -186,6 +190,18 @@ class Agent:
             kwargs={"days": retention.retention_days(settings)},
             id="retention",
         )
+
+        if settings.backup_schedule:
+            hour, minute = settings.backup_schedule.split(":")
+            self.scheduler.add_job(
+                backup.scheduled_backup,
+                "cron",
+                hour=int(hour),
+                minute=int(minute),
+                args=(settings, clock),
+                id="backup",
+                misfire_grace_time=3600,
+            )
 
     def state(self) -> dict[str, Any]:
         return {
@@ -258,6 +274,7 @@ class Agent:
                 if self.archive is not None
                 else {}
             ),
+            "store_full": 1.0 if self.writer.disk_full else 0.0,
         }
 
     def sinks_failing(self) -> float:

@@ -7,6 +7,15 @@ messages or whatever arrived within ``max_delay_s`` of the first, judges them, c
 batch in one transaction, and only then acknowledges every message of the batch. A failed
 commit is retried (the batch re-judged from its raw messages against the database) and
 nothing is acknowledged meanwhile, so the broker redelivers whatever a crash loses.
+A batch is bounded by time as well as by count: the writer measures how long each
+transaction held the write lock and splits what it took from the queue into transactions
+sized to hold it for about ``max_lock_s`` (``core.pipeline.sizing``: a slow SD card gets
+smaller transactions, so scheduled jobs and the other front ends wait a second or so, not the
+whole batch).
+A full disk (SQLite's "database or disk is full") pauses ingest: nothing is acknowledged,
+the space reserve (``core.disk_space``) is given back so the health finding and the agent's
+state can still be written, and the writer retries only once there is room for the reserve
+again; it resumes by itself when space returns.
 Each committed batch's judge-and-commit time goes into ``commit_seconds``, which the agent
 publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
 """
@@ -21,10 +30,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
+from core.disk_space import SpaceReserve, is_disk_full
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
 from core.pipeline.batching import BatchWriter, keep_raw
 from core.pipeline.judge import Judge
+from core.pipeline.sizing import TransactionSizer
 from core.protocol import FlatTopic
 from core.services import ingest
 from core.timings import COMMIT_BUCKETS, Timings
@@ -35,6 +46,8 @@ RETRY_MIN_S = 0.2
 INTERNAL_ERROR = "internal_error"
 """Dead-letter reason of a message Warden itself failed on (a bug, kept for the report)."""
 RETRY_MAX_S = 10.0
+SPACE_POLL_S = 1.0
+"""How often a writer paused by a full disk looks for free space."""
 COMMIT_SECONDS = "commit_seconds"
 """Where the agent's state carries this writer's ``commit_seconds.snapshot()``."""
 
@@ -53,6 +66,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         max_batch: int = 5000,
         max_delay_s: float = 0.1,
         queue_size: int = 20_000,
+        max_lock_s: float = 1.0,
+        reserve: SpaceReserve | None = None,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
         mirror: bool = False,
@@ -69,11 +84,17 @@ class IngestWriter(BatchWriter[RawMessage]):
             flat_topics=flat_topics,
         )
         self._extra_state = extra_state
+        self.sizer = TransactionSizer(bound_s=max_lock_s, most=max_batch)
+        """Messages per transaction, adapted to how long transactions hold the lock."""
+        self._failing = False
+        self._reserve = reserve
+        self.disk_full = False
+        """The last commit failed for lack of space (ingest paused, nothing acknowledged)."""
         self._on_committed = on_committed
         self._mirror = mirror
+        """Whether each batch joins the InfluxDB mirror's outbox (``WARDEN_INFLUX_URL``)."""
         self._archive = archive
         """Hands every batch, as received, to the raw archive's spool (``WARDEN_S3_URL``)."""
-        """Whether each batch joins the InfluxDB mirror's outbox (``WARDEN_INFLUX_URL``)."""
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
         with db.reader() as session:
@@ -81,10 +102,37 @@ class IngestWriter(BatchWriter[RawMessage]):
 
     # -- the writer thread (BatchWriter runs it) ---------------------------------------
 
+    def start(self) -> None:
+        if self._reserve is not None and not self._reserve.ensure():
+            log.warning(
+                "no room for the %d-byte space reserve in %s",
+                self._reserve.size,
+                self._reserve.path.parent,
+            )
+        super().start()
+
     def _handle(self, raws: list[RawMessage]) -> None:
         if self._archive is not None:
             keep_raw(self._archive, raws)
-        self._commit_with_retry(raws)
+        start = 0
+        while start < len(raws) and not self._stop_now():
+            chunk = raws[start : start + self.limit]
+            self._commit_with_retry(chunk)
+            start += len(chunk)
+
+    def _stop_now(self) -> bool:
+        """Stopping after a failed commit: what is left is redelivered by the broker."""
+        return self._stop.is_set() and self._failing
+
+    @property
+    def limit(self) -> int:
+        """Messages the next transaction takes at most."""
+        return self.sizer.limit
+
+    @property
+    def longest_lock_s(self) -> float:
+        """The longest time one of this writer's transactions held the write lock."""
+        return self.sizer.longest_s
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:
         delay = RETRY_MIN_S
@@ -92,18 +140,29 @@ class IngestWriter(BatchWriter[RawMessage]):
             try:
                 started = self._clock.monotonic()
                 batch = self._judged(raws)
+                locked = self._clock.monotonic()
                 self._commit(batch, len(raws))
-                self.commit_seconds.observe(self._clock.monotonic() - started)
+                done = self._clock.monotonic()
+                self.commit_seconds.observe(done - started)
+                self.sizer.observe(len(raws), done - locked)
+                self._failing = False
+                if self.disk_full:
+                    self.disk_full = False
+                    log.warning("disk space is back: ingest resumed")
                 break
             except SQLAlchemyError as exc:
                 self.counters.commit_failures += 1
-                log.error(
-                    "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
-                    delay,
-                    exc,
-                )
+                self._failing = True
+                if is_disk_full(exc):
+                    self._on_disk_full()
+                else:
+                    log.error(
+                        "ingest commit failed, retrying in %.1f s (nothing acknowledged): %s",
+                        delay,
+                        exc,
+                    )
                 self._forget()
-                if self._stop.wait(delay):
+                if self._wait_to_retry(delay):
                     return  # stopping: unacknowledged messages are redelivered by the broker
                 delay = min(delay * 2, RETRY_MAX_S)
             except Exception:
@@ -121,6 +180,28 @@ class IngestWriter(BatchWriter[RawMessage]):
         self._acknowledge(raws)
         if self._on_committed is not None:
             self._on_committed(batch)
+
+    def _on_disk_full(self) -> None:
+        if not self.disk_full:
+            log.error(
+                "disk full: ingest paused until there is space (nothing acknowledged; the "
+                "broker keeps the messages)"
+            )
+        self.disk_full = True
+        if self._reserve is not None:
+            self._reserve.release()
+
+    def _wait_to_retry(self, delay: float) -> bool:
+        """Wait before the next try (on a full disk, until there is room for the reserve
+        again); True when the writer is stopping instead."""
+        if self._stop.wait(delay):
+            return True
+        if self.disk_full and self._reserve is not None:
+            while not self._reserve.room_to_resume():
+                if self._stop.wait(SPACE_POLL_S):
+                    return True
+            self._reserve.ensure()
+        return False
 
     def _judged(self, raws: list[RawMessage]) -> IngestBatch:
         batch = IngestBatch()

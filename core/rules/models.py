@@ -243,6 +243,7 @@ class SystemRule(_RuleBase):
         "fleet_gap_pct",
         "sinks_failing",
         "archive_spool_pct",
+        "store_full",
     ]
     op: Comparator
     value: float

@@ -42,6 +42,13 @@ BUILT_IN: dict[str, tuple[str, str, str]] = {
         "Check that the device is online and runs a firmware that accepts the setting; "
         "`warden command list --device DEVICE` shows what was sent.",
     ),
+    "storage.database-recovered": (
+        "Database was corrupt at start",
+        "SQLite could not read the database file when Warden started; the file was moved "
+        "aside (kept, named in the summary) and Warden started on a fresh, empty database.",
+        "Stop Warden and restore the backup the summary names (`warden backup restore NAME`); "
+        "then find out why the file broke (a failing SD card, a power cut without a UPS).",
+    ),
 }
 TIME_KEYS = ("ts", "ts_ms", "at_ms", "first_ms", "last_ms", "since_ms", "until_ms")
 

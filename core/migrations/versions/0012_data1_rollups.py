@@ -5,7 +5,7 @@ Readings already stored are marked too, so the first rollup pass after the upgra
 up the whole history (in small batches).
 
 Revision ID: 0012d
-Revises: 0011
+Revises: 0012m
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012d"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012m"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
