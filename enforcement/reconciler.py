@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from sqlmodel import Session
+
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.errors import EnforcementError
@@ -104,12 +106,16 @@ class Reconciler:
     def _pass(self) -> ReconcileReport:
         report = ReconcileReport(mode=EnforcementMode(tc=self.shaper.mode, nft=self.firewall.mode))
         now = self._clock.now()
-        with self._db.writer() as session:
-            intent_lifecycle.expire_due(session=session, actor=self._actor, now=now)
         with self._db.reader() as session:
-            closed = self._closed(policies.live_intents(session=session), now)
-            live = policies.live_network_policies(session=session, skip=closed)
-        views = [PolicyView(p.id, p.intent_id, p.address, p.spec) for p in live]
+            read = self._read_live(session, now, expired=False)
+        if read is None:  # an intent's duration ran out: end it first
+            with self._db.writer() as session:
+                intent_lifecycle.expire_due(session=session, actor=self._actor, now=now)
+            with self._db.reader() as session:
+                read = self._read_live(session, now, expired=True)
+        assert read is not None
+        closed, live, kept = read
+        views = [PolicyView(p.id, p.intent_id, p.address, p.spec, kept.get(p.id)) for p in live]
         planned = plan_pass(
             views,
             self._read_kernel(),
@@ -121,7 +127,11 @@ class Reconciler:
         report.waiting = dict(kernel.waiting)
         try:
             if planned.differs or self._restoring:  # a steady kernel is left alone
-                self._apply(kernel)
+                self._apply(
+                    kernel,
+                    shaping=planned.shaping_differs or self._restoring,
+                    firewall=planned.firewall_differs or self._restoring,
+                )
         except EnforcementError as exc:
             kernel = self._without_new_intents(live, views, str(exc), report)
         report.repaired = planned.drift if not report.error else []
@@ -132,6 +142,20 @@ class Reconciler:
         self._restoring = False
         self.last = report
         return report
+
+    def _read_live(
+        self, session: Session, now: datetime, *, expired: bool
+    ) -> tuple[dict[int, str], list[LivePolicy], dict[int, int]] | None:
+        """(closed intents, live network policies, kept class minors) from one snapshot;
+        None when an intent is due to expire and ``expired`` (the due ones were ended) is
+        not set yet: the write transaction, and its fsync, only then."""
+        live_intents = policies.live_intents(session=session)
+        due = any(i.expires_at is not None and i.expires_at <= now for i in live_intents)
+        if due and not expired:
+            return None
+        closed = self._closed(live_intents, now)
+        live = policies.live_network_policies(session=session, skip=closed)
+        return closed, live, policies.kept_classes(session=session, policies=live)
 
     def _without_new_intents(
         self, live: Sequence[LivePolicy], views: list[PolicyView], why: str, report: ReconcileReport
@@ -159,11 +183,14 @@ class Reconciler:
         except EnforcementError as exc:
             return KernelSnapshot(unreadable=str(exc))
 
-    def _apply(self, kernel: KernelPlan) -> None:
+    def _apply(self, kernel: KernelPlan, *, shaping: bool = True, firewall: bool = True) -> None:
+        """Apply the plan to the backends that differ from it (both by default)."""
         started = self._clock.monotonic()
         try:
-            self.shaper.apply(kernel.shaping)
-            self.firewall.apply(kernel.firewall)
+            if shaping:
+                self.shaper.apply(kernel.shaping)
+            if firewall:
+                self.firewall.apply(kernel.firewall)
         finally:
             self.apply_seconds.observe(self._clock.monotonic() - started)
 

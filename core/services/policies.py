@@ -76,6 +76,49 @@ def live_network_policies(*, session: Session, skip: Collection[int]) -> list[Li
     return out
 
 
+def kept_classes(*, session: Session, policies: Collection[LivePolicy]) -> dict[int, int]:
+    """Policy id → the class minor it takes over: a ``shape`` policy whose intent replaced
+    an intent with a ``shape`` policy on the same device (or address) and direction that
+    the kernel held keeps that class, so changing a limit changes one class in place. Read
+    from the replaced policies' ``applied`` state, so it is the same on every pass."""
+    shapes = [p for p in policies if p.kind == PolicyKind.SHAPE]
+    if not shapes:
+        return {}
+    replaces = {
+        intent_id: list(replaced)
+        for intent_id, replaced in session.exec(
+            select(IntentRecord.id, IntentRecord.replaces).where(
+                col(IntentRecord.id).in_({p.intent_id for p in shapes})
+            )
+        )
+        if replaced
+    }
+    if not replaces:
+        return {}
+    ended = session.exec(
+        select(PolicyRecord).where(
+            col(PolicyRecord.intent_id).in_({i for r in replaces.values() for i in r}),
+            PolicyRecord.kind == PolicyKind.SHAPE.value,
+            col(PolicyRecord.applied).is_not(None),
+        )
+    ).all()
+    kept: dict[int, int] = {}
+    for policy in shapes:
+        for old in ended:
+            applied = old.applied or {}
+            if (
+                old.intent_id in replaces.get(policy.intent_id, ())
+                and (old.device_id, old.address if old.device_id is None else None)
+                == (policy.device_id, policy.address if policy.device_id is None else None)
+                and old.spec.get("direction") == getattr(policy.spec, "direction", None)
+                and isinstance(applied.get("minor"), int)
+                and applied["minor"] not in kept.values()
+            ):
+                kept[policy.id] = applied["minor"]
+                break
+    return kept
+
+
 def pending_device_policies(*, session: Session, skip: Collection[int]) -> list[StoredPolicy]:
     """Device policies waiting for their next step, of the live intents but those in
     ``skip``."""
