@@ -24,6 +24,7 @@ import logging
 import platform
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -39,7 +40,7 @@ from core.models.enforcement import (
     EnforcementState,
     KernelFeatureList,
 )
-from core.ports import Firewall, TrafficShaper
+from core.ports import Firewall, FirewallRule, TrafficShaper
 from core.services import enforcement_state, findings, intent_lifecycle, policies
 from core.services.policies import LiveIntent, LivePolicy
 from core.timings import Timings
@@ -97,6 +98,7 @@ class Reconciler:
         is not drift and raises no finding."""
         self._lock = threading.Lock()
         """Passes come from the change feed and from timing edges: one at a time."""
+        self._firewall_reader = ThreadPoolExecutor(1, thread_name_prefix="firewall-read")
 
     def reconcile(self) -> ReconcileReport:
         """One pass; never raises for a kernel refusal (it is recorded instead)."""
@@ -106,6 +108,8 @@ class Reconciler:
     def _pass(self) -> ReconcileReport:
         report = ReconcileReport(mode=EnforcementMode(tc=self.shaper.mode, nft=self.firewall.mode))
         now = self._clock.now()
+        # nft is a process to spawn: it runs while the database and tc are read.
+        firewall_read = self._firewall_reader.submit(self.firewall.read)
         with self._db.reader() as session:
             read = self._read_live(session, now, expired=False)
         if read is None:  # an intent's duration ran out: end it first
@@ -118,7 +122,7 @@ class Reconciler:
         views = [PolicyView(p.id, p.intent_id, p.address, p.spec, kept.get(p.id)) for p in live]
         planned = plan_pass(
             views,
-            self._read_kernel(),
+            self._read_kernel(firewall_read),
             applied={p.id for p in live if p.status == PolicyStatus.APPLIED},
             link_rate_bps=self._link,
             netem=self._netem,
@@ -177,9 +181,14 @@ class Reconciler:
             log.error("enforcement failed: %s", again)
         return kernel
 
-    def _read_kernel(self) -> KernelSnapshot:
+    def _read_kernel(self, firewall_read: Future[Sequence[FirewallRule]]) -> KernelSnapshot:
         try:
-            return KernelSnapshot(self.shaper.read(), self.firewall.read())
+            shaping = self.shaper.read()
+        except EnforcementError as exc:
+            firewall_read.exception()  # waited for, so passes never overlap
+            return KernelSnapshot(unreadable=str(exc))
+        try:
+            return KernelSnapshot(shaping, firewall_read.result())
         except EnforcementError as exc:
             return KernelSnapshot(unreadable=str(exc))
 

@@ -134,7 +134,9 @@ class NetlinkShaper:
         with self._netlink() as ipr:
             index = self._index(ipr)
             down = dump(ipr, index)
-            ifb = find_ifb(ipr, index)
+            # The IFB exists only while there is an "up" class, and so its ingress redirect:
+            # without an ingress qdisc there is no IFB of Warden's to look up.
+            ifb = find_ifb(ipr, index) if down.has_ingress else None
             up = dump(ipr, ifb) if ifb is not None else None
             self._snapshot = _Snapshot(down, ifb, up)
             shapes: list[ShapeClass] = []
