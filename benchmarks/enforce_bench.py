@@ -326,7 +326,7 @@ class _WardenPath:
             )
         t1 = time.perf_counter()
         deadline = t1 + RUN_TIMEOUT_S
-        held = self._holds(rate_mbit)
+        held = False  # the agent has not acted yet: read when the kernel says it changed
         while not held and time.perf_counter() < deadline:
             self.events.wait(min(EVENT_WAIT_S, max(deadline - time.perf_counter(), 0)))
             held = self._holds(rate_mbit)
