@@ -14,7 +14,10 @@ every Python command pays) in the same run.
   ``demo_skipped`` says why.
 
 Every figure is the median of ``runs`` runs after one untimed warm-up; the commands take
-turns (one run of each, then the next round), so all see the same machine. ``*_ratio`` is a
+turns (one run of each, then the next round), so all see the same machine. ``cpu_s`` gives
+the median CPU seconds (user + system) of each process as the kernel accounted them (the
+console and the demo until they were ready and killed): on a shared machine the wall time
+swells with the load, the CPU time much less. ``*_ratio`` is a
 figure over ``python_s``; ``targets_s`` are the bounds issue 19 sets on a quiet machine.
 """
 
@@ -32,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -66,17 +70,27 @@ def _warden(*argv: str) -> list[str]:
     return [sys.executable, "-m", "warden", *argv]
 
 
-def _timed(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds until ``argv`` exited (its output read and dropped); it must succeed."""
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, timeout=READY_TIMEOUT_S, check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} failed: {done.stderr.decode()[-400:]}")
-    return elapsed
+def _reap(process: subprocess.Popen[bytes]) -> float:
+    """Wait for ``process``; the CPU seconds (user + system) it used."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
 
 
-def _console_ready(env: dict[str, str]) -> float:
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds until ``argv`` exited (its output dropped); it must succeed."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        cpu = _reap(process)
+        elapsed = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(argv[2:])} failed: {errors.read().decode()[-400:]}")
+    return elapsed, cpu
+
+
+def _console_ready(env: dict[str, str]) -> tuple[float, float]:
     """Seconds until ``warden console`` drew its login screen in a pseudo-terminal."""
     main, child = pty.openpty()
     os.set_blocking(main, False)
@@ -105,12 +119,15 @@ def _console_ready(env: dict[str, str]) -> float:
                 raise RuntimeError(f"warden console exited: {seen[-400:]}") from None
             seen = (seen + _ANSI.sub("", chunk))[-20_000:]
             if CONSOLE_READY in seen:
-                return time.perf_counter() - started
+                elapsed = time.perf_counter() - started
+                os.killpg(process.pid, signal.SIGKILL)
+                return elapsed, _reap(process)
         raise RuntimeError("warden console drew no login screen in time")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        if process.returncode is None:
+            process.wait(timeout=30)
         os.close(main)
 
 
@@ -125,7 +142,7 @@ def _port_taken(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _demo_ready(workdir: Path) -> float:
+def _demo_ready(workdir: Path) -> tuple[float, float]:
     """Seconds until ``warden serve --demo`` answered HTTP (on a fresh data directory)."""
     data_dir = workdir / f"demo-{secrets.token_hex(4)}"
     port = _free_port()
@@ -159,15 +176,14 @@ def _demo_ready(workdir: Path) -> float:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.02)
                 continue
-            return time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            os.killpg(process.pid, signal.SIGKILL)
+            return elapsed, _reap(process)
         raise RuntimeError("warden serve --demo did not answer HTTP in time")
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -213,7 +229,7 @@ def run(
     try:
         _prepare(data_dir, device_count)
         env = _env(data_dir)
-        measures: dict[str, Callable[[], float]] = {
+        measures: dict[str, Callable[[], tuple[float, float]]] = {
             "python_s": lambda: _timed([sys.executable, "-c", "pass"], env),
             "help_s": lambda: _timed(_warden("--help"), env),
             "devices_list_s": lambda: _timed(_warden("devices", "list", "--json"), env),
@@ -222,11 +238,13 @@ def run(
         if demo_skipped is None:
             measures["demo_http_ready_s"] = lambda: _demo_ready(workdir)
         times: dict[str, list[float]] = {key: [] for key in measures}
+        cpu: dict[str, list[float]] = {key: [] for key in measures}
         for round_ in range(runs + 1):  # round 0 warms up (caches, the first migration)
             for key, measure in measures.items():
-                elapsed = measure()
+                elapsed, used = measure()
                 if round_:
                     times[key].append(elapsed)
+                    cpu[key].append(used)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     figures: dict[str, Any] = {k: round(statistics.median(v), 3) for k, v in times.items()}
@@ -242,6 +260,7 @@ def run(
             for key in TARGETS_S
             if figures[key] is not None and python_s
         },
+        "cpu_s": {k: round(statistics.median(v), 3) for k, v in cpu.items()},
         "min_s": {k: round(min(v), 3) for k, v in times.items()},
         "max_s": {k: round(max(v), 3) for k, v in times.items()},
         "targets_s": TARGETS_S,
