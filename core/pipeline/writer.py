@@ -23,7 +23,7 @@ from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
-from core.pipeline.batching import BatchWriter
+from core.pipeline.batching import BatchWriter, keep_raw
 from core.pipeline.judge import Judge
 from core.protocol import FlatTopic
 from core.services import ingest
@@ -55,6 +55,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         queue_size: int = 20_000,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
+        mirror: bool = False,
+        archive: Callable[[list[RawMessage]], None] | None = None,
     ) -> None:
         super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
@@ -68,6 +70,10 @@ class IngestWriter(BatchWriter[RawMessage]):
         )
         self._extra_state = extra_state
         self._on_committed = on_committed
+        self._mirror = mirror
+        self._archive = archive
+        """Hands every batch, as received, to the raw archive's spool (``WARDEN_S3_URL``)."""
+        """Whether each batch joins the InfluxDB mirror's outbox (``WARDEN_INFLUX_URL``)."""
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
         with db.reader() as session:
@@ -76,6 +82,8 @@ class IngestWriter(BatchWriter[RawMessage]):
     # -- the writer thread (BatchWriter runs it) ---------------------------------------
 
     def _handle(self, raws: list[RawMessage]) -> None:
+        if self._archive is not None:
+            keep_raw(self._archive, raws)
         self._commit_with_retry(raws)
 
     def _commit_with_retry(self, raws: list[RawMessage]) -> None:
@@ -164,6 +172,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                 series_cache=self._series,
                 now=self._clock.now(),
                 counters=snapshot,
+                mirror=self._mirror,
             )
         self.counters = counters
 

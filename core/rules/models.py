@@ -236,7 +236,14 @@ class AnomalyRule(_RuleBase):
 
 class SystemRule(_RuleBase):
     kind: Literal["system"] = "system"
-    check: Literal["disk_free_pct", "queue_backlog", "dead_letter_rate", "fleet_gap_pct"]
+    check: Literal[
+        "disk_free_pct",
+        "queue_backlog",
+        "dead_letter_rate",
+        "fleet_gap_pct",
+        "sinks_failing",
+        "archive_spool_pct",
+    ]
     op: Comparator
     value: float
 

@@ -26,6 +26,7 @@ from warden.cli.exits import EXIT_BAD_INPUT, EXIT_FAILURE, CommandFailed
 # fmt: off
 COMMANDS: dict[str, tuple[str, str]] = {
     "actions": ("actions_cmd:actions", "Playbook actions: list, show, approve, reject."),
+    "archive": ("archive_cmd:archive", "The raw archive in S3: every message as received (WARDEN_S3_URL)."),  # noqa: E501
     "agent": ("process_cmd:agent", "Collectors, writer, enforcement and scheduled jobs, without the web front end."),  # noqa: E501
     "audit": ("audit_cmd:audit", "The audit log: every change and every refused attempt, from every front end."),  # noqa: E501
     "bench": ("bench_cmd:bench", "Measure Warden against the limit of the layer below it, in the same run."),  # noqa: E501
