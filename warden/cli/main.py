@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import traceback
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +63,47 @@ def load_command(name: str) -> click.Command:
     return command
 
 
+class LazyCommands(MutableMapping[str, click.Command]):
+    """``cli.commands``: every command of ``COMMANDS`` (and any added), each one's module
+    imported when the command is first looked up. Listing the names imports nothing."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = load_command(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self._loaded, *COMMANDS}))
+
+    def __len__(self) -> int:
+        return len({*self._loaded, *COMMANDS})
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in COMMANDS
+
+    def loaded(self, name: str) -> click.Command | None:
+        """The command when its module was imported already (None: not yet)."""
+        return self._loaded.get(name)
+
+
 class WardenGroup(click.Group):
-    """Turns Warden's errors into one line and an exit status at the outermost level, and
-    loads each command of ``COMMANDS`` when it is first asked for."""
+    """Turns Warden's errors into one line and an exit status at the outermost level; its
+    commands load when first asked for (``LazyCommands``)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.add_command(load_command(cmd_name), cmd_name)
-        return self.commands.get(cmd_name)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: MutableMapping[str, click.Command] = LazyCommands()  # type: ignore[assignment]
 
     def format_commands(self, ctx: click.Context, formatter: HelpFormatter) -> None:
         """As click lists them, from the registered summaries (nothing imported)."""
@@ -81,15 +112,13 @@ class WardenGroup(click.Group):
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
+        commands = self.commands
         for name in names:
-            if name in self.commands:
-                if self.commands[name].hidden:
-                    continue
-                rows.append((name, self.commands[name].get_short_help_str(limit)))
-            else:
-                rows.append(
-                    (name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
-                )
+            loaded = commands.loaded(name) if isinstance(commands, LazyCommands) else None
+            if loaded is None:
+                loaded = click.Command(name, help=COMMANDS[name][1])
+            if not loaded.hidden:
+                rows.append((name, loaded.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
