@@ -159,7 +159,8 @@ class Reconciler:
             return None
         closed = self._closed(live_intents, now)
         live = policies.live_network_policies(session=session, skip=closed)
-        return closed, live, policies.kept_classes(session=session, policies=live)
+        kept = policies.kept_classes(session=session, policies=live, intents=live_intents)
+        return closed, live, kept
 
     def _without_new_intents(
         self, live: Sequence[LivePolicy], views: list[PolicyView], why: str, report: ReconcileReport
