@@ -17,21 +17,22 @@ PostgreSQL (``postgresql+psycopg://``) goes through the same models and services
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Insert, Table, create_engine, event, insert
+from sqlalchemy import Engine, Insert, Table, create_engine, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
+
+if TYPE_CHECKING:  # alembic loads only when the schema has to be changed or shown
+    from alembic.config import Config
 
 from core.errors import ConfigError, DatabaseError
 from core.private_files import create_private_file
@@ -151,8 +152,12 @@ class Database:
         """Bring the schema to the newest migration; a no-op when it is there already."""
         try:
             with self.engine.connect() as connection:
+                if _stored_revision(connection) == _head_from_files():
+                    return  # current: no need to load alembic at all
                 if _current_revision(connection) == head_revision():
                     return
+            from alembic import command
+
             # The upgrade runs in one writer transaction, so two processes starting at once
             # take turns and the second finds the schema already current.
             with self._write_engine.connect() as connection:
@@ -189,17 +194,54 @@ def _incremental_auto_vacuum(engine: Engine) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _current_revision(connection: Any) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@cache
+def _head_from_files() -> str | None:
+    """The one revision no migration builds on, read from the migration files' text (no
+    alembic import); None when that is not plain (then alembic decides)."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text()
+        found = _REVISION.search(source)
+        if found is None:
+            return None
+        revisions.add(found.group(1))
+        downs.update(_DOWN.findall(source))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(connection: Any) -> str | None:
+    """The revision the database says it is at (None: no schema yet, or unreadable)."""
+    try:
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:
+        connection.rollback()
+        return None
+    connection.rollback()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def insert_ignore(session: Session, table: Table) -> Insert:

@@ -1,7 +1,8 @@
 """Policies → the kernel state that enforces them (desired state for the reconciler). Pure.
 
 Each live ``shape`` policy becomes one HTB class (``ShapeClass``) whose minor number comes
-from the policy id, so the same policy always owns the same class across restarts; each
+from the policy id, so the same policy always owns the same class across restarts (or, for
+a policy that replaced one of the same device and direction, the minor it took over); each
 ``firewall`` policy becomes one ``FirewallRule``. An ``impair`` policy puts a netem leaf on
 the device's download class: the class of a shape policy for the same address when there is
 one (so a limit and an impairment hold together), else a class of its own at the link rate.
@@ -40,6 +41,9 @@ class PolicyView:
     address: str | None
     """Where it applies now (a device's current address); None: not known yet."""
     spec: PolicySpec
+    minor: int | None = None
+    """The class minor it took over from the policy its intent replaced (a changed limit
+    keeps its class, so the kernel changes one class in place); None: its own."""
 
 
 @dataclass(slots=True)
@@ -140,7 +144,7 @@ def _plan_shape(plan: KernelPlan, policy: PolicyView, spec: ShapeSpec, link_rate
     if address is None:
         plan.waiting[policy.id] = f"{policy.address}: only single IPv4 addresses are shaped so far"
         return
-    minor = minor_for(policy.id)
+    minor = policy.minor if policy.minor is not None else minor_for(policy.id)
     if ("shape", minor) in plan.owners:
         plan.waiting[policy.id] = (
             f"class minor {minor:#x} is taken by policy {plan.owners['shape', minor]}"

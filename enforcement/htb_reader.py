@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from pyroute2 import IPRoute
-from pyroute2.netlink.rtnl import TC_H_ROOT
+from pyroute2.netlink.rtnl import TC_H_INGRESS, TC_H_ROOT
 
 from enforcement.htb_math import HtbParams
 from enforcement.leaf_qdisc import Leaf, leaf_of
 from enforcement.tc_layout import MAX_MINOR, MIN_MINOR, ROOT, WARDEN_MAJOR
 from enforcement.u32_match import Match, u32_keys
 
-__all__ = ["ActualClass", "owned", "read_classes", "root_of"]
+__all__ = ["ActualClass", "DeviceDump", "classes_of", "dump", "owned", "read_classes", "root_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,53 @@ class ActualClass:
     stats: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceDump:
+    """One device's qdiscs, classes and root filters, dumped once (three netlink dumps), so
+    a pass can plan and apply from the same read."""
+
+    device: int
+    qdiscs: tuple[Any, ...]
+    classes: tuple[Any, ...]
+    filters: tuple[Any, ...]
+
+    @property
+    def root(self) -> tuple[str, int] | None:
+        for msg in self.qdiscs:
+            if msg["parent"] == TC_H_ROOT and msg["index"] == self.device:
+                return msg.get_attr("TCA_KIND"), msg["handle"]
+        return None
+
+    @property
+    def owned(self) -> bool:
+        root = self.root
+        return root is not None and root[0] == "htb" and root[1] == ROOT
+
+    @property
+    def has_ingress(self) -> bool:
+        return any(
+            msg["parent"] == TC_H_INGRESS and msg["index"] == self.device for msg in self.qdiscs
+        )
+
+
+def dump(ipr: IPRoute, device: int) -> DeviceDump:
+    """The device's qdiscs and classes, and the filters on Warden's root when it is
+    Warden's (as of now)."""
+    qdiscs = tuple(ipr.get_qdiscs(index=device))
+    partial = DeviceDump(device, qdiscs, (), ())
+    if not partial.owned:
+        return partial
+    return DeviceDump(
+        device,
+        qdiscs,
+        tuple(ipr.get_classes(index=device)),
+        tuple(ipr.get_filters(index=device, parent=ROOT)),
+    )
+
+
 def root_of(ipr: IPRoute, device: int) -> tuple[str, int] | None:
     """(kind, handle) of the device's root qdisc, or None when there is none."""
-    for msg in ipr.get_qdiscs(index=device):
-        if msg["parent"] == TC_H_ROOT and msg["index"] == device:
-            return msg.get_attr("TCA_KIND"), msg["handle"]
-    return None
+    return DeviceDump(device, tuple(ipr.get_qdiscs(index=device)), (), ()).root
 
 
 def owned(ipr: IPRoute, device: int) -> bool:
@@ -43,11 +85,17 @@ def owned(ipr: IPRoute, device: int) -> bool:
 
 def read_classes(ipr: IPRoute, device: int) -> dict[int, ActualClass]:
     """Warden's classes on ``device`` by minor (none when the root is not Warden's)."""
-    if not owned(ipr, device):
+    return classes_of(dump(ipr, device))
+
+
+def classes_of(dumped: DeviceDump) -> dict[int, ActualClass]:
+    """Warden's classes in a dump, by minor (none when the root is not Warden's)."""
+    if not dumped.owned:
         return {}
+    device = dumped.device
     params: dict[int, HtbParams] = {}
     stats: dict[int, dict[str, int]] = {}
-    for msg in ipr.get_classes(index=device):
+    for msg in dumped.classes:
         minor = msg["handle"] & 0xFFFF
         if msg["handle"] >> 16 != WARDEN_MAJOR or not MIN_MINOR <= minor <= MAX_MINOR:
             continue
@@ -67,11 +115,11 @@ def read_classes(ipr: IPRoute, device: int) -> dict[int, ActualClass]:
         }
     leaves = {
         msg["parent"] & 0xFFFF: leaf_of(msg)
-        for msg in ipr.get_qdiscs(index=device)
+        for msg in dumped.qdiscs
         if msg["index"] == device and msg["parent"] >> 16 == WARDEN_MAJOR
     }
     matches: dict[int, Match] = {}
-    for msg in ipr.get_filters(index=device, parent=ROOT):
+    for msg in dumped.filters:
         options = msg.get_attr("TCA_OPTIONS")
         if msg.get_attr("TCA_KIND") != "u32" or options is None:
             continue

@@ -37,6 +37,9 @@ class PassPlan:
     differs: bool
     """Whether the kernel differs from the plan at all (a steady kernel is left alone)."""
     drift: list[str] = field(default_factory=list)
+    shaping_differs: bool = True
+    """Whether the shaping differs (a backend that holds its part is left alone)."""
+    firewall_differs: bool = True
 
 
 def plan_pass(
@@ -58,23 +61,23 @@ def plan_pass(
     def held_before(*keys: tuple[str, int | str]) -> bool:
         return any(kernel.owners.get(key) in applied for key in keys)
 
-    differs = False
+    shaping = False
     drift = []
     for wanted in kernel.shaping:
         have = actual.pop(wanted.minor, None)
         if have is not None and same_class(wanted, have, link_rate_bps):
             continue
-        differs = True
+        shaping = True
         if held_before(("shape", wanted.minor), ("impair", wanted.minor)):
             what = "missing" if have is None else "changed"
             drift.append(f"class {wanted.minor:#x} for {wanted.address} {what}")
+    shaping |= bool(actual)
     wanted_fw = set(kernel.firewall)
+    firewall = wanted_fw != actual_fw
     for rule in wanted_fw - actual_fw:
-        differs = True
         if held_before(("firewall", rule.address)):
             drift.append(f"firewall {rule.action} {rule.address} missing")
-    differs |= bool(actual) or bool(actual_fw - wanted_fw)
-    return PassPlan(kernel, differs, drift)
+    return PassPlan(kernel, shaping or firewall, drift, shaping, firewall)
 
 
 def policy_states(

@@ -24,8 +24,11 @@ import logging
 import platform
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+
+from sqlmodel import Session
 
 from core.clock import Clock, to_ms
 from core.db import Database
@@ -37,7 +40,7 @@ from core.models.enforcement import (
     EnforcementState,
     KernelFeatureList,
 )
-from core.ports import Firewall, TrafficShaper
+from core.ports import Firewall, FirewallRule, TrafficShaper
 from core.services import enforcement_state, findings, intent_lifecycle, policies
 from core.services.policies import LiveIntent, LivePolicy
 from core.timings import Timings
@@ -95,6 +98,7 @@ class Reconciler:
         is not drift and raises no finding."""
         self._lock = threading.Lock()
         """Passes come from the change feed and from timing edges: one at a time."""
+        self._firewall_reader = ThreadPoolExecutor(1, thread_name_prefix="firewall-read")
 
     def reconcile(self) -> ReconcileReport:
         """One pass; never raises for a kernel refusal (it is recorded instead)."""
@@ -104,15 +108,21 @@ class Reconciler:
     def _pass(self) -> ReconcileReport:
         report = ReconcileReport(mode=EnforcementMode(tc=self.shaper.mode, nft=self.firewall.mode))
         now = self._clock.now()
-        with self._db.writer() as session:
-            intent_lifecycle.expire_due(session=session, actor=self._actor, now=now)
+        # nft is a process to spawn: it runs while the database and tc are read.
+        firewall_read = self._firewall_reader.submit(self.firewall.read)
         with self._db.reader() as session:
-            closed = self._closed(policies.live_intents(session=session), now)
-            live = policies.live_network_policies(session=session, skip=closed)
-        views = [PolicyView(p.id, p.intent_id, p.address, p.spec) for p in live]
+            read = self._read_live(session, now, expired=False)
+        if read is None:  # an intent's duration ran out: end it first
+            with self._db.writer() as session:
+                intent_lifecycle.expire_due(session=session, actor=self._actor, now=now)
+            with self._db.reader() as session:
+                read = self._read_live(session, now, expired=True)
+        assert read is not None
+        closed, live, kept = read
+        views = [PolicyView(p.id, p.intent_id, p.address, p.spec, kept.get(p.id)) for p in live]
         planned = plan_pass(
             views,
-            self._read_kernel(),
+            self._read_kernel(firewall_read),
             applied={p.id for p in live if p.status == PolicyStatus.APPLIED},
             link_rate_bps=self._link,
             netem=self._netem,
@@ -121,7 +131,11 @@ class Reconciler:
         report.waiting = dict(kernel.waiting)
         try:
             if planned.differs or self._restoring:  # a steady kernel is left alone
-                self._apply(kernel)
+                self._apply(
+                    kernel,
+                    shaping=planned.shaping_differs or self._restoring,
+                    firewall=planned.firewall_differs or self._restoring,
+                )
         except EnforcementError as exc:
             kernel = self._without_new_intents(live, views, str(exc), report)
         report.repaired = planned.drift if not report.error else []
@@ -132,6 +146,21 @@ class Reconciler:
         self._restoring = False
         self.last = report
         return report
+
+    def _read_live(
+        self, session: Session, now: datetime, *, expired: bool
+    ) -> tuple[dict[int, str], list[LivePolicy], dict[int, int]] | None:
+        """(closed intents, live network policies, kept class minors) from one snapshot;
+        None when an intent is due to expire and ``expired`` (the due ones were ended) is
+        not set yet: the write transaction, and its fsync, only then."""
+        live_intents = policies.live_intents(session=session)
+        due = any(i.expires_at is not None and i.expires_at <= now for i in live_intents)
+        if due and not expired:
+            return None
+        closed = self._closed(live_intents, now)
+        live = policies.live_network_policies(session=session, skip=closed)
+        kept = policies.kept_classes(session=session, policies=live, intents=live_intents)
+        return closed, live, kept
 
     def _without_new_intents(
         self, live: Sequence[LivePolicy], views: list[PolicyView], why: str, report: ReconcileReport
@@ -153,17 +182,25 @@ class Reconciler:
             log.error("enforcement failed: %s", again)
         return kernel
 
-    def _read_kernel(self) -> KernelSnapshot:
+    def _read_kernel(self, firewall_read: Future[Sequence[FirewallRule]]) -> KernelSnapshot:
         try:
-            return KernelSnapshot(self.shaper.read(), self.firewall.read())
+            shaping = self.shaper.read()
+        except EnforcementError as exc:
+            firewall_read.exception()  # waited for, so passes never overlap
+            return KernelSnapshot(unreadable=str(exc))
+        try:
+            return KernelSnapshot(shaping, firewall_read.result())
         except EnforcementError as exc:
             return KernelSnapshot(unreadable=str(exc))
 
-    def _apply(self, kernel: KernelPlan) -> None:
+    def _apply(self, kernel: KernelPlan, *, shaping: bool = True, firewall: bool = True) -> None:
+        """Apply the plan to the backends that differ from it (both by default)."""
         started = self._clock.monotonic()
         try:
-            self.shaper.apply(kernel.shaping)
-            self.firewall.apply(kernel.firewall)
+            if shaping:
+                self.shaper.apply(kernel.shaping)
+            if firewall:
+                self.firewall.apply(kernel.firewall)
         finally:
             self.apply_seconds.observe(self._clock.monotonic() - started)
 

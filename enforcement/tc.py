@@ -47,6 +47,7 @@ module holds the shaper, which plans each side and calls them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -57,7 +58,7 @@ from core.errors import EnforcementError
 from core.ports import KernelFeatures, ShapeClass
 from enforcement import htb_writer
 from enforcement.htb_math import HtbParams, burst_as_read, default_burst
-from enforcement.htb_reader import ActualClass, read_classes
+from enforcement.htb_reader import ActualClass, DeviceDump, classes_of, dump, read_classes
 from enforcement.ifb_redirect import ensure_ifb, ensure_redirect, find_ifb, ifb_name, remove_ifb
 from enforcement.leaf_qdisc import Leaf, wanted_leaf
 from enforcement.netlink_session import checked_interface, interface_index, open_socket
@@ -73,6 +74,20 @@ from enforcement.tc_layout import (
 from enforcement.u32_match import address_of, match_for
 
 __all__ = ["MAX_MINOR", "MIN_MINOR", "WARDEN_MAJOR", "NetlinkShaper", "default_burst"]
+
+SNAPSHOT_S = 2.0
+"""How long what ``read`` dumped may stand in for the kernel in the ``apply`` that follows
+it (a reconcile pass reads, plans, then applies: one read per pass)."""
+
+
+class _Snapshot:
+    """What ``read`` dumped, for the next ``apply`` (used once)."""
+
+    __slots__ = ("at", "down", "ifb", "up")
+
+    def __init__(self, down: DeviceDump, ifb: int | None, up: DeviceDump | None) -> None:
+        self.at = time.monotonic()
+        self.down, self.ifb, self.up = down, ifb, up
 
 
 class NetlinkShaper:
@@ -101,6 +116,9 @@ class NetlinkShaper:
         """One netlink socket kept open: entering a namespace costs pyroute2 a fork
         (~4 ms) per socket, which would otherwise be paid by every read and apply."""
         self._applied: dict[tuple[Direction, int], int] = {}  # (side, minor) -> burst given
+        self._index_cache: int | None = None
+        """The interface's ifindex, looked up once per socket (dropped with it)."""
+        self._snapshot: _Snapshot | None = None
 
     # -- port --------------------------------------------------------------------------
 
@@ -112,12 +130,21 @@ class NetlinkShaper:
         return self._features
 
     def read(self) -> list[ShapeClass]:
+        """What the kernel holds; the dump is kept for the ``apply`` that follows."""
         with self._netlink() as ipr:
             index = self._index(ipr)
+            down = dump(ipr, index)
+            # The IFB exists only while there is an "up" class, and so its ingress redirect:
+            # without an ingress qdisc there is no IFB of Warden's to look up.
+            ifb = find_ifb(ipr, index) if down.has_ingress else None
+            up = dump(ipr, ifb) if ifb is not None else None
+            self._snapshot = _Snapshot(down, ifb, up)
             shapes: list[ShapeClass] = []
-            for direction, device in self._devices(ipr, index):
-                for minor, actual in sorted(read_classes(ipr, device).items()):
-                    shapes.append(self._shape(direction, minor, actual))
+            for direction, dumped in (("down", down), ("up", up)):
+                if dumped is None:
+                    continue
+                for minor, actual in sorted(classes_of(dumped).items()):
+                    shapes.append(self._shape(direction, minor, actual))  # type: ignore[arg-type]
             return shapes
 
     def apply(self, desired: Sequence[ShapeClass]) -> None:
@@ -133,15 +160,20 @@ class NetlinkShaper:
         up = [shape for shape in desired if shape.direction == "up"]
         with self._netlink() as ipr:
             index = self._index(ipr)
+            snap = self._snapshot
+            self._snapshot = None  # the kernel changes now: a snapshot serves one apply
+            if snap is not None and time.monotonic() - snap.at > SNAPSHOT_S:
+                snap = None
             if down:
-                self._sync_side(ipr, index, "down", down, leaves)
-            else:
+                self._sync_side(ipr, index, "down", down, leaves, snap.down if snap else None)
+            elif snap is None or snap.down.owned:
                 htb_writer.remove_root(ipr, index, self.interface)
             if up:
-                ifb = ensure_ifb(ipr, index)
-                self._sync_side(ipr, ifb, "up", up, leaves)
+                ifb = snap.ifb if snap is not None and snap.ifb is not None else None
+                ifb = ensure_ifb(ipr, index) if ifb is None else ifb
+                self._sync_side(ipr, ifb, "up", up, leaves, snap.up if snap else None)
                 ensure_redirect(ipr, index, self.interface, ifb)
-            else:
+            elif snap is None or snap.ifb is not None or snap.down.has_ingress:
                 remove_ifb(ipr, index, self.interface)
         for shape in desired:
             if shape.burst_bytes is not None:
@@ -149,6 +181,7 @@ class NetlinkShaper:
 
     def clear(self) -> None:
         with self._netlink() as ipr:
+            self._snapshot = None
             index = self._index(ipr)
             htb_writer.remove_root(ipr, index, self.interface)
             remove_ifb(ipr, index, self.interface)
@@ -192,10 +225,14 @@ class NetlinkShaper:
             except BaseException:
                 self._ipr.close()
                 self._ipr = None
+                self._index_cache = None
+                self._snapshot = None
                 raise
 
     def _index(self, ipr: IPRoute) -> int:
-        return interface_index(ipr, self.interface, self.netns)
+        if self._index_cache is None:
+            self._index_cache = interface_index(ipr, self.interface, self.netns)
+        return self._index_cache
 
     def _devices(self, ipr: IPRoute, index: int) -> list[tuple[Direction, int]]:
         devices: list[tuple[Direction, int]] = [("down", index)]
@@ -250,12 +287,18 @@ class NetlinkShaper:
         direction: Direction,
         shapes: list[ShapeClass],
         leaves: dict[int, Leaf],
+        dumped: DeviceDump | None = None,
     ) -> None:
         """Make the classes on one device (the LAN interface or its IFB) exactly ``shapes``,
-        touching only what differs."""
+        touching only what differs. ``dumped``: the device as this pass read it (else it is
+        dumped here)."""
         name = self.interface if direction == "down" else ifb_name(self._index(ipr))
-        htb_writer.ensure_root(ipr, device, name)
-        actual = read_classes(ipr, device)
+        if dumped is None:
+            dumped = dump(ipr, device)
+        if not dumped.owned:
+            htb_writer.ensure_root(ipr, device, name)
+            dumped = dump(ipr, device)
+        actual = classes_of(dumped)
         link = self.link_rate_bps
         skeleton = {
             1: (ROOT, self._wanted(link, link, 0, None)),
@@ -263,7 +306,7 @@ class NetlinkShaper:
         }
         current = {
             msg["handle"] & 0xFFFF: msg
-            for msg in ipr.get_classes(index=device)
+            for msg in dumped.classes
             if msg["handle"] >> 16 == WARDEN_MAJOR
         }
         for minor, (parent, params) in skeleton.items():

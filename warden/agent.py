@@ -36,6 +36,7 @@ from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
 from warden import backup
 from warden.catalog import sync_catalog
+from warden.change_signal import ChangeSignal
 from warden.enforcement import build_backends, schedule_zone
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ HEARTBEAT_S = 5
 RULES_S = 2
 CHECKS_S = 30
 RECONCILE_POLL_S = 1
+"""The feed is read at least this often; a commit by any process wakes the watch sooner
+(``warden.change_signal``)."""
 RECONCILE_EVERY_S = 30
 """A full pass at least this often (drift); sooner when an intent or a device changes."""
 ENFORCEMENT_TRIGGERS = frozenset(
@@ -167,8 +170,10 @@ class Agent:
         self._next_timing: Any = None
         self._enforcement_feed = ChangeFeed(db)
         self._last_reconcile = float("-inf")
-        self.scheduler.add_job(
-            self.reconcile_if_due, "interval", seconds=RECONCILE_POLL_S, id="reconcile"
+        self._changes = ChangeSignal(db)
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(
+            target=self._watch_changes, name="enforcement-watch", daemon=True
         )
         self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
         self.scheduler.add_job(
@@ -225,6 +230,18 @@ class Agent:
             "at_ms": to_ms(self.core.clock.now()),
             **self._io.figures(),
         }
+
+    def _watch_changes(self) -> None:
+        """Reconcile as soon as another connection commits (an intent submitted from the
+        CLI, the API or a console), not at the next poll."""
+        while not self._stopping.is_set():
+            self._changes.wait(RECONCILE_POLL_S, self._stopping)
+            if self._stopping.is_set():
+                return
+            try:
+                self.reconcile_if_due()
+            except Exception:
+                log.exception("reconcile failed; trying again on the next change")
 
     def reconcile_if_due(self) -> None:
         """Reconcile when an intent or a device changed (from any front end), or on the
@@ -313,6 +330,7 @@ class Agent:
             self._start_syslog()
         self.reconcile_if_due()  # policies survive a reboot or a flushed interface
         self.scheduler.start()
+        self._watch.start()
         self.heartbeat()
         log.info(
             "agent running: brokers %s, database %s",
@@ -373,6 +391,10 @@ class Agent:
         self.syslog.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watch.is_alive():
+            self._watch.join()
+        self._changes.close()
         self.scheduler.shutdown(wait=True)
         self._enforcement_feed.close()
         if self.syslog is not None:

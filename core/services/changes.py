@@ -8,6 +8,9 @@ from sqlmodel import Session, col, select
 from core.models import Actor, ChangeLog, ChangePublic, Outcome
 
 CHANGE_LOG_LOCK = 0x57415244  # "WARD"
+CHANGE_CHANNEL = "warden_change"
+"""PostgreSQL: the channel notified by every transaction that records a change (delivered
+at its commit), so a waiting process wakes at once instead of at its next poll."""
 
 
 def record_change(
@@ -28,6 +31,7 @@ def record_change(
         # Holding it to the commit makes change-writing transactions commit in id order
         # (on SQLite, BEGIN IMMEDIATE already serialises writers).
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+        session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))  # one per transaction, at commit
     session.add(
         ChangeLog(
             actor=actor.name,

@@ -136,7 +136,20 @@ def plan(
 ) -> PlanPublic:
     """What submitting ``text`` would change, and whether anything stands in the way.
     ``features``: what the kernel offers, when known. Reads only; nothing is stored."""
-    result = _parse(session, text)
+    return _plan(session, _parse(session, text), text, replaces, features, render=True)
+
+
+def _plan(
+    session: Session,
+    result: ParseResult,
+    text: str,
+    replaces: Sequence[int],
+    features: KernelFeatures | None,
+    *,
+    render: bool,
+) -> PlanPublic:
+    """``plan`` of a parsed sentence; ``render``: whether to write the plan's text (a
+    person reads it before submitting; ``submit`` itself does not need it)."""
     refused = refusals(result.intents, features)
     live_inputs, live = _live_inputs(session)
     planned: list[PlannedIntent] = []
@@ -177,7 +190,7 @@ def plan(
     warnings = [*result.warnings, *(w for p in planned for w in p.warnings), *compiled.warnings]
     notes = list(compiled.notes)
     notes += [f"revokes intent {i}" for i in sorted(ending)]
-    rendered = render_plan(compiled, intents=[p.intent for p in planned])
+    rendered = render_plan(compiled, intents=[p.intent for p in planned]) if render else ""
     if refused:
         rendered += "".join(f"\nRefused: {r}" for r in refused)
     return PlanPublic(
@@ -248,7 +261,8 @@ def submit(
     cannot enforce and (``IntentConflict``) while the plan has conflicts. Returns (the
     stored intents, the ids of the intents ended)."""
     authorize(actor, Permission.INTENTS_WRITE)
-    planned = plan(session=session, text=text, replaces=replaces, features=features)
+    result = _parse(session, text)
+    planned = _plan(session, result, text, replaces, features, render=False)
     if planned.refusals:
         raise IntentRefused(planned.refusals)
     if not planned.ok:

@@ -25,6 +25,8 @@ class LiveIntent(BaseModel, frozen=True):
     id: int
     schedule: Schedule | None
     expires_at: datetime | None
+    replaces: list[int] = []
+    """The intents it was submitted to replace."""
 
 
 class LivePolicy(StoredPolicy, frozen=True):
@@ -44,6 +46,7 @@ def live_intents(*, session: Session) -> list[LiveIntent]:
             id=r.id,  # type: ignore[arg-type]
             schedule=Intent.model_validate(r.parsed).schedule,
             expires_at=r.expires_at,
+            replaces=list(r.replaces or ()),
         )
         for r in records
     ]
@@ -74,6 +77,58 @@ def live_network_policies(*, session: Session, skip: Collection[int]) -> list[Li
         fields = {**dict(StoredPolicy.of(record)), "address": address}
         out.append(LivePolicy(**fields, intent_status=IntentStatus(status)))
     return out
+
+
+def kept_classes(
+    *,
+    session: Session,
+    policies: Collection[LivePolicy],
+    intents: Collection[LiveIntent] | None = None,
+) -> dict[int, int]:
+    """Policy id → the class minor it takes over: a ``shape`` policy whose intent replaced
+    an intent with a ``shape`` policy on the same device (or address) and direction that
+    the kernel held keeps that class, so changing a limit changes one class in place. Read
+    from the replaced policies' ``applied`` state, so it is the same on every pass.
+    ``intents``: the live intents when already read (one query less)."""
+    shapes = [p for p in policies if p.kind == PolicyKind.SHAPE]
+    if not shapes:
+        return {}
+    wanted = {p.intent_id for p in shapes}
+    if intents is not None:
+        pairs = [(i.id, i.replaces) for i in intents if i.id in wanted]
+    else:
+        pairs = list(
+            session.exec(
+                select(IntentRecord.id, IntentRecord.replaces).where(
+                    col(IntentRecord.id).in_(wanted)
+                )
+            )
+        )
+    replaces = {intent_id: list(replaced) for intent_id, replaced in pairs if replaced}
+    if not replaces:
+        return {}
+    ended = session.exec(
+        select(PolicyRecord).where(
+            col(PolicyRecord.intent_id).in_({i for r in replaces.values() for i in r}),
+            PolicyRecord.kind == PolicyKind.SHAPE.value,
+            col(PolicyRecord.applied).is_not(None),
+        )
+    ).all()
+    kept: dict[int, int] = {}
+    for policy in shapes:
+        for old in ended:
+            applied = old.applied or {}
+            if (
+                old.intent_id in replaces.get(policy.intent_id, ())
+                and (old.device_id, old.address if old.device_id is None else None)
+                == (policy.device_id, policy.address if policy.device_id is None else None)
+                and old.spec.get("direction") == getattr(policy.spec, "direction", None)
+                and isinstance(applied.get("minor"), int)
+                and applied["minor"] not in kept.values()
+            ):
+                kept[policy.id] = applied["minor"]
+                break
+    return kept
 
 
 def pending_device_policies(*, session: Session, skip: Collection[int]) -> list[StoredPolicy]:

@@ -49,6 +49,7 @@ def test_a_small_run_reads_every_change_back_on_both_paths(tmp_path: Path) -> No
     result = enforce_bench.run(tmp_path, runs=20)
 
     assert not KEYS - result.keys(), KEYS - result.keys()
+    assert result["through_agent"] is True
     assert (result["runs"], result["failures"], result["failed_runs"]) == (20, 0, [])
     assert (result["tc_subprocess_runs"], result["tc_subprocess_failures"]) == (20, 0)
     assert result["tc_subprocess_filters_left"] == 1  # replaced, not added, every run

@@ -385,3 +385,34 @@ def retention(
         retention_bench.run(path, devices=devices, days=days, interval_s=interval_s, keep=keep),
         as_json,
     )
+
+
+@bench.command("cli")
+@click.option(
+    "--runs",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Timed runs of each command (after one warm-up), taking turns.",
+)
+@click.option(
+    "--devices", "device_count", default=50, show_default=True, type=click.IntRange(0, 100_000)
+)
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Time serve --demo too.")
+@json_option
+@pass_ctx
+def cli_(state: CliContext, runs: int, device_count: int, demo: bool, as_json: bool) -> None:
+    """Whole-process start-up: --help, devices list, the console's login, the demo's HTTP."""
+    from benchmarks import cli_bench
+
+    if not as_json:
+        click.echo(
+            f"{runs} rounds of python -c pass, warden --help, devices list, console"
+            f"{', serve --demo' if demo else ''} ...",
+            err=True,
+        )
+    try:
+        result = cli_bench.run(_workdir(state), runs=runs, device_count=device_count, demo=demo)
+    except RuntimeError as exc:  # a command that failed or never got ready
+        raise click.ClickException(str(exc)) from exc
+    _report(result, as_json)

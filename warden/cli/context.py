@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from core.config import Settings, load_settings
-from core.models import Actor, Origin
-from core.runtime import Core
-from warden.enforcement import open_gateway
+if TYPE_CHECKING:  # the database, the models and the kernel load only when a command needs them
+    from core.config import Settings
+    from core.models import Actor
+    from core.runtime import Core
 
 
 class CliContext:
@@ -22,12 +23,16 @@ class CliContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from core.config import load_settings
+
             self._settings = load_settings(self.config_file)
         return self._settings
 
     @property
     def core(self) -> Core:
         if self._core is None:
+            from warden.enforcement import open_gateway
+
             self._core = open_gateway(self.settings)
         return self._core
 
@@ -35,6 +40,8 @@ class CliContext:
     def actor(self) -> Actor:
         """The CLI acts as the operating-system user until the users issue adds logins."""
         import getpass
+
+        from core.models import Actor, Origin
 
         return Actor(name=getpass.getuser()[:64], origin=Origin.CLI)
 
