@@ -19,8 +19,9 @@ from console.base_screen import WardenScreen
 from console.command_dialog import CommandDialog, CommandRequest
 from console.dialogs import ConfirmDialog
 from console.format import SEVERITY_STYLE, STATUS_STYLE, VERDICT_STYLE, ago
-from console.metric_plot import MetricPlot
+from console.metric_plot import MetricPlot, age_label
 from console.text import plain
+from core.clock import to_ms
 from core.models import (
     CommandPublic,
     DevicePublic,
@@ -108,7 +109,12 @@ class DeviceScreen(WardenScreen[DeviceDetail]):
         self.query_one("#info", Static).update(_info(data, now))
         ranges = Text("range: ")
         for index, name in enumerate(RANGES):
-            ranges.append(f" {name} ", style="reverse" if index == self.range_index else "dim")
+            shown = name
+            if index == self.range_index and data.window.fitted:
+                # how much the fitted window spans: "fit 2.5m"
+                span = to_ms(data.window.until) - to_ms(data.window.since)
+                shown = f"{name} {age_label(span, 0).lstrip('-')}"
+            ranges.append(f" {shown} ", style="reverse" if index == self.range_index else "dim")
         ranges.append("   t: next range", style="dim")
         self.query_one("#range", Label).update(ranges)
         self._show_charts(data, now)

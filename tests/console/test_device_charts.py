@@ -80,6 +80,7 @@ async def test_each_series_is_a_chart_of_mean_min_and_max(core: Core, fleet) -> 
         text = screen_text(app)
         assert "power_w (W)  now 103 W  mean, min-max" in text
         assert "-1m" in text and "now" in text  # ages on the time axis
+        assert " fit 1m " in text  # the fitted window and its width
 
 
 async def test_an_on_off_series_is_a_step_line(core: Core, fleet, clock: FakeClock) -> None:
