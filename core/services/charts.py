@@ -29,12 +29,11 @@ WINDOWS: dict[str, timedelta] = {
     "24 h": timedelta(hours=24),
     "7 d": timedelta(days=7),
     "30 d": timedelta(days=30),
+    "1 y": timedelta(days=365),
 }
-"""The fixed windows offered, each ending now.
-
-Hook for issue 17: once ``telemetry.query_series`` answers long windows from its rollup
-tiers, add ``"1 y": timedelta(days=365)`` here (both consoles offer whatever is listed) and
-raise ``FIT_LONGEST`` to it."""
+"""The fixed windows offered, each ending now (both consoles offer whatever is listed).
+``telemetry.query_series`` answers the long ones from its 1-minute and 1-hour rollup tiers,
+so a month or a year costs about what a day does."""
 FIT_LONGEST = timedelta(hours=24)
 """The fitted window (the default, opened with every device page) spans at most this, the
 newest part: a day is what raw rows answer quickly; longer spans are a choice away."""
