@@ -169,7 +169,7 @@ def _figures(times_ms: list[float]) -> tuple[float, float]:
 # ------------------------------------------------------------------------- Warden's path
 
 
-def _netns_fd_socket(ns: str) -> socket.socket:
+def _tc_event_socket(ns: str) -> socket.socket:
     """A netlink route socket inside ``ns`` subscribed to tc events (made on a thread that
     enters the namespace with ``setns``; the socket stays in it after the thread ends)."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -201,17 +201,17 @@ class _TcEvents:
     """Wakes the bench when the kernel reports a class or filter change in the namespace."""
 
     def __init__(self, ns: str) -> None:
-        self.sock = _netns_fd_socket(ns)
+        self.sock = _tc_event_socket(ns)
 
     def wait(self, timeout_s: float) -> None:
         """Until a class or filter was added or changed (or ``timeout_s``)."""
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:
             ready, _, _ = select.select([self.sock], [], [], left)
-            if ready and self._drain():
+            if ready and self.drain():
                 return
 
-    def _drain(self) -> bool:
+    def drain(self) -> bool:
         """Read every queued message; whether one was a new class or filter."""
         seen = False
         while True:
@@ -313,7 +313,7 @@ class _WardenPath:
 
     def step(self, rate_mbit: int) -> tuple[float, float, float, str | None]:
         """(total, submit, until the kernel held it) ms, and why the run failed."""
-        self.events._drain()  # what earlier runs left queued
+        self.events.drain()  # what earlier runs left queued
         t0 = time.perf_counter()
         with self.db.writer() as session:
             stored, _ = intents.submit(
