@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -32,6 +32,8 @@ T = TypeVar("T")
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_OFFSET = 100_000
+MAX_ID = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer)."""
 SIGN_IN = "sign in first: send Authorization: Bearer <access token>"
 SESSION_ENDED = "this session has ended (signed out, or the password changed); sign in again"
 
@@ -234,3 +236,6 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="The row's id (1 to 2^63 - 1).")]
+"""An integer id in a path: outside what a row can have is a 422, not a failed query."""
