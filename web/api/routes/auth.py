@@ -27,6 +27,8 @@ def login(body: LoginIn, request: Request, core: CoreDep, tokens: TokensDep) -> 
             address=client_address(request),
             now=now,
             origin=Origin.API,
+            proxy=request.client.host if request.client else None,
+            clock=core.clock,
         )
         signed_in = sessions.start_session(
             session=session, user=user, now=now, ttl_s=core.settings.refresh_ttl_s
