@@ -13,7 +13,7 @@ from core.clock import Clock, to_ms
 from core.db import Database
 from core.ports import ConfigPublisher
 from core.protocol import TopicKind, encode_command, topic_for
-from core.services import commands, liveness, logs
+from core.services import audit, commands, liveness, logs
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +55,14 @@ def purge_logs(db: Database, clock: Clock, *, keep_days: int) -> int:
     """Delete log lines older than the retention."""
     with db.writer() as session:
         return logs.purge_logs(session=session, before=clock.now() - timedelta(days=keep_days))
+
+
+def purge_old_records(db: Database, clock: Clock, *, audit_days: int, deadletter_days: int) -> int:
+    """Delete audit entries and dead letters older than their retentions."""
+    now = clock.now()
+    with db.writer() as session:
+        purged = audit.purge_audit(session=session, before=now - timedelta(days=audit_days))
+        purged += audit.purge_dead_letters(
+            session=session, before=now - timedelta(days=deadletter_days)
+        )
+    return purged

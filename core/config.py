@@ -199,6 +199,18 @@ class Settings(BaseSettings):
     log_retention_days: int = Field(
         default=30, ge=1, description="How long log lines are kept, in days."
     )
+    audit_retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="How long audit (change log) entries are kept, in days; the agent "
+        "deletes older ones hourly.",
+    )
+    deadletter_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long dead letters (refused device messages) are kept, in days; "
+        "the agent deletes older ones hourly.",
+    )
     max_payload_bytes: int = Field(
         default=256 * 1024,
         ge=1024,

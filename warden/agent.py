@@ -152,6 +152,17 @@ class Agent:
             kwargs={"keep_days": settings.log_retention_days},
             id="log-retention",
         )
+        self.scheduler.add_job(
+            device_jobs.purge_old_records,
+            "interval",
+            hours=1,
+            args=(db, clock),
+            kwargs={
+                "audit_days": settings.audit_retention_days,
+                "deadletter_days": settings.deadletter_retention_days,
+            },
+            id="audit-retention",
+        )
 
     def state(self) -> dict[str, Any]:
         return {

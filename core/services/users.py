@@ -36,6 +36,7 @@ from core.errors import (
 from core.models import Actor, LoginThrottle, Origin, Outcome, Role, User, UserPublic
 from core.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
 from core.permissions import Permission, authorize
+from core.services import audit
 from core.services.changes import record_change
 from core.services.paging import Page, page_of, window
 from core.services.sessions import revoke_user_tokens_uncommitted
@@ -222,7 +223,14 @@ def login(
     blocked = [t.blocked_until for t in throttles if t.blocked_until and t.blocked_until > now]
     if blocked:
         retry = max(1, math.ceil((max(blocked) - now).total_seconds()))
-        _audit_login(session, actor, Outcome.DENIED, f"login as {name} throttled")
+        audit.record_refusal(
+            session=session,
+            actor=actor,
+            kind="auth.login_throttled",
+            reason="login throttled",
+            summary=f"login as {name} throttled (repeats within a minute are counted)",
+            now=now,
+        )
         session.commit()
         raise Throttled(f"too many failed logins; try again in {retry} s", retry_after_s=retry)
     user = session.exec(select(User).where(User.name == name)).first()

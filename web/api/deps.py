@@ -144,6 +144,31 @@ def record_refusal(request: Request, error: PermissionDenied, action: str) -> No
     )
 
 
+LOGIN_PATH_SUFFIX = "/auth/login"
+
+
+def on_unauthenticated(request: Request, error: Unauthenticated) -> None:
+    """Audit a 401 (no token, a forged or expired one, an ended session, a bad refresh
+    token or device key), aggregated per address and reason a minute. A failed login is
+    audited by the login itself."""
+    if request.url.path.endswith(LOGIN_PATH_SUFFIX):
+        return
+    record_unauthenticated(request, error.msg)
+
+
+def record_unauthenticated(request: Request, reason: str, *, who: str = "anonymous") -> None:
+    core = get_core(request)
+    path = request.url.path
+    audit.record_refusal_now(
+        db=core.db,
+        actor=Actor(name=who, origin=Origin.API, address=client_address(request)),
+        kind="auth.refused",
+        reason=reason,
+        summary=f"{request.method} {path[:200]} refused: {reason}",
+        now=core.clock.now(),
+    )
+
+
 def on_service_refusal(request: Request, error: PermissionDenied) -> None:
     """A service refused what the route allowed (defence in depth): audit it too."""
     record_refusal(request, error, action=f"{request.method} {request.url.path}")

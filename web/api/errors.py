@@ -92,16 +92,21 @@ def _validation_message(error: RequestValidationError | ValidationError) -> str:
 
 
 def install_error_handlers(
-    app: FastAPI, *, on_denied: Callable[[Request, PermissionDenied], None] | None = None
+    app: FastAPI,
+    *,
+    on_denied: Callable[[Request, PermissionDenied], None] | None = None,
+    on_unauthenticated: Callable[[Request, Unauthenticated], None] | None = None,
 ) -> None:
     """Map every exception the API can meet to the error shape. ``on_denied(request,
     error)`` is called for a refusal raised by a service (the route's own check records
-    its refusals itself)."""
+    its refusals itself); ``on_unauthenticated`` for every 401."""
 
     @app.exception_handler(WardenError)
     def _warden(request: Request, error: WardenError) -> JSONResponse:
         if isinstance(error, PermissionDenied) and on_denied is not None:
             on_denied(request, error)
+        if isinstance(error, Unauthenticated) and on_unauthenticated is not None:
+            on_unauthenticated(request, error)
         return warden_error_response(error)
 
     @app.exception_handler(RequestValidationError)

@@ -61,7 +61,11 @@ def logout(
     with core.db.writer() as session:
         user = users.get_user(session=session, name=actor.name)
         sessions.end_session(
-            session=session, user_id=user.id, session_id=request.state.session_id, now=now
+            session=session,
+            user_id=user.id,
+            session_id=request.state.session_id,
+            actor=actor,
+            now=now,
         )
         if body is not None:
             sessions.revoke_refresh(session=session, token=body.refresh_token, now=now)
