@@ -70,6 +70,9 @@ class ChangeLog(SQLModel, table=True):
     """Every mutation is audited here; refused attempts too, as ``denied``."""
     address: str | None = Field(default=None, max_length=64)
     """The client's address, for changes made over the network."""
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """How many times it happened: repeated refusals from one address for one reason
+    within a minute share a row (``core.services.audit.record_refusal``)."""
 
 
 class ChangePublic(SQLModel):
@@ -83,3 +86,4 @@ class ChangePublic(SQLModel):
     summary: str
     outcome: Outcome = Outcome.OK
     address: str | None = None
+    count: int = 1

@@ -6,6 +6,8 @@ transaction, and refused attempts are added here as ``denied``.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import Session, col, select
 
 from core.db import Database
@@ -75,5 +77,67 @@ def record_denied(
             entity_id=entity_id[:64],
             summary=summary,
             outcome=Outcome.DENIED,
+        )
+        session.commit()
+
+
+AGGREGATE_WINDOW = timedelta(minutes=1)
+
+
+def record_refusal(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    reason: str,
+    summary: str,
+    now: datetime,
+) -> None:
+    """Audit a refusal (a throttled login, a request without valid credentials) in the
+    caller's transaction, one row per kind, address and ``reason`` a minute: a repeat
+    within the minute adds to that row's ``count`` instead of writing another, so a
+    flood of refusals cannot flood the table."""
+    since = now - AGGREGATE_WINDOW
+    reason = reason[:64]
+    address = actor.address[:64] if actor.address else None
+    same_address = (
+        ChangeLog.address == address if address is not None else col(ChangeLog.address).is_(None)
+    )
+    row = session.exec(
+        select(ChangeLog)
+        .where(
+            ChangeLog.kind == kind,
+            ChangeLog.entity_id == reason,
+            same_address,
+            ChangeLog.outcome == Outcome.DENIED,
+            col(ChangeLog.at) >= since,
+        )
+        .order_by(col(ChangeLog.id).desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        row.count += 1
+        session.add(row)
+        return
+    record_change(
+        session=session,
+        actor=actor.model_copy(update={"address": address}),
+        kind=kind,
+        entity="auth",
+        entity_id=reason,
+        summary=summary,
+        outcome=Outcome.DENIED,
+        at=now,
+    )
+
+
+def record_refusal_now(
+    *, db: Database, actor: Actor, kind: str, reason: str, summary: str, now: datetime
+) -> None:
+    """``record_refusal`` in a transaction of its own (the request was refused before
+    any unit of work began)."""
+    with db.writer() as session:
+        record_refusal(
+            session=session, actor=actor, kind=kind, reason=reason, summary=summary, now=now
         )
         session.commit()

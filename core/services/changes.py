@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -22,9 +24,11 @@ def record_change(
     entity_id: str,
     summary: str,
     outcome: Outcome = Outcome.OK,
+    at: datetime | None = None,
 ) -> None:
     """Add a change_log row to the session's transaction (the caller commits).
-    ``outcome`` is ``denied`` for refused attempts (the change log is the audit log)."""
+    ``outcome`` is ``denied`` for refused attempts (the change log is the audit log);
+    ``at`` defaults to the wall clock."""
     if session.get_bind().dialect.name == "postgresql":
         # Ids come from a sequence at insert time, not at commit: without this lock a feed
         # reading "ids after the last one seen" could pass over a slower transaction's row.
@@ -32,8 +36,10 @@ def record_change(
         # (on SQLite, BEGIN IMMEDIATE already serialises writers).
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
         session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))  # one per transaction, at commit
+    stamp = {"at": at} if at is not None else {}
     session.add(
         ChangeLog(
+            **stamp,
             actor=actor.name,
             origin=actor.origin,
             kind=kind,

@@ -138,6 +138,14 @@ def renew(*, session: Session, token: str, now: datetime, address: str | None = 
     row.used_at = now
     session.add(row)
     new = _new_token(session, user_id=row.user_id, family=row.family, expires_at=row.expires_at)
+    record_change(
+        session=session,
+        actor=Actor(name=user.name, origin=Origin.API, address=address),
+        kind="auth.refreshed",
+        entity="user",
+        entity_id=user.name,
+        summary=f"{user.name} renewed a session's tokens",
+    )
     session.commit()
     return SignIn(
         user=UserPublic.model_validate(user, from_attributes=True),
@@ -158,9 +166,11 @@ def revoke_refresh(*, session: Session, token: str, now: datetime) -> None:
     session.commit()
 
 
-def end_session(*, session: Session, user_id: int, session_id: str, now: datetime) -> None:
+def end_session(
+    *, session: Session, user_id: int, session_id: str, actor: Actor, now: datetime
+) -> None:
     """Log out of the session of an access token: its refresh tokens are revoked, so it
-    and every access token issued in it stop working at once."""
+    and every access token issued in it stop working at once. Audited as ``auth.logout``."""
     session.exec(
         update(RefreshToken)
         .where(
@@ -169,6 +179,14 @@ def end_session(*, session: Session, user_id: int, session_id: str, now: datetim
             col(RefreshToken.revoked_at).is_(None),
         )
         .values(revoked_at=now)
+    )
+    record_change(
+        session=session,
+        actor=actor,
+        kind="auth.logout",
+        entity="user",
+        entity_id=actor.name,
+        summary=f"{actor.name} signed out",
     )
     session.commit()
 

@@ -3,11 +3,16 @@
 There is no default account: the first admin comes from ``warden users add`` or the demo.
 Logins answer the same for an unknown name, a wrong password and a disabled account, and
 take as long (an unknown name is checked against ``DUMMY_HASH``). Failures are throttled
-per account name and per client address: from the fifth failure on, each failure blocks
-that key for 2**(failures - 5) s (1, 2, 4, ... s, at most ``MAX_BLOCK``, 15 min), and while
-blocked a login is refused without looking at the password. Guessing is slow (under 20
-tries an hour, ASVS asks for at most 100) but an account is never locked for good, and the
-count is forgotten after an hour without failures. Every attempt is audited.
+(ASVS 5.0 V6.3.1) per account *from one client address*: from the fifth failure on, each
+failure blocks that pair for 2**(failures - 5) s (1, 2, 4, ... s, at most ``MAX_BLOCK``, 15
+min), and while blocked a login is refused without looking at the password. The owner
+signing in from elsewhere is not locked out, and after the block a correct password gets
+in and clears the pair. Each address (and each trusted proxy, so a rewritten
+X-Forwarded-For buys nothing) is throttled the same way across accounts from the 20th
+failure. A block starts when the bcrypt check ends. Guessing is slow (under 20 tries an
+hour per account and address, ASVS asks for at most 100) but an account is never locked
+for good, and a count is forgotten after an hour without failures. Every attempt is
+audited.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from core.clock import Clock
 from core.db import insert_ignore
 from core.errors import (
     Conflict,
@@ -30,12 +36,17 @@ from core.errors import (
 from core.models import Actor, LoginThrottle, Origin, Outcome, Role, User, UserPublic
 from core.passwords import DUMMY_HASH, check_policy, hash_password, verify_password
 from core.permissions import Permission, authorize
+from core.services import audit
 from core.services.changes import record_change
 from core.services.paging import Page, page_of, window
 from core.services.sessions import revoke_user_tokens_uncommitted
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
 THROTTLE_AFTER = 5
+"""Failures of one account from one address before each further one blocks."""
+ADDRESS_THROTTLE_AFTER = 20
+"""Failures from one address (or through one trusted proxy), any accounts, before each
+further one blocks: several people share an address behind NAT."""
 MAX_BLOCK = timedelta(minutes=15)
 FORGET_AFTER = timedelta(hours=1)
 """A key's failures are forgotten after this long without a new one."""
@@ -195,18 +206,31 @@ def login(
     address: str | None,
     now: datetime,
     origin: Origin = Origin.API,
+    proxy: str | None = None,
+    clock: Clock | None = None,
 ) -> UserPublic:
-    """Check a name and password. ``Throttled`` while the name or the address is blocked
-    (the password is not even checked), else ``Unauthenticated`` with one message for
-    every kind of failure. Commits the throttle state and the audit row either way."""
+    """Check a name and password. ``Throttled`` while the account is blocked for this
+    client address, or the address is (the password is not even checked), else
+    ``Unauthenticated`` with one message for every kind of failure. ``proxy``: the
+    trusted proxy the request came through (its own limit cannot be dodged by a
+    rewritten ``X-Forwarded-For``). ``clock``: read again after the bcrypt check, so a
+    failure's block starts when it is known. Commits the throttle state and the audit
+    row either way."""
     name = name.strip().lower()[:64]
     actor = Actor(name=name or "-", origin=origin, address=address)
-    keys = [f"user:{name}"] + ([f"addr:{address[:100]}"] if address else [])
-    throttles = [_throttle(session, key) for key in keys]
+    limits = _limits(name, address, proxy)
+    throttles = [_throttle(session, key) for key, _ in limits]
     blocked = [t.blocked_until for t in throttles if t.blocked_until and t.blocked_until > now]
     if blocked:
         retry = max(1, math.ceil((max(blocked) - now).total_seconds()))
-        _audit_login(session, actor, Outcome.DENIED, f"login as {name} throttled ({retry} s)")
+        audit.record_refusal(
+            session=session,
+            actor=actor,
+            kind="auth.login_throttled",
+            reason="login throttled",
+            summary=f"login as {name} throttled (repeats within a minute are counted)",
+            now=now,
+        )
         session.commit()
         raise Throttled(f"too many failed logins; try again in {retry} s", retry_after_s=retry)
     user = session.exec(select(User).where(User.name == name)).first()
@@ -220,19 +244,48 @@ def login(
     else:
         user.last_login_at = now
         session.add(user)
-        if throttles[0].id is not None:  # the name's failures are forgiven, not the address's
-            throttles[0].failures, throttles[0].blocked_until = 0, None
-            session.add(throttles[0])
+        _forgive(session, throttles)
         _audit_login(session, actor, Outcome.OK, f"{name} logged in")
         session.commit()
         return _public(user)
-    for key in keys:
+    checked_at = clock.now() if clock is not None else now
+    for key, after in limits:
         throttle = _throttle_row(session, key)
-        _count_failure(throttle, now)
+        _count_failure(throttle, checked_at, after)
         session.add(throttle)
     _audit_login(session, actor, Outcome.DENIED, f"login as {name} failed: {why}")
     session.commit()
     raise Unauthenticated(LOGIN_FAILED)
+
+
+def _limits(name: str, address: str | None, proxy: str | None) -> list[tuple[str, int]]:
+    """The throttle keys a login attempt counts against, with the failures each allows
+    before blocking: the account from this address (the owner elsewhere is not locked
+    out), the address across accounts, and the trusted proxy it came through."""
+    if address is None:
+        return [(f"user:{name}", THROTTLE_AFTER)]
+    limits = [
+        (f"user:{name}@{address}"[:120], THROTTLE_AFTER),
+        (f"addr:{address[:100]}", ADDRESS_THROTTLE_AFTER),
+    ]
+    if proxy is not None and proxy != address:
+        limits.append((f"proxy:{proxy[:100]}", ADDRESS_THROTTLE_AFTER))
+    return limits
+
+
+def _forgive(session: Session, throttles: list[LoginThrottle]) -> None:
+    """A correct password clears the account's failures from this address and takes
+    them off the address's (and proxy's) count: the owner's typos stop counting against
+    the others there, and nobody's success forgives anyone else's failures."""
+    account, *wider = throttles
+    if account.id is None or account.failures == 0:
+        return
+    for throttle in wider:
+        if throttle.id is not None:
+            throttle.failures = max(0, throttle.failures - account.failures)
+            session.add(throttle)
+    account.failures, account.blocked_until = 0, None
+    session.add(account)
 
 
 def _throttle(session: Session, key: str) -> LoginThrottle:
@@ -262,14 +315,14 @@ def _throttle_row(session: Session, key: str) -> LoginThrottle:
     ).one()
 
 
-def _count_failure(throttle: LoginThrottle, now: datetime) -> None:
+def _count_failure(throttle: LoginThrottle, now: datetime, after: int) -> None:
     last = throttle.last_failure_at
     if last is not None and now - last > FORGET_AFTER:
         throttle.failures = 0
     throttle.failures += 1
     throttle.last_failure_at = now
-    if throttle.failures >= THROTTLE_AFTER:
-        block = timedelta(seconds=2 ** min(throttle.failures - THROTTLE_AFTER, 20))
+    if throttle.failures >= after:
+        block = timedelta(seconds=2 ** min(throttle.failures - after, 20))
         throttle.blocked_until = now + min(block, MAX_BLOCK)
 
 

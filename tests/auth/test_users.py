@@ -139,18 +139,36 @@ def test_unknown_names_are_throttled_too(core: Core):
         login(core, "ghost", address=None)
 
 
-def test_one_address_is_throttled_across_names_and_success_keeps_its_count(core: Core):
+def test_one_address_is_throttled_across_names_and_success_forgives_only_its_own(core: Core):
+    """Issue 15 item 15: the address counts every account's failures, from the 20th
+    each one blocks it; a correct password takes off only that account's share."""
     add(core, "alice")
     add(core, "bob", Role.VIEWER)
-    for name in ("x1", "x2", "x3", "x4"):
+    for _ in range(4):
         with pytest.raises(Unauthenticated):
-            login(core, name)
-    login(core, "alice")  # success resets alice's count, not the address's
-    with pytest.raises(Unauthenticated):
-        login(core, "x5")
+            login(core, "alice", "wrong-but-long-enough")
+    for n in range(15):
+        with pytest.raises(Unauthenticated):
+            login(core, f"x{n}")
+    login(core, "alice")  # 19 failures here, 4 of them alice's: 15 left
+    for n in range(15, 19):
+        with pytest.raises(Unauthenticated):
+            login(core, f"x{n}")
+    with pytest.raises(Unauthenticated):  # the 20th: the address is blocked from now on
+        login(core, "x19")
     with pytest.raises(Throttled):
         login(core, "bob")
     assert login(core, "bob", address="10.0.0.10").name == "bob"  # another address
+
+
+def test_an_accounts_block_holds_for_its_address_only(core: Core):
+    add(core, "alice")
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            login(core, "alice", "wrong-but-long-enough", address="203.0.113.5")
+    with pytest.raises(Throttled):
+        login(core, "alice", address="203.0.113.5")
+    assert login(core, "alice", address="10.0.0.9").name == "alice"
 
 
 def test_failures_are_forgotten_after_an_hour(core: Core):

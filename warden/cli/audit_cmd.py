@@ -56,7 +56,16 @@ def list_(
         print_table(
             ["id", "at", "who", "origin", "from", "outcome", "kind", "summary"],
             [
-                (e.id, e.at, e.actor, e.origin, e.address, e.outcome, e.kind, e.summary)
+                (
+                    e.id,
+                    e.at,
+                    e.actor,
+                    e.origin,
+                    e.address,
+                    e.outcome,
+                    e.kind,
+                    e.summary if e.count == 1 else f"{e.summary} (x{e.count})",
+                )
                 for e in found
             ],
         )

@@ -20,7 +20,7 @@ from core.pipeline.http_ingest import RawArchive
 from core.runtime import Core
 from core.tokens import TokenIssuer, load_secret
 from web.api import device_routes, ops
-from web.api.deps import on_service_refusal, permission_of
+from web.api.deps import on_service_refusal, on_unauthenticated, permission_of
 from web.api.errors import error_response, install_error_handlers
 from web.api.routes import (
     actions,
@@ -149,7 +149,7 @@ def create_app(
         _document_permissions(router)
         app.include_router(router, prefix=API_PREFIX)
 
-    install_error_handlers(app, on_denied=on_service_refusal)
+    install_error_handlers(app, on_denied=on_service_refusal, on_unauthenticated=on_unauthenticated)
     device_paths = {f"{API_PREFIX}{route.path}" for route in device_routes.router.routes}  # type: ignore[attr-defined]
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt=device_paths)
     return app

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -32,6 +32,8 @@ T = TypeVar("T")
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_OFFSET = 100_000
+MAX_ID = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer)."""
 SIGN_IN = "sign in first: send Authorization: Bearer <access token>"
 SESSION_ENDED = "this session has ended (signed out, or the password changed); sign in again"
 
@@ -142,6 +144,31 @@ def record_refusal(request: Request, error: PermissionDenied, action: str) -> No
     )
 
 
+LOGIN_PATH_SUFFIX = "/auth/login"
+
+
+def on_unauthenticated(request: Request, error: Unauthenticated) -> None:
+    """Audit a 401 (no token, a forged or expired one, an ended session, a bad refresh
+    token or device key), aggregated per address and reason a minute. A failed login is
+    audited by the login itself."""
+    if request.url.path.endswith(LOGIN_PATH_SUFFIX):
+        return
+    record_unauthenticated(request, error.msg)
+
+
+def record_unauthenticated(request: Request, reason: str, *, who: str = "anonymous") -> None:
+    core = get_core(request)
+    path = request.url.path
+    audit.record_refusal_now(
+        db=core.db,
+        actor=Actor(name=who, origin=Origin.API, address=client_address(request)),
+        kind="auth.refused",
+        reason=reason,
+        summary=f"{request.method} {path[:200]} refused: {reason}",
+        now=core.clock.now(),
+    )
+
+
 def on_service_refusal(request: Request, error: PermissionDenied) -> None:
     """A service refused what the route allowed (defence in depth): audit it too."""
     record_refusal(request, error, action=f"{request.method} {request.url.path}")
@@ -234,3 +261,6 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="The row's id (1 to 2^63 - 1).")]
+"""An integer id in a path: outside what a row can have is a 422, not a failed query."""

@@ -29,14 +29,14 @@ from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from core.errors import WardenError
+from core.errors import Unauthenticated, WardenError
 from core.models import DevicePublic
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.http_ingest import HttpIngest
 from core.protocol import ProtocolError, Reason
 from core.runtime import Core
 from core.services import apikeys
-from web.api.deps import client_address
+from web.api.deps import client_address, record_unauthenticated
 from web.api.errors import error_response, warden_error_response
 from web.api.ops import app_metrics
 from web.api.rate_limit import IngestLimits, retry_after_s
@@ -44,6 +44,7 @@ from web.api.rate_limit import IngestLimits, retry_after_s
 router = APIRouter(tags=["device ingest"])
 
 MAX_LOG_BODY_BYTES = 1024 * 1024
+MISSING_KEY = "the X-API-Key header is missing"
 """``POST /logs/ingest`` bodies (1 000 lines of about 1 KiB)."""
 ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key")]
 
@@ -122,11 +123,14 @@ async def _admit(request: Request, key: str | None, scope: str) -> DevicePublic 
     if wait:
         return _throttled(f"too many requests from {address}", wait)
     if not key:
-        return error_response(401, "unauthenticated", "the X-API-Key header is missing")
+        await run_in_threadpool(record_unauthenticated, request, MISSING_KEY, who="device")
+        return error_response(401, "unauthenticated", MISSING_KEY)
     core: Core = request.app.state.core
     try:
         device = await run_in_threadpool(_verify, core, key, scope)
     except WardenError as error:
+        if isinstance(error, Unauthenticated):
+            await run_in_threadpool(record_unauthenticated, request, error.msg, who="device")
         return warden_error_response(error)
     wait = limits.per_device.take(f"device:{device.id}")
     if wait:

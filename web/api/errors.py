@@ -15,6 +15,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import (
@@ -82,7 +83,7 @@ def warden_error_response(error: WardenError) -> JSONResponse:
     return error_response(status, snake_case(type(error).__name__), error.msg, headers)
 
 
-def _validation_message(error: RequestValidationError) -> str:
+def _validation_message(error: RequestValidationError | ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
@@ -91,21 +92,38 @@ def _validation_message(error: RequestValidationError) -> str:
 
 
 def install_error_handlers(
-    app: FastAPI, *, on_denied: Callable[[Request, PermissionDenied], None] | None = None
+    app: FastAPI,
+    *,
+    on_denied: Callable[[Request, PermissionDenied], None] | None = None,
+    on_unauthenticated: Callable[[Request, Unauthenticated], None] | None = None,
 ) -> None:
     """Map every exception the API can meet to the error shape. ``on_denied(request,
     error)`` is called for a refusal raised by a service (the route's own check records
-    its refusals itself)."""
+    its refusals itself); ``on_unauthenticated`` for every 401."""
 
     @app.exception_handler(WardenError)
     def _warden(request: Request, error: WardenError) -> JSONResponse:
         if isinstance(error, PermissionDenied) and on_denied is not None:
             on_denied(request, error)
+        if isinstance(error, Unauthenticated) and on_unauthenticated is not None:
+            on_unauthenticated(request, error)
         return warden_error_response(error)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         return error_response(422, "validation_error", _validation_message(error))
+
+    @app.exception_handler(ValidationError)
+    def _invalid_model(_request: Request, error: ValidationError) -> JSONResponse:
+        # A route building a core model from what the client sent (``DeviceCreate``).
+        return error_response(422, "validation_error", _validation_message(error))
+
+    @app.exception_handler(OverflowError)
+    def _overflow(request: Request, error: OverflowError) -> JSONResponse:
+        # A number no database column can hold (SQLite: above 2^63 - 1) that no schema
+        # bounded: the client's input, not the server's fault.
+        log.warning("number out of range on %s %s: %s", request.method, request.url.path, error)
+        return error_response(422, "validation_error", "a number in the request is out of range")
 
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

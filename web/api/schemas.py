@@ -15,6 +15,7 @@ from core.models import (
     IntentPublic,
     Role,
 )
+from core.models.device import DEVICE_ID_PATTERN
 from core.services.paging import Page as Page  # what every list route answers
 
 # ---------------------------------------------------------------- auth
@@ -66,7 +67,12 @@ class KeyRevoked(BaseModel):
 
 
 class DeviceRegisterIn(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=DEVICE_ID_PATTERN.pattern,
+        description="1-64 of A-Z a-z 0-9 _ . : -",
+    )
     name: str = Field(default="", max_length=128)
     type: str = Field(default="unknown", max_length=64)
     tags: list[str] = []

@@ -3,11 +3,13 @@ without their steps' output (``outputs_hidden`` says why)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from core.models import ActionPublic, ActionState
 from core.services import actions
-from web.api.deps import CanDecideActions, CanRead, CoreDep, PagingDep
+from web.api.deps import MAX_ID, CanDecideActions, CanRead, CoreDep, PagingDep, RowId
 from web.api.schemas import Page, RejectIn
 
 router = APIRouter(prefix="/actions", tags=["actions"])
@@ -19,7 +21,9 @@ def list_actions(
     actor: CanRead,
     paging: PagingDep,
     state: ActionState | None = None,
-    finding: int | None = None,
+    finding: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this finding's actions.")
+    ] = None,
 ) -> Page[ActionPublic]:
     with core.db.reader() as session:
         return actions.list_actions(
@@ -33,13 +37,13 @@ def list_actions(
 
 
 @router.get("/{action_id}", response_model=ActionPublic)
-def get_action(action_id: int, core: CoreDep, actor: CanRead) -> ActionPublic:
+def get_action(action_id: RowId, core: CoreDep, actor: CanRead) -> ActionPublic:
     with core.db.reader() as session:
         return actions.get_action(session=session, action_id=action_id, reader=actor)
 
 
 @router.post("/{action_id}/approve", response_model=ActionPublic)
-def approve(action_id: int, core: CoreDep, actor: CanDecideActions) -> ActionPublic:
+def approve(action_id: RowId, core: CoreDep, actor: CanDecideActions) -> ActionPublic:
     """Approve a proposed action; the agent runs it."""
     with core.db.writer() as session:
         return actions.approve(
@@ -49,7 +53,7 @@ def approve(action_id: int, core: CoreDep, actor: CanDecideActions) -> ActionPub
 
 @router.post("/{action_id}/reject", response_model=ActionPublic)
 def reject(
-    action_id: int, core: CoreDep, actor: CanDecideActions, body: RejectIn | None = None
+    action_id: RowId, core: CoreDep, actor: CanDecideActions, body: RejectIn | None = None
 ) -> ActionPublic:
     reason = (body or RejectIn()).reason
     with core.db.writer() as session:

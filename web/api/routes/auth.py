@@ -27,6 +27,8 @@ def login(body: LoginIn, request: Request, core: CoreDep, tokens: TokensDep) -> 
             address=client_address(request),
             now=now,
             origin=Origin.API,
+            proxy=request.client.host if request.client else None,
+            clock=core.clock,
         )
         signed_in = sessions.start_session(
             session=session, user=user, now=now, ttl_s=core.settings.refresh_ttl_s
@@ -59,7 +61,11 @@ def logout(
     with core.db.writer() as session:
         user = users.get_user(session=session, name=actor.name)
         sessions.end_session(
-            session=session, user_id=user.id, session_id=request.state.session_id, now=now
+            session=session,
+            user_id=user.id,
+            session_id=request.state.session_id,
+            actor=actor,
+            now=now,
         )
         if body is not None:
             sessions.revoke_refresh(session=session, token=body.refresh_token, now=now)

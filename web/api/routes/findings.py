@@ -8,7 +8,7 @@ from core.models import FindingPublic, FindingStatus
 from core.services import finding_explain, findings
 from core.services.finding_explain import FindingExplained
 from core.services.findings import FindingOrder
-from web.api.deps import CanRead, CanWriteFindings, CoreDep, PagingDep
+from web.api.deps import CanRead, CanWriteFindings, CoreDep, PagingDep, RowId
 from web.api.schemas import NoteIn, Page, ResolveIn
 
 router = APIRouter(prefix="/findings", tags=["findings"])
@@ -41,13 +41,13 @@ def list_findings(
 
 
 @router.get("/{finding_id}", response_model=FindingPublic)
-def get_finding(finding_id: int, core: CoreDep, actor: CanRead) -> FindingPublic:
+def get_finding(finding_id: RowId, core: CoreDep, actor: CanRead) -> FindingPublic:
     with core.db.reader() as session:
         return findings.get_finding(session=session, finding_id=finding_id)
 
 
 @router.get("/{finding_id}/explained", response_model=FindingExplained)
-def explain_finding(finding_id: int, core: CoreDep, actor: CanRead) -> FindingExplained:
+def explain_finding(finding_id: RowId, core: CoreDep, actor: CanRead) -> FindingExplained:
     """The finding with what its rule means and what to do, the log lines it cites whole,
     and its details with times as times."""
     with core.db.reader() as session:
@@ -55,7 +55,7 @@ def explain_finding(finding_id: int, core: CoreDep, actor: CanRead) -> FindingEx
 
 
 @router.post("/{finding_id}/ack", response_model=FindingPublic)
-def acknowledge(finding_id: int, core: CoreDep, actor: CanWriteFindings) -> FindingPublic:
+def acknowledge(finding_id: RowId, core: CoreDep, actor: CanWriteFindings) -> FindingPublic:
     with core.db.writer() as session:
         return findings.acknowledge(
             session=session, finding_id=finding_id, actor=actor, now=core.clock.now()
@@ -64,7 +64,7 @@ def acknowledge(finding_id: int, core: CoreDep, actor: CanWriteFindings) -> Find
 
 @router.post("/{finding_id}/resolve", response_model=FindingPublic)
 def resolve(
-    finding_id: int, core: CoreDep, actor: CanWriteFindings, body: ResolveIn | None = None
+    finding_id: RowId, core: CoreDep, actor: CanWriteFindings, body: ResolveIn | None = None
 ) -> FindingPublic:
     why = (body or ResolveIn()).why
     with core.db.writer() as session:
@@ -77,7 +77,7 @@ def resolve(
     "/{finding_id}/notes", response_model=FindingPublic, status_code=status.HTTP_201_CREATED
 )
 def add_note(
-    finding_id: int, body: NoteIn, core: CoreDep, actor: CanWriteFindings
+    finding_id: RowId, body: NoteIn, core: CoreDep, actor: CanWriteFindings
 ) -> FindingPublic:
     with core.db.writer() as session:
         return findings.add_note(

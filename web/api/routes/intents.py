@@ -15,7 +15,7 @@ from core.models import IntentPublic, IntentStatus
 from core.ports import KernelFeatures
 from core.services import intents
 from core.services.intents import PlanPublic
-from web.api.deps import CanRead, CanWriteIntents, CoreDep, PagingDep
+from web.api.deps import CanRead, CanWriteIntents, CoreDep, PagingDep, RowId
 from web.api.schemas import (
     IntentDetail,
     IntentPlanIn,
@@ -78,7 +78,7 @@ def list_intents(
 
 
 @router.get("/{intent_id}", response_model=IntentDetail)
-def get_intent(intent_id: int, core: CoreDep, actor: CanRead) -> IntentDetail:
+def get_intent(intent_id: RowId, core: CoreDep, actor: CanRead) -> IntentDetail:
     """The intent and its check history, newest first."""
     with core.db.reader() as session:
         record = intents.get_intent(session=session, intent_id=intent_id)
@@ -87,7 +87,7 @@ def get_intent(intent_id: int, core: CoreDep, actor: CanRead) -> IntentDetail:
 
 
 @router.post("/{intent_id}/revoke", response_model=IntentPublic)
-def revoke(intent_id: int, core: CoreDep, actor: CanWriteIntents) -> IntentPublic:
+def revoke(intent_id: RowId, core: CoreDep, actor: CanWriteIntents) -> IntentPublic:
     with core.db.writer() as session:
         return intents.revoke(
             session=session, intent_id=intent_id, actor=actor, now=core.clock.now()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from core.models import MaintenancePublic
 from core.services import maintenance
-from web.api.deps import CanRead, CanWriteMaintenance, CoreDep, PagingDep
+from web.api.deps import CanRead, CanWriteMaintenance, CoreDep, PagingDep, RowId
 from web.api.schemas import MaintenanceIn, Page
 
 router = APIRouter(prefix="/maintenance", tags=["maintenance"])
@@ -43,7 +43,7 @@ def add_window(body: MaintenanceIn, core: CoreDep, actor: CanWriteMaintenance) -
 
 
 @router.post("/{window_id}/end", response_model=MaintenancePublic)
-def end_window(window_id: int, core: CoreDep, actor: CanWriteMaintenance) -> MaintenancePublic:
+def end_window(window_id: RowId, core: CoreDep, actor: CanWriteMaintenance) -> MaintenancePublic:
     with core.db.writer() as session:
         return maintenance.end_window(
             session=session, window_id=window_id, actor=actor, now=core.clock.now()
