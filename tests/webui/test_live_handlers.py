@@ -35,11 +35,21 @@ async def test_acknowledge_works_after_a_redraw_caused_elsewhere(console, core, 
     user = await console.signed_in(Role.OPERATOR)
     await user.open(f"/findings?open={first.id}")
     await changes.shows(user, "finding-detail", "first finding")
+    (first_drawn,) = user.find(marker="finding-ack").elements
     with core.db.writer() as session:  # another console acknowledges another finding
         findings.acknowledge(
             session=session, finding_id=other.id, actor=Actor.system(), now=core.clock.now()
         )
     await user.should_see(marker=f"status-{other.id}", content="acknowledged", retries=30)
+
+    def redrawn() -> bool:  # the detail was drawn again by the live redraw
+        try:
+            shown = user.find(marker="finding-ack").elements
+        except AssertionError:  # cleared, not drawn yet
+            return False
+        return any(e is not first_drawn for e in shown)
+
+    await changes.until(redrawn, "the detail redrawn live")
     click_over_the_websocket(user, "finding-ack")
     await user.should_see(f"Finding {first.id} acknowledged.", retries=30)
     assert stored(core, first.id).status == FindingStatus.ACKNOWLEDGED

@@ -28,7 +28,7 @@ def register(core: Core) -> WebContext:
     context = WebContext(core=core, hub=hub)
     install(context)
     for page in PAGES:
-        page.register()
+        page.register(context)  # each page is a class built from this context (no globals)
     app.add_middleware(SignInRequired)
     context.feed_timer = app.timer(POLL_S, hub.poll)
     app.timer(STATUS_S, hub.refresh_status, immediate=True)

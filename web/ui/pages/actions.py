@@ -14,10 +14,10 @@ from core.models import ActionPublic, ActionState, UserPublic
 from core.permissions import Permission
 from core.services import actions
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
-from web.ui.pages.finding_detail import device_url, serial
+from web.ui.pages.finding_detail import device_url, serial_method
 from web.ui.session import actor_for
 from web.ui.widgets import guarded_button, when
 
@@ -98,108 +98,108 @@ def _results(action: ActionPublic) -> None:
                 ).style("max-height: 12rem; overflow: auto")
 
 
-def register() -> None:
+class ActionsPage:
+    """The approval queue, what runs, and the history; reject asks why."""
+
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.core, self.user = web, web.core, user
+        self.rejecting: int | None = None
+        """The action the reject dialog is open for."""
+        self.redraw = serial_method(lambda: self.board)
+
+    async def build(self) -> None:
+        with ui.dialog() as self.dialog, ui.card().classes("w-full max-w-lg"):
+            self.dialog_title = ui.label().classes("text-subtitle1 break-words")
+            self.reason = ui.textarea("Why reject it?")
+            self.reason.props("maxlength=500 autofocus").classes("w-full").mark("reject-reason")
+            self.reject_error = ui.label().classes("text-negative").mark("reject-error")
+            with ui.row().classes("justify-end w-full"):
+                ui.button("Cancel", on_click=self.dialog.close).props("flat").mark("reject-cancel")
+                ui.button("Reject", color="negative", on_click=self.confirm_reject).mark(
+                    "reject-confirm"
+                )
+        await self.board()
+        self.web.hub.changed.subscribe(self.on_change)
+
+    async def approve(self, action_id: int) -> None:
+        clock = self.core.clock
+        done = await act(
+            Permission.ACTIONS_DECIDE,
+            lambda session, actor: actions.approve(
+                session=session, action_id=action_id, actor=actor, now=clock.now()
+            ),
+            done=f"Action {action_id} approved; it runs shortly.",
+        )
+        if done is not None:
+            await self.redraw()
+
+    def ask_reason(self, action: ActionPublic) -> None:
+        self.rejecting = action.id
+        self.reason.set_value("")
+        self.dialog_title.set_text(f"Reject action {action.id}: {action.title}")
+        self.reject_error.set_text("")
+        self.dialog.open()
+
+    async def confirm_reject(self) -> None:
+        action_id, reason = self.rejecting, (self.reason.value or "").strip()
+        if action_id is None:
+            return
+        if not reason:
+            self.reject_error.set_text("Say why, for whoever reads the history.")
+            return
+        clock = self.core.clock
+        done = await act(
+            Permission.ACTIONS_DECIDE,
+            lambda session, actor: actions.reject(
+                session=session, action_id=action_id, actor=actor, now=clock.now(), reason=reason
+            ),
+            done=f"Action {action_id} rejected.",
+        )
+        self.dialog.close()
+        if done is not None:
+            await self.redraw()
+
+    @ui.refreshable_method
+    async def board(self) -> None:
+        reader = actor_for(self.user)
+        listed = await read(
+            lambda session: actions.list_actions(session=session, reader=reader, limit=LIMIT).items
+        )
+        waiting = [a for a in listed if a.state == ActionState.PROPOSED]
+        going = [a for a in listed if a.state in IN_PROGRESS]
+        history = [a for a in listed if a.state not in (ActionState.PROPOSED, *IN_PROGRESS)]
+        _queue(waiting, self.user, self.approve, self.ask_reason)
+        if going:
+            with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("in-progress"):
+                ui.label("Approved, waiting to run or running").classes("text-h6")
+                for action in going:
+                    _header(action)
+                    _steps(action)
+        with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("history"):
+            ui.label("History").classes("text-h6")
+            if not history:
+                ui.label("Nothing has run or been rejected yet.").classes("text-grey")
+            for action in history[:HISTORY_SHOWN]:
+                with ui.column().classes("w-full gap-1 q-py-sm").mark(f"done-{action.id}"):
+                    _header(action)
+                    _steps(action)
+                    _results(action)
+            if len(history) > HISTORY_SHOWN:
+                ui.label(
+                    f"The newest {HISTORY_SHOWN} shown; `warden actions list` has the rest."
+                ).classes("text-caption text-grey")
+
+    async def on_change(self, kinds: frozenset[str]) -> None:
+        if concerns(kinds, "action."):
+            await self.redraw()
+
+
+def register(web: WebContext) -> None:
     @ui.page("/actions")
     async def actions_page() -> None:
         user = await open_page("Actions")
-        if user is None:
-            return
-        core = web().core
-        rejecting: dict[str, Any] = {"id": None, "reason": ""}
-
-        async def approve(action_id: int) -> None:
-            done = await act(
-                Permission.ACTIONS_DECIDE,
-                lambda session, actor: actions.approve(
-                    session=session, action_id=action_id, actor=actor, now=core.clock.now()
-                ),
-                done=f"Action {action_id} approved; it runs shortly.",
-            )
-            if done is not None:
-                await redraw()
-
-        def ask_reason(action: ActionPublic) -> None:
-            rejecting.update(id=action.id, reason="")
-            reason_input.set_value("")
-            dialog_title.set_text(f"Reject action {action.id}: {action.title}")
-            reject_error.set_text("")
-            dialog.open()
-
-        async def confirm_reject() -> None:
-            action_id, reason = rejecting["id"], (rejecting["reason"] or "").strip()
-            if action_id is None:
-                return
-            if not reason:
-                reject_error.set_text("Say why, for whoever reads the history.")
-                return
-            done = await act(
-                Permission.ACTIONS_DECIDE,
-                lambda session, actor: actions.reject(
-                    session=session,
-                    action_id=action_id,
-                    actor=actor,
-                    now=core.clock.now(),
-                    reason=reason,
-                ),
-                done=f"Action {action_id} rejected.",
-            )
-            dialog.close()
-            if done is not None:
-                await redraw()
-
-        with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg"):
-            dialog_title = ui.label().classes("text-subtitle1 break-words")
-            reason_input = ui.textarea(
-                "Why reject it?", on_change=lambda event: rejecting.update(reason=event.value or "")
-            )
-            reason_input.props("maxlength=500 autofocus").classes("w-full").mark("reject-reason")
-            reject_error = ui.label().classes("text-negative").mark("reject-error")
-            with ui.row().classes("justify-end w-full"):
-                ui.button("Cancel", on_click=dialog.close).props("flat").mark("reject-cancel")
-                ui.button("Reject", color="negative", on_click=confirm_reject).mark(
-                    "reject-confirm"
-                )
-
-        @ui.refreshable
-        async def board() -> None:
-            reader = actor_for(user)
-            listed = await read(
-                lambda session: (
-                    actions.list_actions(session=session, reader=reader, limit=LIMIT).items
-                )
-            )
-            waiting = [a for a in listed if a.state == ActionState.PROPOSED]
-            going = [a for a in listed if a.state in IN_PROGRESS]
-            history = [a for a in listed if a.state not in (ActionState.PROPOSED, *IN_PROGRESS)]
-            _queue(waiting, user, approve, ask_reason)
-            if going:
-                with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("in-progress"):
-                    ui.label("Approved, waiting to run or running").classes("text-h6")
-                    for action in going:
-                        _header(action)
-                        _steps(action)
-            with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("history"):
-                ui.label("History").classes("text-h6")
-                if not history:
-                    ui.label("Nothing has run or been rejected yet.").classes("text-grey")
-                for action in history[:HISTORY_SHOWN]:
-                    with ui.column().classes("w-full gap-1 q-py-sm").mark(f"done-{action.id}"):
-                        _header(action)
-                        _steps(action)
-                        _results(action)
-                if len(history) > HISTORY_SHOWN:
-                    ui.label(
-                        f"The newest {HISTORY_SHOWN} shown; `warden actions list` has the rest."
-                    ).classes("text-caption text-grey")
-
-        await board()
-        redraw = serial(board)
-
-        async def on_change(kinds: frozenset[str]) -> None:
-            if concerns(kinds, "action."):
-                await redraw()
-
-        web().hub.changed.subscribe(on_change)
+        if user is not None:
+            await ActionsPage(web, user).build()
 
 
 def _queue(waiting: list[ActionPublic], user: UserPublic, approve: Any, ask_reason: Any) -> None:

@@ -17,7 +17,7 @@ from core.permissions import Permission
 from core.services import apikeys, audit, devices, users
 from core.services.system import SystemInfo, mask_credentials, masked_settings, system_info
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.admin_users import UsersTab
@@ -29,7 +29,7 @@ SCOPES = list(apikeys.SCOPES)
 ANY = "any"
 
 
-def register() -> None:
+def register(web: WebContext) -> None:
     @ui.page("/admin")
     async def admin_page() -> None:
         user = await open_page("Admin")
@@ -41,15 +41,15 @@ def register() -> None:
                 ui.label("Admins only.").classes("text-h6")
                 ui.label(f"This page manages users, keys and settings; it {reason}.")
             return
-        await AdminView(user).build()
+        await AdminView(web, user).build()
 
 
 class AdminView:
-    def __init__(self, user: UserPublic) -> None:
-        self.user = user
-        self.users = UsersTab(user)
-        self.keys = KeysTab()
-        self.audit = AuditTab(user)
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.user = web, user
+        self.users = UsersTab(web, user)
+        self.keys = KeysTab(web)
+        self.audit = AuditTab(web, user)
         self.left = False
 
     async def build(self) -> None:
@@ -75,7 +75,7 @@ class AdminView:
                 await self._settings()
             with ui.tab_panel(system_tab).classes("q-px-none"):
                 await self._system()
-        web().hub.changed.subscribe(self.on_change)
+        self.web.hub.changed.subscribe(self.on_change)
 
     async def on_change(self, kinds: frozenset[str]) -> None:
         if not await self._still_admin():
@@ -107,7 +107,7 @@ class AdminView:
         return False
 
     async def _settings(self) -> None:
-        settings, actor = web().core.settings, actor_for(self.user)
+        settings, actor = self.web.core.settings, actor_for(self.user)
         shown = masked_settings(settings=settings, actor=actor)
         ui.label("The settings in force (environment, file, defaults); secrets masked.").classes(
             "text-caption"
@@ -123,7 +123,7 @@ class AdminView:
     async def _system(self) -> None:
         actor = actor_for(self.user)
         info: SystemInfo = await read(
-            lambda _session: system_info(settings=web().core.settings, actor=actor)
+            lambda _session: system_info(settings=self.web.core.settings, actor=actor)
         )
         with ui.card().classes("w-full q-pa-sm").mark("system"):
             _fact("Warden version", info.version)
@@ -133,10 +133,10 @@ class AdminView:
             _fact("Backups", "none: Warden keeps no backups of its own yet")
         self.daemon_section = ui.refreshable(self._daemon)
         self.daemon_section()
-        web().hub.status.subscribe(lambda _summary: self.daemon_section.refresh())
+        self.web.hub.status.subscribe(lambda _summary: self.daemon_section.refresh())
 
     def _daemon(self) -> None:
-        summary = web().hub.last
+        summary = self.web.hub.last
         with ui.card().classes("w-full q-pa-sm q-mt-sm").mark("daemon"):
             ui.label("Daemon").classes("text-subtitle1")
             if summary is None:
@@ -171,7 +171,8 @@ class KeysTab:
     """Device API keys: pick a device, see its keys (prefixes only), create, rotate,
     revoke. A new key is shown once."""
 
-    def __init__(self) -> None:
+    def __init__(self, web: WebContext) -> None:
+        self.web = web
         self.devices: list[DevicePublic] = []
         self.device: str | None = None
         self.keys: list[ApiKeyPublic] = []
@@ -252,7 +253,7 @@ class KeysTab:
                 device_id=device,
                 scopes=scopes,
                 actor=actor,
-                now=web().core.clock.now(),
+                now=self.web.core.clock.now(),
             ),
         )
         if made is None:
@@ -267,7 +268,7 @@ class KeysTab:
         revoked = await act(
             Permission.DEVICE_KEYS,
             lambda session, actor: apikeys.revoke_keys(
-                session=session, device_id=device, actor=actor, now=web().core.clock.now()
+                session=session, device_id=device, actor=actor, now=self.web.core.clock.now()
             ),
         )
         if revoked is not None:
@@ -278,8 +279,8 @@ class KeysTab:
 class AuditTab:
     """The audit log, newest first, filtered by actor and outcome, paged backwards."""
 
-    def __init__(self, user: UserPublic) -> None:
-        self.user = user
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.user = web, user
         self.entries: list[ChangePublic] = []
         self.older = False
         """Whether entries older than those shown exist."""

@@ -13,7 +13,7 @@ from core.passwords import MIN_LENGTH
 from core.permissions import Permission
 from core.services import users
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.session import actor_for
 from web.ui.widgets import chip, when
 
@@ -23,8 +23,8 @@ ROLES = [role.value for role in Role]
 class UsersTab:
     """One browser's users tab."""
 
-    def __init__(self, user: UserPublic) -> None:
-        self.user = user
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.user = web, user
         self.rows: list[UserPublic] = []
         self.listing = ui.refreshable(self._listing)
 
@@ -68,7 +68,7 @@ class UsersTab:
                             password=password.value or "",
                             role=Role(role.value),
                             actor=actor,
-                            now=web().core.clock.now(),
+                            now=self.web.core.clock.now(),
                         ),
                         done=f"User {(name.value or '').strip()} added",
                     )
@@ -121,7 +121,7 @@ class UsersTab:
         await act(
             Permission.USERS_MANAGE,
             lambda session, actor: users.set_role(
-                session=session, name=name, role=role, actor=actor, now=web().core.clock.now()
+                session=session, name=name, role=role, actor=actor, now=self.web.core.clock.now()
             ),
             done=f"{name} is now {role.value}",
         )
@@ -135,7 +135,7 @@ class UsersTab:
                 name=name,
                 disabled=disabled,
                 actor=actor,
-                now=web().core.clock.now(),
+                now=self.web.core.clock.now(),
             ),
             done=f"{name} {'disabled' if disabled else 'enabled'}",
         )
@@ -169,7 +169,7 @@ class UsersTab:
                         password=new.value or "",
                         current_password=current.value if current else None,
                         actor=actor,
-                        now=web().core.clock.now(),
+                        now=self.web.core.clock.now(),
                     ),
                     done=f"Password of {name} changed",
                 )

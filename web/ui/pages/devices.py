@@ -13,11 +13,12 @@ from nicegui import ui
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from core.clock import Clock
 from core.models import Actor, ApiKeyPublic, DeviceCreate, DevicePublic, UserPublic
 from core.permissions import Permission
 from core.services import apikeys, devices
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.device_detail import device_page
@@ -87,7 +88,7 @@ def _register_with_key(
     return device, key, plaintext
 
 
-def _register_form(user: UserPublic, host: ui.element, reload: Any) -> ui.button:
+def _register_form(clock: Clock, user: UserPublic, host: ui.element, reload: Any) -> ui.button:
     """The "Register device" button and its dialog."""
     with host, ui.dialog() as dialog, ui.card().classes("w-full max-w-md").mark("register-form"):
         ui.label("Register a device").classes("text-h6")
@@ -117,7 +118,7 @@ def _register_form(user: UserPublic, host: ui.element, reload: Any) -> ui.button
             except ValidationError as invalid:
                 problem.set_text("; ".join(e["msg"] for e in invalid.errors()))
                 return
-            now = web().core.clock.now()
+            now = clock.now()
             result = await act(
                 Permission.DEVICES_WRITE,
                 lambda session, actor: _register_with_key(session, actor, create, now),
@@ -146,64 +147,67 @@ def _register_form(user: UserPublic, host: ui.element, reload: Any) -> ui.button
     )
 
 
-def register() -> None:
-    @ui.page("/devices")
-    async def devices_page() -> None:
-        user = await open_page("Devices")
-        if user is None:
-            return
-        hub = web().hub
-        clock = web().core.clock
-        host = ui.element("div")
-        fleet: list[DevicePublic] = []
+class DevicesPage:
+    """The fleet table: search, sort, open a device; register one (admin)."""
 
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.core, self.user = web, web.core, user
+        self.fleet: list[DevicePublic] = []
+
+    async def build(self) -> None:
+        host = ui.element("div")
         with ui.row().classes("w-full items-center gap-2"):
-            search = (
+            self.search = (
                 ui.input(placeholder="Search id, name, type, location, IP")
                 .props("clearable dense outlined debounce=300")
                 .classes("flex-1 min-w-48")
                 .mark("device-search")
             )
-            count = ui.label("").classes("text-caption").mark("device-count")
+            self.count = ui.label("").classes("text-caption").mark("device-count")
             ui.space()
-            _register_form(user, host, lambda: reload())
-
-        table = (
+            _register_form(self.core.clock, self.user, host, self.reload)
+        self.table = (
             ui.table(columns=COLUMNS, rows=[], row_key="id", pagination=50)
             .props("flat bordered dense")
             .classes("w-full cursor-pointer")
             .style("overflow-x: auto")
             .mark("devices")
         )
-        table.add_slot("body-cell-status", STATUS_CELL)
-        table.add_slot("body-cell-last_seen", SEEN_CELL)
-        table.on(
+        self.table.add_slot("body-cell-status", STATUS_CELL)
+        self.table.add_slot("body-cell-last_seen", SEEN_CELL)
+        self.table.on(
             "rowClick",
             lambda e: ui.navigate.to(f"/devices/{quote(str(e.args[1]['id']), safe='')}"),
         )
+        self.search.on_value_change(self.show)
+        await self.reload()
+        Ages(self.core.clock, also=self.show).start()  # rows go only when a text changed
+        self.web.hub.changed.subscribe(self.on_change)
 
-        def show() -> None:
-            now = clock.now()
-            text = search.value or ""
-            shown = [row(d, now) for d in fleet if matches(d, text)]
-            if shown != table.rows:
-                table.rows = shown
-                table.update()
-            count.set_text(f"{len(shown)} of {len(fleet)} devices")
+    def show(self) -> None:
+        now = self.core.clock.now()
+        text = self.search.value or ""
+        shown = [row(d, now) for d in self.fleet if matches(d, text)]
+        if shown != self.table.rows:
+            self.table.rows = shown
+            self.table.update()
+        self.count.set_text(f"{len(shown)} of {len(self.fleet)} devices")
 
-        async def reload() -> None:
-            fleet[:] = await read(lambda session: devices.list_devices(session=session).items)
-            show()
+    async def reload(self) -> None:
+        self.fleet = await read(lambda session: devices.list_devices(session=session).items)
+        self.show()
 
-        search.on_value_change(show)
-        await reload()
-        Ages(clock, also=show).start()  # "12 s ago" counts on; rows go only when a text changed
+    async def on_change(self, kinds: frozenset[str]) -> None:
+        if concerns(kinds, "device."):
+            await self.reload()
 
-        async def on_change(kinds: frozenset[str]) -> None:
-            if concerns(kinds, "device."):
-                await reload()
 
-        hub.changed.subscribe(on_change)
+def register(web: WebContext) -> None:
+    @ui.page("/devices")
+    async def devices_page() -> None:
+        user = await open_page("Devices")
+        if user is not None:
+            await DevicesPage(web, user).build()
 
     @ui.page("/devices/{device_id}")
     async def one_device_page(device_id: str) -> None:

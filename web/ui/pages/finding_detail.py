@@ -51,6 +51,18 @@ def serial(section: Any) -> Callable[[], Awaitable[None]]:
     return refresh
 
 
+def serial_method(section: Callable[[], Any]) -> Callable[[], Awaitable[None]]:
+    """``serial`` for a ``ui.refreshable_method``, given as ``lambda: self.method``: the
+    refreshable is shared by every instance of the class and redraws the instance it was
+    last read through, so it is read through this page's instance at each redraw."""
+
+    class Bound:
+        def refresh(self) -> Any:
+            return section().refresh()
+
+    return serial(Bound())
+
+
 def rule_url(rule_id: str) -> str:
     return "/rules?" + urlencode({"rule": rule_id})
 
@@ -93,10 +105,12 @@ def draw_detail(
     *,
     user: UserPublic,
     ages: Ages,
-    draft: dict[str, str],
+    note_draft: str,
+    on_note: Callable[[str], Any],
     actions: DetailActions,
 ) -> None:
-    """The detail card; ``draft["note"]`` keeps a half-typed note across live redraws."""
+    """The detail card; ``note_draft`` is a half-typed note kept across live redraws (``on_note``
+    is told every keystroke)."""
     finding, lines, rule = explained.finding, explained.evidence, explained.rule
     with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("finding-detail"):
         with ui.row().classes("items-center gap-2 w-full"):
@@ -206,8 +220,8 @@ def draw_detail(
         with ui.row().classes("items-end gap-2 w-full"):
             ui.input(
                 "Add a note",
-                value=draft["note"],
-                on_change=lambda event: draft.update(note=event.value or ""),
+                value=note_draft,
+                on_change=lambda event: on_note(event.value or ""),
             ).classes("flex-1 min-w-48").props("maxlength=2000").mark("note-text")
             guarded_button(
                 "Add note",

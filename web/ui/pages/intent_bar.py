@@ -21,7 +21,7 @@ from core.services import intent_preview, intents
 from core.services.intent_preview import IntentPreview, PlannedChange, PlanPreview
 from core.services.intents import IntentConflict
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.widgets import guarded_button, why_not
 
 DEBOUNCE_S = 0.3
@@ -136,7 +136,7 @@ def _show_plan(plan: PlanPreview | None) -> None:
             _mono(plan.rendered)
 
 
-def intent_bar(user: UserPublic) -> None:
+def intent_bar(web: WebContext, user: UserPublic) -> None:
     """Draw the bar, its live preview, Plan and Apply for ``user``'s browser."""
     generation = 0
     state: dict[str, PlanPreview | None] = {"plan": None}
@@ -177,7 +177,7 @@ def intent_bar(user: UserPublic) -> None:
             bar.props("error error-message='Type an intent first'")
             return
         bar.props(remove="error error-message")
-        kernel = web().core.kernel
+        kernel = web.core.kernel
         try:
             state["plan"] = await read(
                 lambda session: intent_preview.plan(
@@ -220,7 +220,7 @@ def intent_bar(user: UserPublic) -> None:
         plan_view.refresh()
 
     async def submit(text: str, *, replaces: list[int]) -> None:
-        core = web().core
+        core = web.core
         stored: tuple[list[IntentPublic], list[int]] | None = await act(
             Permission.INTENTS_WRITE,
             lambda session, actor: intents.submit(

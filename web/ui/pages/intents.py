@@ -15,7 +15,7 @@ from core.permissions import Permission
 from core.services import intents
 from core.services.overview import Overview
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.intent_bar import intent_bar
@@ -95,7 +95,8 @@ def _intent_card(row: IntentRow, *, user: UserPublic, ages: Ages, on_revoke) -> 
                 ui.label(f"{intent.satisfaction:.0%} satisfied").classes("text-caption")
             if intent.dry_run is None:
                 _sparkline(row.checks)
-            ages.label(intent.checked_at, "checked {}").classes("text-caption")
+            if intent.dry_run is None:  # a dry run is never checked
+                ages.label(intent.checked_at, "checked {}").classes("text-caption")
             ui.space()
             if intent.status.live:
                 refused = why_not(user, Permission.INTENTS_WRITE) is not None
@@ -132,86 +133,93 @@ def _intent_card(row: IntentRow, *, user: UserPublic, ages: Ages, on_revoke) -> 
                     ui.label(policy.last_error).classes("text-caption text-negative q-ml-md")
 
 
-def register() -> None:
-    @ui.page("/intents")
-    async def intents_page() -> None:
-        user = await open_page("Intents")
-        if user is None:
-            return
-        hub = web().hub
-        ages = Ages(web().core.clock)
-        show_ended = {"value": False}
-        verdicts = {"last": hub.last.intents_by_verdict if hub.last else None}
+class IntentsPage:
+    """The bar, then every intent as a card; revoke after a confirmation."""
 
-        async def ask_revoke(intent_id: int) -> None:
-            """Revoke only after a confirmation naming what ends."""
-            with (
-                dialogs,
-                ui.dialog() as dialog,
-                ui.card().classes("max-w-lg").mark("revoke-dialog"),
-            ):
-                ui.label(f"Revoke intent #{intent_id}?").classes("text-h6")
-                ui.label(
-                    "Its policies are removed from the network and the devices; this cannot "
-                    "be undone (submit it again to have it back)."
-                ).classes("break-words")
-                with ui.row().classes("w-full justify-end"):
-                    ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat").mark(
-                        "revoke-cancel"
-                    )
-                    ui.button(
-                        "Revoke",
-                        icon="block",
-                        color="negative",
-                        on_click=lambda: dialog.submit(True),
-                    ).mark("revoke-confirm")
-            confirmed = await dialog
-            dialog.delete()
-            if confirmed:
-                await revoke(intent_id)
+    def __init__(self, web: WebContext, user: UserPublic) -> None:
+        self.web, self.core, self.user = web, web.core, user
+        self.ages = Ages(self.core.clock)
+        self.show_ended = False
+        self.verdicts = web.hub.last.intents_by_verdict if web.hub.last else None
+        """The verdict counts last seen: the verification loop writes no change row."""
 
-        async def revoke(intent_id: int) -> None:
-            done = await act(
-                Permission.INTENTS_WRITE,
-                lambda session, actor: intents.revoke(
-                    session=session, intent_id=intent_id, actor=actor, now=web().core.clock.now()
-                ),
-                done=f"Intent {intent_id} revoked",
-            )
-            if done is not None:
-                intent_list.refresh()
-
-        @ui.refreshable
-        async def intent_list() -> None:
-            rows = await read(lambda session: _rows(session, ended=show_ended["value"]))
-            with ui.column().classes("w-full gap-2").mark("intent-list"):
-                if not rows:
-                    ui.label("No live intents.").classes("text-grey")
-                for row in rows:
-                    _intent_card(row, user=user, ages=ages, on_revoke=ask_revoke)
-
-        def toggle_ended(value: bool) -> None:
-            show_ended["value"] = value
-            intent_list.refresh()
-
-        intent_bar(user)
-        dialogs = ui.element("div").mark("dialogs")  # outside the list a redraw replaces
+    async def build(self) -> None:
+        intent_bar(self.web, self.user)
+        self.dialogs = ui.element("div").mark("dialogs")  # outside what a redraw replaces
         with ui.row().classes("items-center w-full q-mt-md"):
             ui.label("Submitted intents").classes("text-h6")
             ui.space()
-            ui.switch("Show ended", on_change=lambda e: toggle_ended(e.value)).mark("show-ended")
-        await intent_list()
-        ages.start()
+            ui.switch("Show ended", on_change=lambda e: self.toggle_ended(e.value)).mark(
+                "show-ended"
+            )
+        await self.intent_list()
+        self.ages.start()
+        self.web.hub.changed.subscribe(self.on_change)
+        self.web.hub.status.subscribe(self.on_status)
 
-        def on_change(kinds: frozenset[str]) -> None:
-            if concerns(kinds, "intent.", "policy."):
-                intent_list.refresh()
+    @ui.refreshable_method
+    async def intent_list(self) -> None:
+        ended = self.show_ended
+        rows = await read(lambda session: _rows(session, ended=ended))
+        with ui.column().classes("w-full gap-2").mark("intent-list"):
+            if not rows:
+                ui.label("No live intents.").classes("text-grey")
+            for row in rows:
+                _intent_card(row, user=self.user, ages=self.ages, on_revoke=self.ask_revoke)
 
-        def on_status(summary: Overview) -> None:
-            # The verification loop writes no change row; its verdict counts do move.
-            before, verdicts["last"] = verdicts["last"], summary.intents_by_verdict
-            if before is not None and before != summary.intents_by_verdict:
-                intent_list.refresh()
+    def toggle_ended(self, value: bool) -> None:
+        self.show_ended = value
+        self.intent_list.refresh()
 
-        hub.changed.subscribe(on_change)
-        hub.status.subscribe(on_status)
+    async def ask_revoke(self, intent_id: int) -> None:
+        """Revoke only after a confirmation naming what ends."""
+        with (
+            self.dialogs,
+            ui.dialog() as dialog,
+            ui.card().classes("max-w-lg").mark("revoke-dialog"),
+        ):
+            ui.label(f"Revoke intent #{intent_id}?").classes("text-h6")
+            ui.label(
+                "Its policies are removed from the network and the devices; this cannot "
+                "be undone (submit it again to have it back)."
+            ).classes("break-words")
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat").mark(
+                    "revoke-cancel"
+                )
+                ui.button(
+                    "Revoke", icon="block", color="negative", on_click=lambda: dialog.submit(True)
+                ).mark("revoke-confirm")
+        confirmed = await dialog
+        dialog.delete()
+        if confirmed:
+            await self.revoke(intent_id)
+
+    async def revoke(self, intent_id: int) -> None:
+        clock = self.core.clock
+        done = await act(
+            Permission.INTENTS_WRITE,
+            lambda session, actor: intents.revoke(
+                session=session, intent_id=intent_id, actor=actor, now=clock.now()
+            ),
+            done=f"Intent {intent_id} revoked",
+        )
+        if done is not None:
+            self.intent_list.refresh()
+
+    def on_change(self, kinds: frozenset[str]) -> None:
+        if concerns(kinds, "intent.", "policy."):
+            self.intent_list.refresh()
+
+    def on_status(self, summary: Overview) -> None:
+        before, self.verdicts = self.verdicts, summary.intents_by_verdict
+        if before is not None and before != summary.intents_by_verdict:
+            self.intent_list.refresh()
+
+
+def register(web: WebContext) -> None:
+    @ui.page("/intents")
+    async def intents_page() -> None:
+        user = await open_page("Intents")
+        if user is not None:
+            await IntentsPage(web, user).build()

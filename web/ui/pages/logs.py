@@ -22,10 +22,11 @@ from nicegui import app, run, ui
 
 from core.clock import from_ms
 from core.models import LogPublic
+from core.runtime import Core
 from core.services import logs
 from core.syslog import LogClass
 from web.ui.calls import read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import PageEvent
 
@@ -84,7 +85,8 @@ class LogTail:
     """Follows the log table for every open logs page: one read per poll, however many
     pages are open, and none while none is."""
 
-    def __init__(self) -> None:
+    def __init__(self, core: Core) -> None:
+        self.core = core
         self.batches: PageEvent[Batch] = PageEvent()
         self.last_id: int | None = None
         self._busy = False
@@ -111,9 +113,8 @@ class LogTail:
             self.last_id = max(self.last_id or 0, batch.lines[-1].id)
             self.batches.emit(batch)
 
-    @staticmethod
-    def _read(after_id: int) -> Batch:
-        with web().core.db.reader() as session:
+    def _read(self, after_id: int) -> Batch:
+        with self.core.db.reader() as session:
             newest = logs.last_log_id(session=session)
             skipped = 0
             if newest - after_id > BATCH:
@@ -161,118 +162,130 @@ def row(line: LogPublic, filters: Filters) -> dict[str, Any]:
     }
 
 
-def register() -> None:
-    tail = LogTail()
-    app.timer(TAIL_S, tail.poll)
+class LogsPage:
+    """A live tail: the newest lines first, filters, pause; fed by the shared ``LogTail``."""
 
-    @ui.page("/logs")
-    async def logs_page() -> None:
-        user = await open_page("Logs")
-        if user is None:
-            return
-        filters = Filters()
-        buffer: deque[dict[str, Any]] = deque(maxlen=BUFFER)
-        state = {"seen": 0, "paused": False, "missed": 0, "skipped": 0, "generation": 0}
+    def __init__(self, tail: LogTail) -> None:
+        self.tail = tail
+        self.filters = Filters()
+        self.buffer: deque[dict[str, Any]] = deque(maxlen=BUFFER)
+        self.seen = 0
+        """The newest line id this page has taken in."""
+        self.paused = False
+        self.missed = 0
+        self.skipped = 0
+        self.generation = 0
+        """Bumped by every filter change: an older read that ends late is dropped."""
 
-        def caption() -> None:
-            parts = [
-                "paused" if state["paused"] else "live",
-                f"{len(buffer)} lines (last {BUFFER})",
-            ]
-            if state["missed"]:
-                parts.append(f"{state['missed']} new while paused")
-            if state["skipped"]:
-                parts.append(f"{state['skipped']} skipped to keep up")
-            status.set_text(" · ".join(parts))
-
-        def show() -> None:
-            table.rows = list(reversed(buffer))  # newest first
-            table.update()
-            caption()
-
-        async def reload() -> None:
-            state["generation"] += 1
-            mine = state["generation"]
-            newest, found = await read(
-                lambda session: (
-                    logs.last_log_id(session=session),
-                    logs.query_logs(
-                        session=session,
-                        host=filters.host or None,
-                        log_class=filters.log_class or None,
-                        contains=filters.text or None,
-                        limit=BUFFER,
-                    ).items,
-                )
-            )
-            if mine != state["generation"]:
-                return  # the filters changed again while this was read
-            buffer.clear()
-            buffer.extend(row(line, filters) for line in reversed(found) if line.id <= newest)
-            state["seen"] = max(newest, state["seen"])
-            tail.follow_from(state["seen"])
-            state["missed"] = 0
-            show()
-
-        async def refilter(field: str, value: Any) -> None:
-            setattr(filters, field, (value or "").strip())
-            state["generation"] += 1
-            mine = state["generation"]
-            await asyncio.sleep(DEBOUNCE_S)
-            if mine == state["generation"]:
-                await reload()
-
-        def on_batch(batch: Batch) -> None:
-            fresh = [line for line in batch.lines if line.id > state["seen"]]
-            if not fresh:
-                return
-            state["seen"] = fresh[-1].id
-            state["skipped"] += batch.skipped
-            shown = [row(line, filters) for line in fresh if filters.matches(line)]
-            buffer.extend(shown)
-            if state["paused"]:
-                state["missed"] += len(shown)
-                caption()
-            elif shown or batch.skipped:
-                show()
-
-        def toggle_pause() -> None:
-            state["paused"] = not state["paused"]
-            pause.set_text("Resume" if state["paused"] else "Pause")
-            pause.props(f"icon={'play_arrow' if state['paused'] else 'pause'}")
-            if not state["paused"]:
-                state["missed"] = 0
-                show()
-            else:
-                caption()
-
+    async def build(self) -> None:
         with ui.row().classes("items-center gap-2 w-full flex-wrap"):
-            ui.input("Host", on_change=lambda e: refilter("host", e.value)).props(
+            ui.input("Host", on_change=lambda e: self.refilter("host", e.value)).props(
                 "clearable dense outlined"
             ).classes("w-40").mark("filter-host")
             ui.select(
                 {"": "all classes", **{c.value: c.value for c in LogClass}},
                 value="",
                 label="Class",
-                on_change=lambda e: refilter("log_class", e.value),
+                on_change=lambda e: self.refilter("log_class", e.value),
             ).props("dense outlined").classes("w-40").mark("filter-class")
-            ui.input("Text", on_change=lambda e: refilter("text", e.value)).props(
+            ui.input("Text", on_change=lambda e: self.refilter("text", e.value)).props(
                 "clearable dense outlined"
             ).classes("w-56").mark("filter-text")
-            pause = (
-                ui.button("Pause", icon="pause", on_click=toggle_pause).props("flat").mark("pause")
+            self.pause = (
+                ui.button("Pause", icon="pause", on_click=self.toggle_pause)
+                .props("flat")
+                .mark("pause")
             )
             ui.space()
-            status = ui.label("").classes("text-caption").mark("tail-status")
-        table = (
+            self.status = ui.label("").classes("text-caption").mark("tail-status")
+        self.table = (
             ui.table(columns=COLUMNS, rows=[], row_key="id")
             .props("dense flat bordered virtual-scroll")
             .classes("w-full")
             .style("max-height: 70vh")
             .mark("log-tail")
         )
-        table.add_slot("body-cell-time", TIME_CELL)
-        table.add_slot("body-cell-log_class", CLASS_CELL)
-        table.add_slot("body-cell-message", MESSAGE_CELL)
-        tail.batches.subscribe(on_batch)
-        await reload()
+        self.table.add_slot("body-cell-time", TIME_CELL)
+        self.table.add_slot("body-cell-log_class", CLASS_CELL)
+        self.table.add_slot("body-cell-message", MESSAGE_CELL)
+        self.tail.batches.subscribe(self.on_batch)
+        await self.reload()
+
+    def caption(self) -> None:
+        parts = ["paused" if self.paused else "live", f"{len(self.buffer)} lines (last {BUFFER})"]
+        if self.missed:
+            parts.append(f"{self.missed} new while paused")
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped to keep up")
+        self.status.set_text(" · ".join(parts))
+
+    def show(self) -> None:
+        self.table.rows = list(reversed(self.buffer))  # newest first
+        self.table.update()
+        self.caption()
+
+    async def reload(self) -> None:
+        self.generation += 1
+        mine, filters = self.generation, self.filters
+        newest, found = await read(
+            lambda session: (
+                logs.last_log_id(session=session),
+                logs.query_logs(
+                    session=session,
+                    host=filters.host or None,
+                    log_class=filters.log_class or None,
+                    contains=filters.text or None,
+                    limit=BUFFER,
+                ).items,
+            )
+        )
+        if mine != self.generation:
+            return  # the filters changed again while this was read
+        self.buffer.clear()
+        self.buffer.extend(row(line, filters) for line in reversed(found) if line.id <= newest)
+        self.seen = max(newest, self.seen)
+        self.tail.follow_from(self.seen)
+        self.missed = 0
+        self.show()
+
+    async def refilter(self, field: str, value: Any) -> None:
+        setattr(self.filters, field, (value or "").strip())
+        self.generation += 1
+        mine = self.generation
+        await asyncio.sleep(DEBOUNCE_S)
+        if mine == self.generation:
+            await self.reload()
+
+    def on_batch(self, batch: Batch) -> None:
+        fresh = [line for line in batch.lines if line.id > self.seen]
+        if not fresh:
+            return
+        self.seen = fresh[-1].id
+        self.skipped += batch.skipped
+        shown = [row(line, self.filters) for line in fresh if self.filters.matches(line)]
+        self.buffer.extend(shown)
+        if self.paused:
+            self.missed += len(shown)
+            self.caption()
+        elif shown or batch.skipped:
+            self.show()
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.pause.set_text("Resume" if self.paused else "Pause")
+        self.pause.props(f"icon={'play_arrow' if self.paused else 'pause'}")
+        if not self.paused:
+            self.missed = 0
+            self.show()
+        else:
+            self.caption()
+
+
+def register(web: WebContext) -> None:
+    tail = LogTail(web.core)
+    app.timer(TAIL_S, tail.poll)
+
+    @ui.page("/logs")
+    async def logs_page() -> None:
+        if await open_page("Logs") is not None:
+            await LogsPage(tail).build()

@@ -10,7 +10,7 @@ from core.services import findings, intents
 from core.services.intents import LIVE
 from core.services.overview import Overview
 from web.ui.calls import read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.widgets import SEVERITY_COLOURS, STATUS_COLOURS, Ages, intent_verdict
@@ -26,14 +26,14 @@ def _recent(session) -> tuple[list[FindingPublic], list[IntentPublic]]:
     return open_findings, live
 
 
-def register() -> None:
-    @ui.page("/")
-    async def overview_page() -> None:
-        user = await open_page("Overview")
-        if user is None:
-            return
-        hub = web().hub
-        core = web().core
+class OverviewPage:
+    """The fleet, what is wrong, what was asked of the network, and the ingest rate."""
+
+    def __init__(self, web: WebContext) -> None:
+        self.web = web
+
+    async def build(self) -> None:
+        hub, core = self.web.hub, self.web.core
         ages = Ages(core.clock)
 
         @ui.refreshable
@@ -151,3 +151,10 @@ def register() -> None:
 
         hub.status.subscribe(on_status)
         hub.changed.subscribe(on_change)
+
+
+def register(web: WebContext) -> None:
+    @ui.page("/")
+    async def overview_page() -> None:
+        if await open_page("Overview") is not None:
+            await OverviewPage(web).build()

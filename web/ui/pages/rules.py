@@ -23,7 +23,7 @@ from core.services.playbooks import PLAYBOOKS
 from core.services.rule_replay import RuleReplay, replay_rule
 from core.services.rules import RULES
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.widgets import SEVERITY_COLOURS, chip, when, why_not
@@ -35,13 +35,13 @@ NOT_NUMBERS = frozenset({"enabled"})
 FOCUS_STYLE = "border-left: 4px solid var(--q-primary)"
 
 
-def register() -> None:
+def register(web: WebContext) -> None:
     @ui.page("/rules")
     async def rules_page(rule: str | None = None) -> None:
         user = await open_page("Rules & playbooks")
         if user is None:
             return
-        await RulesView(user, focus=rule).build()
+        await RulesView(web, user, focus=rule).build()
 
 
 def numeric_fields(definition: dict[str, Any]) -> dict[str, int | float]:
@@ -74,8 +74,8 @@ def parse_number(text: str | None, *, integer: bool) -> int | float:
 class RulesView:
     """One browser's rules page: its lists, which rules are open and their replays."""
 
-    def __init__(self, user: UserPublic, *, focus: str | None) -> None:
-        self.user = user
+    def __init__(self, web: WebContext, user: UserPublic, *, focus: str | None) -> None:
+        self.web, self.user = web, user
         self.focus = focus
         self.opened: set[str] = {focus} if focus else set()
         self.replays: dict[str, RuleReplay | str] = {}
@@ -91,7 +91,7 @@ class RulesView:
         self.playbooks_section = ui.refreshable(self._playbooks_section)
         self.rules_section()
         self.playbooks_section()
-        web().hub.changed.subscribe(self.on_change)
+        self.web.hub.changed.subscribe(self.on_change)
 
     async def load(self) -> None:
         self.rules = await read(lambda session: RULES.list(session=session))
@@ -213,7 +213,7 @@ class RulesView:
                 entry_id=entry.id,
                 changes=changes,
                 actor=actor,
-                now=web().core.clock.now(),
+                now=self.web.core.clock.now(),
             ),
             done=f"Rule {entry.id} saved",
         )
@@ -250,7 +250,7 @@ class RulesView:
                 ui.label(f"… and {count - SAMPLES} more").classes("text-caption")
 
     async def test(self, rule_id: str) -> None:
-        until = web().core.clock.now()
+        until = self.web.core.clock.now()
         since = until - REPLAY_WINDOW
         try:
             self.replays[rule_id] = await read(
@@ -312,7 +312,7 @@ class RulesView:
                 entry_id=entry_id,
                 enabled=enabled,
                 actor=actor,
-                now=web().core.clock.now(),
+                now=self.web.core.clock.now(),
             ),
             done=f"{catalog.noun.capitalize()} {entry_id} {'enabled' if enabled else 'disabled'}",
         )
