@@ -121,7 +121,10 @@ class ConsoleApp(App[None]):
         """An unhandled exception ends the app with status 1 (Textual's way); its traceback
         also goes to ``log_file``, which ``warden console`` names on exit."""
         write_crash(self.log_file, error)
-        super()._handle_exception(error)
+        try:  # Textual renders the traceback of the exception being handled
+            raise error
+        except Exception:
+            super()._handle_exception(error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         crash_if_failed(self, event)

@@ -15,9 +15,9 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.format import SEVERITY_STYLE, ago, local, styled
+from console.table_screen import Row, TableScreen
 from console.text import plain, wrapped
 from core.clock import from_ms, to_ms
 from core.errors import WardenError
