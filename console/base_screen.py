@@ -20,7 +20,7 @@ from textual.worker import Worker, get_current_worker
 
 from console.context import ConsoleContext, console_of
 from console.crashes import crash_if_failed
-from console.messages import Changed
+from console.messages import Answered, Changed, answer
 from console.widgets import StatusHeader
 from core.errors import PermissionDenied, WardenError
 from core.models import Actor
@@ -74,6 +74,9 @@ class WardenScreen(Screen[None], Generic[Data]):
         """Notifications carry device names and error messages: never parsed as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def on_answered(self, message: Answered) -> None:
+        message.callback()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         crash_if_failed(self.app, event)
 
@@ -96,10 +99,10 @@ class WardenScreen(Screen[None], Generic[Data]):
                 data = self.fetch(session)
         except (WardenError, SQLAlchemyError) as exc:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.fail, exc)
+                answer(self, self.fail, exc)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_if_attached, data)
+            answer(self, self._show_if_attached, data)
 
     def _show_if_attached(self, data: Data) -> None:
         if self.is_attached:
@@ -149,11 +152,11 @@ class WardenScreen(Screen[None], Generic[Data]):
             with self.console.core.db.writer() as session:
                 result = call(session, self.console.actor, self.console.core.clock.now())
         except (WardenError, SQLAlchemyError) as exc:
-            self.app.call_from_thread(self.fail, exc)
+            answer(self, self.fail, exc)
             return
         message = done(result) if callable(done) else done
-        self.app.call_from_thread(self.notify, message)
-        self.app.call_from_thread(self.reload)
+        answer(self, self.notify, message)
+        answer(self, self.reload)
 
     def fail(self, exc: Exception) -> None:
         if isinstance(exc, WardenError):

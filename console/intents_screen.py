@@ -25,6 +25,7 @@ from console.intent_text import (
     status_cell,
     verdict_cell,
 )
+from console.messages import answer
 from console.table_screen import Row, TableScreen
 from console.text import plain
 from core.errors import WardenError
@@ -137,7 +138,7 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
         worker = get_current_worker()
         text = preview_text(sentence, self.console.core)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_preview, sentence, text)
+            answer(self, self._show_preview, sentence, text)
 
     def _show_preview(self, sentence: str, text: Text) -> None:
         """A late preview never hides what submitting the same sentence answered."""
@@ -172,9 +173,9 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                     session=session, key=runtime.AGENT_KEY, now=core.clock.now()
                 )
         except (WardenError, SQLAlchemyError) as exc:
-            self.app.call_from_thread(self.refused, exc)
+            answer(self, self.refused, exc)
             return
-        self.app.call_from_thread(self._show_plan, planned, apply, daemon_state(heartbeat))
+        answer(self, self._show_plan, planned, apply, daemon_state(heartbeat))
 
     def _show_plan(self, planned: PlanPreview, apply: bool, daemon: DaemonState) -> None:
         body = enforcement_note(daemon) + plan_text(planned)
@@ -212,14 +213,14 @@ class IntentsScreen(TableScreen[list[IntentPublic]]):
                     features=features,
                 )
         except IntentConflict as exc:
-            self.app.call_from_thread(self._conflicted, sentence, exc, replaces)
+            answer(self, self._conflicted, sentence, exc, replaces)
             return
         except (WardenError, SQLAlchemyError) as exc:
-            self.app.call_from_thread(self.refused, exc)
+            answer(self, self.refused, exc)
             return
         ids = ", ".join(f"#{i.id}" for i in stored) or "none"
         message = f"intent {ids} submitted" + (f"; ended {ended}" if ended else "")
-        self.app.call_from_thread(self._applied, message)
+        answer(self, self._applied, message)
 
     def _applied(self, message: str) -> None:
         self.outcome_of = ""

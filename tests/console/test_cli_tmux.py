@@ -148,9 +148,17 @@ def start(tmux: Tmux, data_dir: Path, *command: str) -> None:
 
 
 def exit_status(tmux: Tmux) -> int:
-    tmux.wait_for(lambda _s: tmux("display", "-p", "-t", "console", "#{pane_dead}").stdout.strip()
-                  == "1", "the console to end")  # fmt: skip
-    return int(tmux("display", "-p", "-t", "console", "#{pane_dead_status}").stdout)
+    """The status the console ended with (tmux closes the pane's terminal a moment before
+    it reaps the process, so wait for the status itself)."""
+
+    def ended() -> str:
+        shown = tmux("display", "-p", "-t", "console", "#{pane_dead_status}|#{pane_dead_signal}")
+        return shown.stdout.strip()
+
+    tmux.wait_for(lambda _s: ended() != "|", "the console to end")
+    status, _, signal = ended().partition("|")
+    assert status, f"the console ended on signal {signal}; the pane shows:\n{tmux.screen()}"
+    return int(status)
 
 
 def log_in(tmux: Tmux) -> None:
