@@ -77,7 +77,7 @@ class TableScreen(WardenScreen[Data]):
         self.set_interval(self.TICK_S, self._tick)
 
     def _tick(self) -> None:
-        if self.app.screen is not self or self.data is None:
+        if not self.is_current or self.data is None:  # is_current: False while closing
             return
         if self.RELOAD_ON_TICK:
             self.reload()
