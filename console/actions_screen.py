@@ -10,9 +10,9 @@ from sqlmodel import Session
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.format import ACTION_STATE_STYLE, ago, styled
+from console.table_screen import Row, TableScreen
 from console.text import plain
 from core.models import ActionPublic, ActionState
 from core.permissions import Permission

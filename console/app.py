@@ -33,7 +33,7 @@ from console.findings_screen import FindingsScreen
 from console.intents_screen import IntentsScreen
 from console.login_screen import LoginScreen
 from console.logs_screen import LogsScreen
-from console.messages import Changed, FeedFailed, FeedRecovered
+from console.messages import Answered, Changed, FeedFailed, FeedRecovered, answer
 from console.rules_screen import RulesScreen
 from console.widgets import SCREENS, FilterBar
 from core.models import Actor, Origin, UserPublic
@@ -121,7 +121,11 @@ class ConsoleApp(App[None]):
         """An unhandled exception ends the app with status 1 (Textual's way); its traceback
         also goes to ``log_file``, which ``warden console`` names on exit."""
         write_crash(self.log_file, error)
-        super()._handle_exception(error)
+        self._stop.set()  # the feed thread ends, or the process would wait on it at exit
+        try:  # Textual renders the traceback of the exception being handled
+            raise error
+        except Exception:
+            super()._handle_exception(error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         crash_if_failed(self, event)
@@ -204,6 +208,9 @@ class ConsoleApp(App[None]):
         finally:
             feed.close()
 
+    def on_answered(self, message: Answered) -> None:
+        message.callback()
+
     def on_changed(self, message: Changed) -> None:
         self.load_overview()
         stack = self.screen_stack  # empty while the app closes, as a last change arrives
@@ -230,7 +237,7 @@ class ConsoleApp(App[None]):
             log.warning("overview failed: %s", exc)
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self._show_overview, current)
+            answer(self, self._show_overview, current)
 
     def _show_overview(self, current: Overview) -> None:
         rate = ingest_rate(self._previous, current)

@@ -44,6 +44,8 @@ def crash_if_failed(app: Crashable, event: Worker.StateChanged) -> None:
     """A worker that ended in an exception ends the app as an exception on the UI thread
     would (the workers run with ``exit_on_error=False`` so a late answer while the app
     closes is no crash)."""
-    error = event.worker.error
-    if event.state == WorkerState.ERROR and isinstance(error, Exception) and app.is_running:
-        app._handle_exception(error)
+    worker = event.worker
+    if worker.exit_on_error:  # Textual ends the app itself
+        return
+    if event.state == WorkerState.ERROR and isinstance(worker.error, Exception) and app.is_running:
+        app._handle_exception(worker.error)

@@ -8,8 +8,8 @@ from sqlmodel import Session
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from console.base_screen import Row, TableScreen
 from console.format import STATUS_STYLE, ago, styled
+from console.table_screen import Row, TableScreen
 from console.text import plain
 from core.models import DevicePublic
 from core.services import devices

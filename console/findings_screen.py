@@ -13,9 +13,10 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.format import FINDING_STATUS_STYLE, SEVERITY_STYLE, ago, local, styled, when
+from console.messages import answer
+from console.table_screen import Row, TableScreen
 from console.text import plain, wrapped
 from core.clock import from_ms
 from core.errors import WardenError
@@ -160,10 +161,10 @@ class FindingsScreen(TableScreen[list[FindingPublic]]):
             with self.console.core.db.reader() as session:
                 shown = finding_explain.explain(session=session, finding_id=finding_id)
         except (WardenError, SQLAlchemyError) as exc:
-            self.app.call_from_thread(self.fail, exc)
+            answer(self, self.fail, exc)
             return
         body = finding_text(shown, self.console.core.clock.now())
-        self.app.call_from_thread(self.app.push_screen, TextDialog(f"Finding {finding_id}", body))
+        answer(self, self.app.push_screen, TextDialog(f"Finding {finding_id}", body))
 
 
 def finding_text(shown: FindingExplained, now: datetime) -> Text:

@@ -13,6 +13,7 @@ from textual.worker import Worker
 
 from console.context import ConsoleContext, console_of
 from console.crashes import crash_if_failed
+from console.messages import Answered, answer
 from core.errors import Throttled, Unauthenticated, WardenError
 from core.models import Origin
 from core.services import users
@@ -48,6 +49,9 @@ class LoginScreen(Screen[None]):
             yield Label("", id="error")
             yield Label(Text("enter: log in    ctrl+q: quit", style="dim"))
 
+    def on_answered(self, message: Answered) -> None:
+        message.callback()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         crash_if_failed(self.app, event)
 
@@ -61,7 +65,8 @@ class LoginScreen(Screen[None]):
         with self.console.core.db.reader() as session:
             if users.has_users(session=session):
                 return
-        self.app.call_from_thread(
+        answer(
+            self,
             self.query_one("#error", Label).update,
             Text(NO_USERS),
         )
@@ -93,9 +98,9 @@ class LoginScreen(Screen[None]):
                     origin=Origin.TUI,
                 )
         except (Throttled, Unauthenticated, WardenError) as exc:
-            self.app.call_from_thread(self._refused, exc.msg)
+            answer(self, self._refused, exc.msg)
             return
-        self.app.call_from_thread(self.console.logged_in, user)
+        answer(self, self.console.logged_in, user)
 
     def _refused(self, message: str) -> None:
         self.query_one("#error", Label).update(Text(message))

@@ -69,7 +69,7 @@ class LogsScreen(WardenScreen[list[LogPublic]]):
         self.set_interval(TAIL_EVERY_S, self._tick)
 
     def _tick(self) -> None:
-        if self.app.screen is self:
+        if self.is_current:  # False (not an error) while the app closes
             self.reload()
 
     def reload(self) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from textual.message import Message
+from textual.message_pump import MessagePump
 
 
 class Changed(Message):
@@ -28,3 +33,20 @@ class FeedFailed(Message):
 
 class FeedRecovered(Message):
     """The database answers again after a failure."""
+
+
+class Answered(Message, bubble=False):
+    """A worker thread's answer, run on the UI thread by the node it was posted to.
+
+    Posting never waits, unlike ``App.call_from_thread`` (which blocks its thread until the
+    UI ran the callback): a worker that answers while the app closes would hang the process
+    at exit on that wait. A node that is gone simply never runs it (a stale answer)."""
+
+    def __init__(self, callback: Callable[[], object]) -> None:
+        super().__init__()
+        self.callback = callback
+
+
+def answer(node: MessagePump, callback: Callable[..., object], *args: Any) -> None:
+    """From a worker thread: run ``callback(*args)`` on the UI thread, via ``node``."""
+    node.post_message(Answered(partial(callback, *args)))

@@ -15,9 +15,10 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from console.base_screen import Row, TableScreen
 from console.dialogs import PromptDialog, TextDialog
 from console.format import SEVERITY_STYLE, ago, local, styled
+from console.messages import answer
+from console.table_screen import Row, TableScreen
 from console.text import plain, wrapped
 from core.clock import from_ms, to_ms
 from core.errors import WardenError
@@ -136,9 +137,9 @@ class RulesScreen(TableScreen[list[CatalogPublic]]):
             with self.console.core.db.reader() as session:
                 body = make(session)
         except (WardenError, SQLAlchemyError) as exc:
-            self.app.call_from_thread(self.fail, exc)
+            answer(self, self.fail, exc)
             return
-        self.app.call_from_thread(self.app.push_screen, TextDialog(title, body))
+        answer(self, self.app.push_screen, TextDialog(title, body))
 
     def action_toggle(self) -> None:
         rule = self._selected()

@@ -138,19 +138,32 @@ def test_console_in_a_real_terminal(tmux: Tmux, data_dir: Path) -> None:
     assert not tmux.alive(), "q on a top screen quits"
 
 
-def start(tmux: Tmux, data_dir: Path, *command: str) -> None:
-    """``command`` in a 100x30 pane that stays (dead) after it ends, to read its status."""
+RECORD_STATUS = (
+    "import subprocess, sys; "
+    "code = subprocess.run(sys.argv[2:]).returncode; "
+    "open(sys.argv[1], 'w').write(str(code))"
+)
+"""Runs a command and writes its exit status to a file (tmux's own ``pane_dead_status``
+is sometimes empty for a process that is gone)."""
+
+
+def start(tmux: Tmux, data_dir: Path, *command: str) -> Path:
+    """``command`` in a 100x30 pane that stays after it ends; returns the file its exit
+    status is written to."""
+    status = data_dir.parent / "exit-status"
     tmux(
         "new-session", "-d", "-s", "console", "-x", "100", "-y", "30",
-        "env", f"WARDEN_DATA_DIR={data_dir}", "TERM=xterm-256color", *command,
+        "env", f"WARDEN_DATA_DIR={data_dir}", "TERM=xterm-256color",
+        sys.executable, "-c", RECORD_STATUS, str(status), *command,
     )  # fmt: skip
     tmux("set-option", "-t", "console", "remain-on-exit", "on")
+    return status
 
 
-def exit_status(tmux: Tmux) -> int:
-    tmux.wait_for(lambda _s: tmux("display", "-p", "-t", "console", "#{pane_dead}").stdout.strip()
-                  == "1", "the console to end")  # fmt: skip
-    return int(tmux("display", "-p", "-t", "console", "#{pane_dead_status}").stdout)
+def exit_status(tmux: Tmux, status: Path) -> int:
+    """The status the console ended with."""
+    tmux.wait_for(lambda _s: status.exists() and status.read_text() != "", "the console to end")
+    return int(status.read_text())
 
 
 def log_in(tmux: Tmux) -> None:
@@ -166,7 +179,7 @@ def test_a_filter_that_hides_the_selected_row_in_a_real_terminal(
 ) -> None:
     """Issue 15 item 2: `/temp` on the devices screen crashed the console (status 0)."""
     seed(data_dir)
-    start(tmux, data_dir, str(WARDEN), "console", "--user", "admin")
+    status = start(tmux, data_dir, str(WARDEN), "console", "--user", "admin")
     log_in(tmux)
     tmux("send-keys", "-t", "console", "/")  # camera-2 is selected: the filter hides it
     tmux.wait_for(lambda s: "filter…" in s, "the filter bar")
@@ -175,7 +188,7 @@ def test_a_filter_that_hides_the_selected_row_in_a_real_terminal(
     tmux("send-keys", "-t", "console", "Escape")
     tmux.wait_for(lambda s: "camera-2" in s, "every row again")
     tmux("send-keys", "-t", "console", "q")
-    assert exit_status(tmux) == 0
+    assert exit_status(tmux, status) == 0
 
 
 CRASHING = """
@@ -194,11 +207,11 @@ def test_a_crash_exits_non_zero_and_names_the_log(tmux: Tmux, data_dir: Path) ->
     """A bug in a screen ends `warden console` with status 1 and says where the traceback
     is (a real process, the screen's code replaced by one that raises)."""
     seed(data_dir)
-    start(tmux, data_dir, sys.executable, "-c", CRASHING)
+    status = start(tmux, data_dir, sys.executable, "-c", CRASHING)
     tmux.wait_for(lambda s: "system user:" in s, "the login")
     tmux("send-keys", "-t", "console", "-l", PASSWORD)
     tmux("send-keys", "-t", "console", "Enter")
-    assert exit_status(tmux) == 1
+    assert exit_status(tmux, status) == 1
     log_file = data_dir / "console.log"
     shown = tmux.screen()
     assert "the console stopped on an internal error" in shown

@@ -161,11 +161,16 @@ async def test_logout_returns_to_a_fresh_login(core: Core, fleet) -> None:
         await login(pilot, "ada")
         await show(pilot, "5", "actions")
         app.run_command(":logout")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, LoginScreen) and app.screen.query("#password"),
+            "the login screen",
+        )
         assert app.user is None
         assert app.screen.query_one("#password", Input).value == ""
         assert app.screen.query_one("#name", Input).value == ""
         await wait_for(pilot, lambda: "ada (admin) logged out" in notices(app), "the notice")
+        assert not app.workers  # the log-out is done, the feed stopped
         await login(pilot, "vera")
         assert app.user_label == "vera (viewer)"
         await show(pilot, "5", "actions")  # built again for the new user

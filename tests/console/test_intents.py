@@ -25,7 +25,9 @@ NO_NETEM = KernelFeatures(
 
 
 def preview(app: ConsoleApp) -> str:
-    return str(app.screen.query_one("#preview", Static).render())
+    """The intent bar's preview (under a dialog, if one is open)."""
+    screen = next(s for s in reversed(app.screen_stack) if s.query("#preview"))
+    return str(screen.query_one("#preview", Static).render())
 
 
 def stored(core: Core) -> list[tuple[str, IntentStatus]]:
