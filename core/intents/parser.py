@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
@@ -49,7 +48,12 @@ RESERVED = (
     frozenset(set().union(*(literals(elements) for _, _, elements in _PATTERNS)) | SCHEDULE_WORDS)
     - TYPE_FRIENDLY
 )
-_REQUIRED = [required_words(elements) for _, _, elements in _PATTERNS]
+_REQUIRED = [
+    frozenset().union(*(w for w in required_words(elements) if len(w) == 1))
+    for _, _, elements in _PATTERNS
+]
+"""Per phrasing, the words it cannot match without (its one-word literals): a sentence
+missing one of them skips the phrasing before any matching."""
 _BY_FIRST: dict[str, list[int]] = {}
 _ANYWHERE: list[int] = []
 for _index, (_, _, _elements) in enumerate(_PATTERNS):
@@ -82,9 +86,12 @@ class Reading:
     """The targets were said last, after "for" / "on" / "of" / "to" / "from": a compound
     sentence's earlier clauses without targets share them."""
 
-    @cached_property
-    def key(self) -> str:
-        return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
+    key: str = ""
+    """What makes two readings the same (set once, when made)."""
+
+    def __post_init__(self) -> None:
+        said = (self.kind, self.targets, sorted(self.params.items()), self.timing)
+        object.__setattr__(self, "key", repr(said))
 
 
 def parse_intent(text: str, *, fleet: Fleet | None = None) -> ParseResult:
@@ -179,7 +186,7 @@ def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Readi
             if first >= len(tokens):
                 continue
             for index in _BY_FIRST.get(tokens[first].low, []) + _ANYWHERE:
-                if any(words.isdisjoint(cursor.words) for words in _REQUIRED[index]):
+                if not _REQUIRED[index] <= cursor.words:
                     continue
                 kind, build, elements = _PATTERNS[index]
                 for end, values in match(elements, cursor, first, {}, READERS):
@@ -239,16 +246,17 @@ def _tails(
     it ("... to 3 mbit for printer-4"); a clause names them once."""
     if "targets" in values:
         return [(values["targets"][0], False, end)]
-    found: list[tuple[list[Any] | None, bool, int]] = [(lead, False, end)]
     if lead is not None:
-        return found
+        return [(lead, False, end)]
     tokens = cursor.tokens
     at = end
     if at < len(tokens) and tokens[at].low in TRAFFIC_NOUNS:
         at += 1
     if at < len(tokens) and tokens[at].low in TARGET_PREPOSITIONS:
-        found.extend((targets, True, stop) for targets, stop in read_targets(cursor, at + 1))
-    return found
+        found = [(targets, True, stop) for targets, stop in read_targets(cursor, at + 1)]
+        if found:  # then nothing else can read "for X" here: no clause or time starts so
+            return found
+    return [(None, False, end)]
 
 
 def _reading(
