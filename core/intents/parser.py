@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
@@ -31,7 +32,7 @@ from core.intents.grammar import (
 from core.intents.kinds import EXAMPLES, TABLE
 from core.intents.lexer import Token, check_text, tokenize
 from core.intents.model import Intent, IntentError, ParseFailure, ParseResult
-from core.intents.params import read_params
+from core.intents.params import built_params
 from core.intents.readers import READERS
 from core.intents.render import render
 from core.intents.schedule import SCHEDULE_WORDS, Timing, merge, timings
@@ -86,12 +87,10 @@ class Reading:
     """The targets were said last, after "for" / "on" / "of" / "to" / "from": a compound
     sentence's earlier clauses without targets share them."""
 
-    key: str = ""
-    """What makes two readings the same (set once, when made)."""
-
-    def __post_init__(self) -> None:
-        said = (self.kind, self.targets, sorted(self.params.items()), self.timing)
-        object.__setattr__(self, "key", repr(said))
+    @cached_property
+    def key(self) -> str:
+        """What makes two readings the same."""
+        return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
 
 
 def parse_intent(text: str, *, fleet: Fleet | None = None) -> ParseResult:
@@ -179,7 +178,7 @@ def _timings(cursor: Cursor, pos: int) -> list[tuple[Timing, int]]:
 def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Reading, int]]:
     if pos in memo:
         return memo[pos]
-    found: dict[tuple[str, int], tuple[Reading, int]] = {}
+    found: list[tuple[Reading, int]] = []
     tokens = cursor.tokens
     for before, start in _timings(cursor, pos):
         for lead, first in _leads(cursor, start):
@@ -197,14 +196,10 @@ def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Readi
                             reading = _reading(
                                 cursor, kind, build, values, targets, tail, (before, after, stop)
                             )
-                            if reading is None:
-                                continue
-                            key = (reading.key, stop)
-                            seen = found.get(key)
-                            if seen is None or (tail and not seen[0].tail):
-                                found[key] = (reading, stop)
-    memo[pos] = list(found.values())
-    return memo[pos]
+                            if reading is not None:
+                                found.append((reading, stop))
+    memo[pos] = found
+    return found
 
 
 def _leads(cursor: Cursor, pos: int) -> list[tuple[list[Any] | None, int]]:
@@ -245,7 +240,13 @@ def _tails(
     """The targets of a clause: its phrasing's, those said before the verb, or those after
     it ("... to 3 mbit for printer-4"); a clause names them once."""
     if "targets" in values:
-        return [(values["targets"][0], False, end)]
+        targets, start = values["targets"]
+        tokens = cursor.tokens
+        said_last = start > 0 and tokens[start - 1].low in TARGET_PREPOSITIONS
+        tail = said_last and any(
+            stop == end and found is targets for found, stop in read_targets(cursor, start)
+        )
+        return [(targets, tail, end)]
     if lead is not None:
         return [(lead, False, end)]
     tokens = cursor.tokens
@@ -323,7 +324,7 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
         assert targets is not None
         schedule = reading.timing.schedule()
         duration = reading.timing.duration_s
-        params = read_params(reading.kind, reading.params)
+        params = built_params(reading.kind, reading.params)
         text = explain(
             reading.kind,
             targets,
