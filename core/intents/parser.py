@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
@@ -87,7 +86,6 @@ class Reading:
     """The targets were said last, after "for" / "on" / "of" / "to" / "from": a compound
     sentence's earlier clauses without targets share them."""
 
-    @cached_property
     def key(self) -> str:
         """What makes two readings the same."""
         return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
@@ -121,7 +119,7 @@ def _parse(text: str, *, suggest: bool = True) -> tuple[list[Intent], list[str]]
     cursor = Cursor(tokens, RESERVED, words=frozenset(token.low for token in tokens))
     readings: dict[str, list[Reading]] = {}
     for sentence in _sentences(cursor, 0, {}, {}):
-        readings.setdefault("|".join(r.key for r in sentence), sentence)
+        readings.setdefault("|".join(r.key() for r in sentence), sentence)
     if not readings:
         raise _failure(cursor, suggest=suggest)
     if len(readings) > 1:
