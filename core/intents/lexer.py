@@ -128,7 +128,7 @@ def tokenize(text: str) -> list[Token]:
                 raise IntentError("bad_value", f"{raw} is not an IPv4 network.")
         if kind == "mac":
             raw = raw.lower().replace("-", ":")
-        if kind == "word":
+        if kind == "word" and ("'" in raw or "\u2019" in raw):
             raw = _POSSESSIVE.sub("", raw).replace("\u2019", "'")
         tokens.append(Token(kind, raw, raw.lower()))
     return _drop_fillers(tokens)

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     SerializerFunctionWrapHandler,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_serializer,
 )
@@ -65,9 +66,11 @@ class Intent(BaseModel):
     duration_s: int | None = None
     explanation: str
 
-    @field_validator("params", mode="before")
+    @field_validator("params", mode="wrap")
     @classmethod
-    def read_params_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+    def read_params_by_kind(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
         return params_of_kind(value, info)
 
 

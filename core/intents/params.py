@@ -175,18 +175,43 @@ _MODELS_OF = {
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in PARAMS_OF.items()}
 
 
+_CHOSEN_BY = {
+    "sampling": ("sampling_rate_hz", SamplingRateParams, SamplingCadenceParams),
+    "revoke": ("intent_id", RevokeIdParams, RevokeKindParams),
+    "device_setting": ("factor", ScaledSettingParams, SettingParams),
+}
+
+
+def built_params(kind: str, values: dict[str, Any]) -> IntentParams:
+    """The params the parser's builders made (already checked, typed and complete), as
+    their model without validating them again."""
+    if kind == "allow_only":  # nested destinations: build them by validating
+        return AllowParams.model_validate(values)
+    model = PARAMS_OF[kind]
+    if kind in _CHOSEN_BY:
+        key, with_key, without = _CHOSEN_BY[kind]
+        model = with_key if key in values else without
+    result: IntentParams = model.model_construct(**values)
+    return result
+
+
 def read_params(kind: str, value: Any) -> IntentParams:
     """The params of an intent of ``kind`` from their JSON (or a model of that kind)."""
-    result: IntentParams = _ADAPTERS[kind].validate_python(value)
+    model = PARAMS_OF[kind]
+    if isinstance(model, type):  # one model: no union to try member by member
+        result: IntentParams = model.model_validate(value)
+        return result
+    result = _ADAPTERS[kind].validate_python(value)
     return result
 
 
 def params_of_kind(value: Any, info: ValidationInfo) -> Any:
-    """Field validator for ``params`` beside a ``kind``: read as that kind's model."""
+    """Field validator (plain: it replaces the union's own, which would try every member)
+    for ``params`` beside a ``kind``: read as that kind's model."""
     kind = info.data.get("kind")
     if kind is None:
-        return value
-    if isinstance(value, _MODELS_OF[kind]):
+        raise ValueError("params need a valid kind")
+    if type(value) in _MODELS_OF[kind]:
         return value
     if isinstance(value, BaseModel):
         value = value.model_dump()

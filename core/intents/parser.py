@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from core.intents.builders import NETWORK_KINDS, Built
@@ -32,7 +31,7 @@ from core.intents.grammar import (
 from core.intents.kinds import EXAMPLES, TABLE
 from core.intents.lexer import Token, check_text, tokenize
 from core.intents.model import Intent, IntentError, ParseFailure, ParseResult
-from core.intents.params import read_params
+from core.intents.params import built_params
 from core.intents.readers import READERS
 from core.intents.render import render
 from core.intents.schedule import SCHEDULE_WORDS, Timing, merge, timings
@@ -49,7 +48,12 @@ RESERVED = (
     frozenset(set().union(*(literals(elements) for _, _, elements in _PATTERNS)) | SCHEDULE_WORDS)
     - TYPE_FRIENDLY
 )
-_REQUIRED = [required_words(elements) for _, _, elements in _PATTERNS]
+_REQUIRED = [
+    frozenset().union(*(w for w in required_words(elements) if len(w) == 1))
+    for _, _, elements in _PATTERNS
+]
+"""Per phrasing, the words it cannot match without (its one-word literals): a sentence
+missing one of them skips the phrasing before any matching."""
 _BY_FIRST: dict[str, list[int]] = {}
 _ANYWHERE: list[int] = []
 for _index, (_, _, _elements) in enumerate(_PATTERNS):
@@ -82,8 +86,8 @@ class Reading:
     """The targets were said last, after "for" / "on" / "of" / "to" / "from": a compound
     sentence's earlier clauses without targets share them."""
 
-    @cached_property
     def key(self) -> str:
+        """What makes two readings the same."""
         return repr((self.kind, self.targets, sorted(self.params.items()), self.timing))
 
 
@@ -115,7 +119,7 @@ def _parse(text: str, *, suggest: bool = True) -> tuple[list[Intent], list[str]]
     cursor = Cursor(tokens, RESERVED, words=frozenset(token.low for token in tokens))
     readings: dict[str, list[Reading]] = {}
     for sentence in _sentences(cursor, 0, {}, {}):
-        readings.setdefault("|".join(r.key for r in sentence), sentence)
+        readings.setdefault("|".join(r.key() for r in sentence), sentence)
     if not readings:
         raise _failure(cursor, suggest=suggest)
     if len(readings) > 1:
@@ -172,14 +176,14 @@ def _timings(cursor: Cursor, pos: int) -> list[tuple[Timing, int]]:
 def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Reading, int]]:
     if pos in memo:
         return memo[pos]
-    found: dict[tuple[str, int], tuple[Reading, int]] = {}
+    found: list[tuple[Reading, int]] = []
     tokens = cursor.tokens
     for before, start in _timings(cursor, pos):
         for lead, first in _leads(cursor, start):
             if first >= len(tokens):
                 continue
             for index in _BY_FIRST.get(tokens[first].low, []) + _ANYWHERE:
-                if any(words.isdisjoint(cursor.words) for words in _REQUIRED[index]):
+                if not _REQUIRED[index] <= cursor.words:
                     continue
                 kind, build, elements = _PATTERNS[index]
                 for end, values in match(elements, cursor, first, {}, READERS):
@@ -190,14 +194,10 @@ def _clauses(cursor: Cursor, pos: int, memo: dict[int, Any]) -> list[tuple[Readi
                             reading = _reading(
                                 cursor, kind, build, values, targets, tail, (before, after, stop)
                             )
-                            if reading is None:
-                                continue
-                            key = (reading.key, stop)
-                            seen = found.get(key)
-                            if seen is None or (tail and not seen[0].tail):
-                                found[key] = (reading, stop)
-    memo[pos] = list(found.values())
-    return memo[pos]
+                            if reading is not None:
+                                found.append((reading, stop))
+    memo[pos] = found
+    return found
 
 
 def _leads(cursor: Cursor, pos: int) -> list[tuple[list[Any] | None, int]]:
@@ -238,17 +238,24 @@ def _tails(
     """The targets of a clause: its phrasing's, those said before the verb, or those after
     it ("... to 3 mbit for printer-4"); a clause names them once."""
     if "targets" in values:
-        return [(values["targets"][0], False, end)]
-    found: list[tuple[list[Any] | None, bool, int]] = [(lead, False, end)]
+        targets, start = values["targets"]
+        tokens = cursor.tokens
+        said_last = start > 0 and tokens[start - 1].low in TARGET_PREPOSITIONS
+        tail = said_last and any(
+            stop == end and found is targets for found, stop in read_targets(cursor, start)
+        )
+        return [(targets, tail, end)]
     if lead is not None:
-        return found
+        return [(lead, False, end)]
     tokens = cursor.tokens
     at = end
     if at < len(tokens) and tokens[at].low in TRAFFIC_NOUNS:
         at += 1
     if at < len(tokens) and tokens[at].low in TARGET_PREPOSITIONS:
-        found.extend((targets, True, stop) for targets, stop in read_targets(cursor, at + 1))
-    return found
+        found = [(targets, True, stop) for targets, stop in read_targets(cursor, at + 1)]
+        if found:  # then nothing else can read "for X" here: no clause or time starts so
+            return found
+    return [(None, False, end)]
 
 
 def _reading(
@@ -315,7 +322,7 @@ def _finish(sentence: list[Reading]) -> tuple[list[Intent], list[str]]:
         assert targets is not None
         schedule = reading.timing.schedule()
         duration = reading.timing.duration_s
-        params = read_params(reading.kind, reading.params)
+        params = built_params(reading.kind, reading.params)
         text = explain(
             reading.kind,
             targets,
