@@ -146,6 +146,7 @@ def run(
     }
     sizes: list[int] = []
     max_lock_ms = 0.0
+    lock_by: dict[str, float] = {}
     rollup_s = purge_s = 0.0
     calibration: dict[str, tuple[int, int]] = {}
     base_bytes = _file_bytes(conn, path)
@@ -163,6 +164,8 @@ def run(
             purge_s += time.perf_counter() - t1
             rollup_s += t1 - t0
             max_lock_ms = max(max_lock_ms, report.max_hold_ms)
+            for name, held in report.max_hold_ms_by.items():
+                lock_by[name] = max(lock_by.get(name, 0.0), held)
             sizes.append(_file_bytes(conn, path))
             if day == min(days, 7) - 1:
                 calibration = _table_bytes(conn)
@@ -191,6 +194,7 @@ def run(
         "max_bytes": max(sizes),
         "growth_last_quarter_pct": round(100 * (sizes[-1] - quarter_ago) / quarter_ago, 1),
         "max_lock_ms": round(max_lock_ms, 1),
+        "max_lock_ms_by": lock_by,
         "rows": {t: final[t][0] for t in TIERS},
         "predicted_rows": predicted_rows,
         "bytes_per_row": {t: round(v, 1) for t, v in per_row.items()},

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -23,8 +22,6 @@ from sqlmodel import Session
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.services import retention, rollups
-
-_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +68,8 @@ class PurgeReport:
     deleted: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
     max_hold_ms: float = 0.0
+    max_hold_ms_by: dict[str, float] = field(default_factory=dict)
+    """The longest hold of each table's deletes (and of ``vacuum``)."""
     pages_released: int = 0
 
 
@@ -83,20 +82,26 @@ class _Timed:
         self.report = report
         self.limit = FIRST_BATCH
 
-    def run(self, work: Callable[[Session, int], _T]) -> _T:
+    def run(self, name: str, work: Callable[[Session, int], int]) -> int:
+        """One transaction of ``work`` (which does at most ``limit`` units and says how
+        many it did); a full batch that was quick makes the next one bigger, a slow one
+        smaller."""
         with self.db.writer() as session:
             # The hold starts when the write lock is taken (BEGIN IMMEDIATE), not before.
             session.execute(text("SELECT 1"))
             started = time.perf_counter()
-            result = work(session, self.limit)
+            done = work(session, self.limit)
             held = time.perf_counter() - started
+        held_ms = held * 1000
         self.report.transactions += 1
-        self.report.max_hold_ms = max(self.report.max_hold_ms, held * 1000)
+        self.report.max_hold_ms = max(self.report.max_hold_ms, held_ms)
+        by = self.report.max_hold_ms_by
+        by[name] = round(max(by.get(name, 0.0), held_ms), 1)
         if held > TARGET_HOLD_S:
             self.limit = max(100, int(self.limit * TARGET_HOLD_S / held))
-        elif held < TARGET_HOLD_S / 2:
+        elif held < TARGET_HOLD_S / 2 and done >= self.limit:
             self.limit = min(MAX_BATCH, self.limit * 2)
-        return result
+        return done
 
 
 def purge(
@@ -122,13 +127,13 @@ def purge(
         )
         while time.monotonic() < deadline:
             limit = timed.limit
-            n = timed.run(step)
+            n = timed.run(str(table), step)
             deleted += n
             if n < limit:
                 break
         report.deleted[str(table)] = deleted
     while time.monotonic() < deadline:
-        released = timed.run(_vacuum_step)
+        released = timed.run("vacuum", _vacuum_step)
         report.pages_released += released
         if released < VACUUM_PAGES:
             break
