@@ -70,6 +70,8 @@ class PurgeReport:
     max_hold_ms: float = 0.0
     max_hold_ms_by: dict[str, float] = field(default_factory=dict)
     """The longest hold of each table's deletes (and of ``vacuum``)."""
+    holds_ms: list[float] = field(default_factory=list)
+    """Every transaction's hold, in order."""
     pages_released: int = 0
 
 
@@ -94,6 +96,7 @@ class _Timed:
             held = time.perf_counter() - started
         held_ms = held * 1000
         self.report.transactions += 1
+        self.report.holds_ms.append(held_ms)
         self.report.max_hold_ms = max(self.report.max_hold_ms, held_ms)
         by = self.report.max_hold_ms_by
         by[name] = round(max(by.get(name, 0.0), held_ms), 1)
