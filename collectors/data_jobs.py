@@ -37,22 +37,32 @@ def roll_up(
     budget_s: float = 20.0,
     batch: int = ROLLUP_BATCH,
 ) -> int:
-    """Roll up the pending minutes that have ended; returns how many were rolled up."""
-    now_ms = to_ms(clock.now())
-    horizon_ms = to_ms(clock.now() - timedelta(days=raw_retention_days))
+    """Roll up the pending minutes that have ended; returns how many were rolled up. The
+    batch starts at ``batch`` minutes and is tuned, like the purge's, so a transaction
+    holds the write lock for about ``TARGET_HOLD_S``."""
+    step = partial(
+        _rollup_step,
+        before_ms=to_ms(clock.now()),
+        horizon_ms=to_ms(clock.now() - timedelta(days=raw_retention_days)),
+    )
+    timed = _Timed(db, PurgeReport(), first=batch)
     deadline = time.monotonic() + budget_s
     total = 0
     while True:
-        with db.writer() as session:
-            done = rollups.roll_up_batch(
-                session=session, before_ms=now_ms, horizon_ms=horizon_ms, limit=batch
-            )
+        limit = timed.limit
+        done = timed.run("rollup", step)
         total += done
-        if done < batch or time.monotonic() > deadline:
+        if done < limit or time.monotonic() > deadline:
             break
     if total:
         log.debug("rolled up %d minute(s)", total)
     return total
+
+
+def _rollup_step(session: Session, limit: int, *, before_ms: int, horizon_ms: int) -> int:
+    return rollups.roll_up_batch(
+        session=session, before_ms=before_ms, horizon_ms=horizon_ms, limit=limit
+    )
 
 
 TARGET_HOLD_S = 0.05
@@ -79,10 +89,11 @@ class _Timed:
     """Runs one write transaction after another, tuning the batch size so each takes about
     ``TARGET_HOLD_S``, and keeps the longest."""
 
-    def __init__(self, db: Database, report: PurgeReport) -> None:
+    def __init__(self, db: Database, report: PurgeReport, *, first: int = 0) -> None:
         self.db = db
         self.report = report
-        self.limit = FIRST_BATCH
+        self.limit = first or FIRST_BATCH
+        self.floor = min(100, self.limit)
 
     def run(self, name: str, work: Callable[[Session, int], int]) -> int:
         """One transaction of ``work`` (which does at most ``limit`` units and says how
@@ -101,7 +112,7 @@ class _Timed:
         by = self.report.max_hold_ms_by
         by[name] = round(max(by.get(name, 0.0), held_ms), 1)
         if held > TARGET_HOLD_S:
-            self.limit = max(100, int(self.limit * TARGET_HOLD_S / held))
+            self.limit = max(self.floor, int(self.limit * TARGET_HOLD_S / held))
         elif held < TARGET_HOLD_S / 2 and done >= self.limit:
             self.limit = min(MAX_BATCH, self.limit * 2)
         return done
