@@ -63,10 +63,11 @@ class _FixedClock:
         return time.monotonic()
 
 
-def prepare(path: Path, rows: int, days: int) -> tuple[Fill, float | None, float | None]:
+def prepare(path: Path, rows: int, days: int = 1) -> tuple[Fill, float | None]:
     """Make (or reuse) a database at ``path`` holding at least ``rows`` readings: ``days``
-    of 1 Hz data per series, for as many series as that takes, rolled up. Returns the fill,
-    the fill's and the rollup's durations in seconds (``None`` when reused)."""
+    of 1 Hz data per series (fewer when ``rows`` is less than that), for as many series as
+    that takes. Returns the fill and its duration in seconds (``None`` when reused)."""
+    days = max(1, min(days, rows // DAY_S))
     per_series = days * DAY_S
     series = max(1, -(-rows // per_series))
     fill = Fill(rows=series * per_series, series=series, days=days)
@@ -76,25 +77,29 @@ def prepare(path: Path, rows: int, days: int) -> tuple[Fill, float | None, float
     db.dispose()
     with sqlite3.connect(path) as conn:
         found = conn.execute("SELECT value FROM setting WHERE key = ?", (_FILL_KEY,)).fetchone()
-    fill_s = None
-    if found != (marker,):
-        started = time.perf_counter()
-        _fill(path, series, days, marker)
-        fill_s = time.perf_counter() - started
+    if found == (marker,):
+        return fill, None
+    started = time.perf_counter()
+    _fill(path, series, days, marker)
+    return fill, time.perf_counter() - started
+
+
+def roll_up(path: Path, fill: Fill) -> float | None:
+    """Roll up what is pending with the agent's own job; its duration in seconds (``None``
+    when there was nothing to do)."""
     started = time.perf_counter()
     db = Database(f"sqlite:///{path}")
     try:
         rolled = data_jobs.roll_up(
             db,
-            _FixedClock(from_ms(START_MS + (days + 1) * DAY_MS)),
+            _FixedClock(from_ms(START_MS + (fill.days + 1) * DAY_MS)),
             raw_retention_days=10_000,
             budget_s=3600,
             batch=2000,
         )
     finally:
         db.dispose()
-    rollup_s = time.perf_counter() - started if rolled else None
-    return fill, fill_s, rollup_s
+    return time.perf_counter() - started if rolled else None
 
 
 def _fill(path: Path, series: int, days: int, marker: str) -> None:
@@ -161,7 +166,9 @@ def run(
     repeat: int = 30,
     days: int = 30,
 ) -> dict[str, Any]:
-    fill, fill_s, rollup_s = prepare(path, rows, days)
+    fill, fill_s = prepare(path, rows, days)
+    rollup_s = roll_up(path, fill)
+    days = fill.days
     device_id = "bench-meter-0000"
     mid = START_MS + (days // 2) * DAY_MS
     windows = {

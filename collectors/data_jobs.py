@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -23,8 +22,6 @@ from sqlmodel import Session
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.services import retention, rollups
-
-_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +37,32 @@ def roll_up(
     budget_s: float = 20.0,
     batch: int = ROLLUP_BATCH,
 ) -> int:
-    """Roll up the pending minutes that have ended; returns how many were rolled up."""
-    now_ms = to_ms(clock.now())
-    horizon_ms = to_ms(clock.now() - timedelta(days=raw_retention_days))
+    """Roll up the pending minutes that have ended; returns how many were rolled up. The
+    batch starts at ``batch`` minutes and is tuned, like the purge's, so a transaction
+    holds the write lock for about ``TARGET_HOLD_S``."""
+    step = partial(
+        _rollup_step,
+        before_ms=to_ms(clock.now()),
+        horizon_ms=to_ms(clock.now() - timedelta(days=raw_retention_days)),
+    )
+    timed = _Timed(db, PurgeReport(), first=batch)
     deadline = time.monotonic() + budget_s
     total = 0
     while True:
-        with db.writer() as session:
-            done = rollups.roll_up_batch(
-                session=session, before_ms=now_ms, horizon_ms=horizon_ms, limit=batch
-            )
+        limit = timed.limit
+        done = timed.run("rollup", step)
         total += done
-        if done < batch or time.monotonic() > deadline:
+        if done < limit or time.monotonic() > deadline:
             break
     if total:
         log.debug("rolled up %d minute(s)", total)
     return total
+
+
+def _rollup_step(session: Session, limit: int, *, before_ms: int, horizon_ms: int) -> int:
+    return rollups.roll_up_batch(
+        session=session, before_ms=before_ms, horizon_ms=horizon_ms, limit=limit
+    )
 
 
 TARGET_HOLD_S = 0.05
@@ -71,6 +78,10 @@ class PurgeReport:
     deleted: dict[str, int] = field(default_factory=dict)
     transactions: int = 0
     max_hold_ms: float = 0.0
+    max_hold_ms_by: dict[str, float] = field(default_factory=dict)
+    """The longest hold of each table's deletes (and of ``vacuum``)."""
+    holds_ms: list[float] = field(default_factory=list)
+    """Every transaction's hold, in order."""
     pages_released: int = 0
 
 
@@ -78,25 +89,33 @@ class _Timed:
     """Runs one write transaction after another, tuning the batch size so each takes about
     ``TARGET_HOLD_S``, and keeps the longest."""
 
-    def __init__(self, db: Database, report: PurgeReport) -> None:
+    def __init__(self, db: Database, report: PurgeReport, *, first: int = 0) -> None:
         self.db = db
         self.report = report
-        self.limit = FIRST_BATCH
+        self.limit = first or FIRST_BATCH
+        self.floor = min(100, self.limit)
 
-    def run(self, work: Callable[[Session, int], _T]) -> _T:
+    def run(self, name: str, work: Callable[[Session, int], int]) -> int:
+        """One transaction of ``work`` (which does at most ``limit`` units and says how
+        many it did); a full batch that was quick makes the next one bigger, a slow one
+        smaller."""
         with self.db.writer() as session:
             # The hold starts when the write lock is taken (BEGIN IMMEDIATE), not before.
             session.execute(text("SELECT 1"))
             started = time.perf_counter()
-            result = work(session, self.limit)
+            done = work(session, self.limit)
             held = time.perf_counter() - started
+        held_ms = held * 1000
         self.report.transactions += 1
-        self.report.max_hold_ms = max(self.report.max_hold_ms, held * 1000)
+        self.report.holds_ms.append(held_ms)
+        self.report.max_hold_ms = max(self.report.max_hold_ms, held_ms)
+        by = self.report.max_hold_ms_by
+        by[name] = round(max(by.get(name, 0.0), held_ms), 1)
         if held > TARGET_HOLD_S:
-            self.limit = max(100, int(self.limit * TARGET_HOLD_S / held))
-        elif held < TARGET_HOLD_S / 2:
+            self.limit = max(self.floor, int(self.limit * TARGET_HOLD_S / held))
+        elif held < TARGET_HOLD_S / 2 and done >= self.limit:
             self.limit = min(MAX_BATCH, self.limit * 2)
-        return result
+        return done
 
 
 def purge(
@@ -122,13 +141,13 @@ def purge(
         )
         while time.monotonic() < deadline:
             limit = timed.limit
-            n = timed.run(step)
+            n = timed.run(str(table), step)
             deleted += n
             if n < limit:
                 break
         report.deleted[str(table)] = deleted
     while time.monotonic() < deadline:
-        released = timed.run(_vacuum_step)
+        released = timed.run("vacuum", _vacuum_step)
         report.pages_released += released
         if released < VACUUM_PAGES:
             break

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.config import load_settings
 from core.models import ReadingIn
 from core.runtime import open_core
-from core.services import telemetry
+from core.services import runtime, telemetry
 from tests.factories import actor, make_device
 
 
@@ -62,3 +62,32 @@ def test_status_table_names_the_tiers(warden, data_dir):
     assert "raw" in result.output
     assert "projected size" in result.output
     assert "agent not running" in result.output
+
+
+def test_stats_and_storage_status_show_the_running_agent_bytes_written(warden, data_dir):
+    core = open_core(load_settings(data_dir=data_dir))
+    try:
+        with core.db.writer() as session:
+            runtime.put_state(
+                session=session,
+                key=runtime.AGENT_KEY,
+                value={
+                    "pid": 1,
+                    "brokers": [],
+                    "queue_depth": 0,
+                    "bytes_written": 123_456_789,
+                    "bytes_written_per_hour": 2_000_000.0,
+                },
+                now=core.clock.now(),
+            )
+    finally:
+        core.close()
+
+    stats = warden("stats")
+    status = warden.json("storage", "status")
+
+    assert stats.exit_code == 0, stats.output
+    assert "bytes written" in stats.output
+    assert "123456789 (2,000,000 per hour)" in stats.output
+    assert status["bytes_written"] == 123_456_789
+    assert status["bytes_written_per_hour"] == 2_000_000.0

@@ -51,8 +51,8 @@ def _report(result: dict[str, Any], as_json: bool) -> None:
     "--days",
     default=30,
     show_default=True,
-    type=click.IntRange(2, 366),
-    help="Days of 1 Hz data per series; the long window covers them all.",
+    type=click.IntRange(1, 366),
+    help="Days of 1 Hz data per series (fewer if --rows is less); the long window covers them all.",
 )
 @click.option("--points", default=500, show_default=True, type=click.IntRange(1, 10_000))
 @click.option(
