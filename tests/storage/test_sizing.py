@@ -44,3 +44,18 @@ def test_a_disk_that_slows_down_is_followed():
     holds = run(sizer, fixed=0.0, per_message=0.02)
     assert sum(h > 1.0 for h in holds) <= 2
     assert all(h <= 1.0 for h in holds[2:])
+
+
+def test_one_checkpoint_in_a_commit_does_not_undo_what_was_learnt():
+    sizer = TransactionSizer(bound_s=1.0, most=5000)
+    run(sizer, fixed=1.3, per_message=0.003)
+    learnt = sizer.limit
+    sizer.observe(learnt, 8.5)  # a WAL checkpoint ran in this commit
+    run(sizer, fixed=1.3, per_message=0.003, rounds=3)
+    assert abs(sizer.limit - learnt) <= learnt * 0.2
+
+
+def test_transactions_that_cost_the_same_whatever_their_size_grow():
+    sizer = TransactionSizer(bound_s=1.0, most=5000)
+    run(sizer, fixed=1.5, per_message=0.0, rounds=30)
+    assert sizer.limit == 5000
