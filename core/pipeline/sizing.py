@@ -4,8 +4,9 @@ for about a bound (a second) on whatever disk this is.
 A transaction's lock hold is modelled as ``fixed + per_message * size``, fitted by least
 squares over the recent transactions: ``fixed`` is what a commit costs whatever its size
 (the fsyncs; a large share on an SD card limited in I/O operations), ``per_message`` what
-each message adds. The next size is the one the model says fits half the bound. When even
-an empty transaction costs more than that (a disk so slow that the bound cannot be met),
+each message adds. The next size is the one the model says fits three quarters of the bound
+(the fit overestimates larger transactions, whose pages overlap). When even an empty
+transaction costs more than that (a disk so slow that the bound cannot be met),
 shrinking would only lose throughput, so the size aims at twice the fixed cost instead:
 transactions as short as this disk allows while half of each still moves data. Until there
 are sizes to fit, and whenever a transaction takes twice as long (or half) as the model
@@ -61,7 +62,7 @@ class TransactionSizer:
             return
         if self._model is not None:
             fixed, per_message = self._model
-            target = max(self.bound_s / 2, 2 * fixed)
+            target = max(0.75 * self.bound_s, 2 * fixed)
             self.limit = self._clamp(int((target - fixed) / per_message))
         elif len(self._samples) == 1:
             if held_s > self.bound_s:

@@ -22,11 +22,11 @@ def test_a_fast_disk_gets_the_largest_transactions():
     assert sizer.limit == 5000
 
 
-def test_a_disk_that_costs_by_the_message_holds_the_lock_about_half_the_bound():
+def test_a_disk_that_costs_by_the_message_holds_the_lock_within_the_bound():
     sizer = TransactionSizer(bound_s=1.0, most=5000)
     holds = run(sizer, fixed=0.01, per_message=0.004)
     assert all(h <= 1.0 for h in holds[5:])
-    assert 0.3 <= holds[-1] <= 0.7
+    assert 0.5 <= holds[-1] <= 0.9
 
 
 def test_a_disk_whose_every_commit_costs_more_than_the_bound_is_not_starved():
