@@ -388,6 +388,14 @@ class Settings(BaseSettings):
         "when the disk fills, so the health finding and the state can still be written while "
         "ingest waits for space. 0: no reserve.",
     )
+    write_lock_s: float = Field(
+        default=1.0,
+        ge=0.05,
+        le=60,
+        description="About how long (seconds) one ingest transaction may hold the database's "
+        "write lock; the writer sizes its transactions to it. Larger: more throughput on a "
+        "disk where every commit is slow, longer waits for the other writers.",
+    )
     backup_dir: Path | None = Field(
         default=None,
         description="Directory of the backups (`warden backup`). Default: DATA_DIR/backups. "

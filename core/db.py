@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -44,6 +46,41 @@ LOCK_WAIT_S = 300.0
 """How long a writer waits for the write lock in all (several busy timeouts) before it fails."""
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "warden_sqlite_begin"
+_TURN = "warden_write_turn"
+
+
+class FairTurn:
+    """Writers of one process take the write lock in the order they asked for it.
+
+    SQLite's busy handler polls: a writer that commits and begins again at once (the ingest
+    writer working through a backlog) would find the lock free before a waiting job's next
+    poll, every time, and starve it. Queuing the writers of this process first gives each
+    its turn after the transaction in progress. Reentrant for the thread that holds it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._waiting: deque[int] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return
+            self._waiting.append(me)
+            while self._owner is not None or self._waiting[0] != me:
+                self._cond.wait()
+            self._waiting.popleft()
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
 
 
 def _is_locked(exc: OperationalError) -> bool:
@@ -57,6 +94,7 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwar
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         **kwargs,
     )
+    turn = FairTurn()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,6 +115,9 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwar
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        if mode == "IMMEDIATE":
+            turn.acquire()
+            connection.info[_TURN] = True
         started = time.monotonic()
         while True:
             try:
@@ -85,11 +126,28 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwar
             except OperationalError as exc:
                 waited = time.monotonic() - started
                 if not _is_locked(exc) or waited >= lock_wait_s:
+                    _end_turn(connection.info)
                     raise
                 log.warning(
                     "waiting for the write lock (another writer has held it for %.1f s)",
                     waited,
                 )
+
+    def _end_turn(info: dict[Any, Any]) -> None:
+        if info.pop(_TURN, False):
+            turn.release()
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        _end_turn(connection.info)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Any) -> None:
+        _end_turn(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        _end_turn(record.info)  # a connection given back in a transaction's midst
 
     return engine
 

@@ -93,6 +93,7 @@ class Agent:
             flat_topics=settings.flat_topics,
             clock=core.clock,
             reserve=SpaceReserve(settings.data_dir, settings.disk_reserve_mb * 1024 * 1024),
+            max_lock_s=settings.write_lock_s,
             extra_state=lambda: {"brokers": self.collector.broker_states()},
             mirror=settings.influx_url is not None,
             archive=self.raw_tap.messages if self.raw_tap else None,

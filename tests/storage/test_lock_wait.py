@@ -59,3 +59,56 @@ def test_a_writer_waits_past_the_busy_timeout_for_a_lock_held_by_another_writer(
     assert holder.execute("SELECT value FROM setting WHERE key = 'job'").fetchone() == (1,)
     holder.close()
     db.dispose()
+
+
+def test_a_job_gets_its_turn_between_the_transactions_of_a_busy_writer(tmp_path: Path) -> None:
+    """A writer committing back to back (a backlog) would win every race for the lock
+    against a job whose busy handler polls; in one process they take turns instead."""
+    path = tmp_path / "warden.db"
+    db = Database(f"sqlite:///{path}", busy_timeout_ms=50, lock_wait_s=5)
+    db.migrate()
+    job_done = threading.Event()
+    errors: list[BaseException] = []
+    committed = 0
+
+    def backlog() -> None:
+        nonlocal committed
+        while not job_done.is_set() and committed < 100_000:
+            with db.writer() as session:
+                session.execute(
+                    text(
+                        "INSERT OR REPLACE INTO setting (key, value, updated_at) "
+                        "VALUES ('backlog', :n, 0)"
+                    ),
+                    {"n": committed},
+                )
+            committed += 1
+
+    waited: list[int] = []
+
+    def job() -> None:
+        try:
+            with db.writer() as session:
+                asked = committed
+                session.execute(
+                    text("INSERT INTO setting (key, value, updated_at) VALUES ('job', '1', 0)")
+                )
+                waited.append(committed - asked)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            job_done.set()
+
+    writer = threading.Thread(target=backlog)
+    writer.start()
+    while committed < 10:  # the backlog is under way
+        threading.Event().wait(0.01)
+    jobs = threading.Thread(target=job)
+    jobs.start()
+    jobs.join(60)
+    writer.join(60)
+    assert errors == []
+    # The job waited for the transaction in progress (and the one that began as it
+    # asked), not for the backlog.
+    assert waited and waited[0] <= 2
+    db.dispose()
