@@ -1,7 +1,7 @@
 """Repeated refusals from one source share an audit row: how many times it happened
 
 Revision ID: 0012s
-Revises: 0011
+Revises: 0012p
 Create Date: 2026-12-07 06:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012s"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012p"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
