@@ -1,19 +1,18 @@
 """The scheduled jobs about devices, as plain functions of their inputs: liveness, command
 dispatch over MQTT (through the ``ConfigPublisher`` port the MQTT collector implements),
-command time-outs and log retention. The agent schedules them (APScheduler,
+command time-outs (retention is ``collectors.data_jobs``'). The agent schedules them (APScheduler,
 ``coalesce=True, max_instances=1``); tests call them with a fake clock. Webhook delivery
 is ``enforcement.notifier``'s."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from core.clock import Clock, to_ms
 from core.db import Database
 from core.ports import ConfigPublisher
 from core.protocol import TopicKind, encode_command, topic_for
-from core.services import commands, liveness, logs
+from core.services import commands, liveness
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +48,3 @@ def dispatch_commands(
 def expire_commands(db: Database, clock: Clock) -> int:
     with db.writer() as session:
         return len(commands.expire_commands(session=session, now=clock.now()))
-
-
-def purge_logs(db: Database, clock: Clock, *, keep_days: int) -> int:
-    """Delete log lines older than the retention."""
-    with db.writer() as session:
-        return logs.purge_logs(session=session, before=clock.now() - timedelta(days=keep_days))

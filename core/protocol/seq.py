@@ -82,6 +82,10 @@ class SeqState:
     """The seq of the message held as suspect, waiting for corroboration."""
     suspects: int = 0
     """Messages held as suspect, in all (never reset: the rule runner counts its rise)."""
+    restarted_from: int | None = None
+    """``last`` before a restart no boot signal announced (a low seq far behind), until the
+    next message continues the new count. A message that continues the old count instead
+    shows the restart was not the device's (a forged low seq): the count goes on from it."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +101,7 @@ class SeqState:
             "online_ts_ms": self.online_ts_ms,
             "suspect": self.suspect,
             "suspects": self.suspects,
+            "restarted_from": self.restarted_from,
         }
 
     @classmethod
@@ -115,6 +120,7 @@ class SeqState:
             online_ts_ms=data.get("online_ts_ms"),
             suspect=data.get("suspect"),
             suspects=int(data.get("suspects", 0)),
+            restarted_from=data.get("restarted_from"),
         )
 
 
@@ -157,7 +163,18 @@ def observe(state: SeqState, seq: int | None, *, new_boot: bool = False) -> tupl
     if seq < RESTART_BELOW and last - seq >= WINDOW and ahead >= WINDOW:
         state.boot += 1
         state.last, state.window, state.holes, state.suspect = seq, 1, 0, None
+        state.restarted_from = last
         return Verdict.NEW, 0
+    if state.restarted_from is not None:
+        if 0 < (seq - state.restarted_from) % MODULUS < WINDOW:
+            # The old count goes on: the low seq that looked like a restart was not the
+            # device's. Held as one suspect message; counting resumes from this one.
+            state.suspects += 1
+            state.last, state.window, state.holes = seq, 1, 0
+            state.restarted_from = None
+            return Verdict.NEW, 0
+        if ahead < WINDOW:
+            state.restarted_from = None  # the new count goes on: the restart was real
     if ahead < HALF:
         if ahead >= SUSPECT_JUMP:
             return _hold(state, seq)

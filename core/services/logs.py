@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
 from core.clock import from_ms
@@ -160,15 +159,6 @@ def query_logs(
         offset=offset,
         limit=limit,
     )
-
-
-def purge_logs(*, session: Session, before: datetime) -> int:
-    """Delete lines older than ``before`` (the retention job); returns how many."""
-    result = session.execute(
-        delete(LogEntry).where(col(LogEntry.ts) < int(before.timestamp() * 1000))
-    )
-    session.commit()
-    return max(result.rowcount or 0, 0)
 
 
 def logs_after(*, session: Session, after_id: int, limit: int = 5000) -> list[LogPublic]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.protocol import Hello, SeqState, Status, Verdict, boot_signal, observe
@@ -255,6 +255,7 @@ def test_the_held_seq_survives_a_restart_of_warden():
     forged=st.integers(0, TOP),
     n=st.integers(1, 300),
 )
+@example(start=2**31 - 1, forged=0, n=2)  # a forged restart with the count past half the range
 def test_one_forged_message_anywhere_never_costs_more_than_itself(start, forged, n):
     """Whatever one forged seq is, at most one genuine message after it is lost (the one
     that shares its seq, or the one a forged restart makes look far ahead), and what it
@@ -268,3 +269,23 @@ def test_one_forged_message_anywhere_never_costs_more_than_itself(start, forged,
     ahead = (forged - start) % 2**32
     unfilled = max(0, ahead - 1 - n) if 0 < ahead < SUSPECT_JUMP else 0
     assert state.missing <= unfilled
+
+
+def test_a_forged_low_seq_cannot_silence_a_count_past_half_the_range():
+    """A forged seq 0 looks like a restart without a boot signal; the genuine count, past
+    half the range from 0, would then read as far behind (duplicates, forever). The next
+    message that continues the old count undoes the restart: one message is held, no more."""
+    state = SeqState()
+    feed(state, 2**31 - 1)
+    assert feed(state, 0) == [(NEW, 0)]  # believed, for now, as a restart
+    assert feed(state, 2**31, 2**31 + 1, 2**31 + 2) == [(NEW, 0)] * 3
+    assert (state.last, state.restarted_from, state.suspects) == (2**31 + 2, None, 1)
+
+
+def test_a_real_restart_is_kept_once_the_new_count_goes_on():
+    state = SeqState()
+    feed(state, 5000)
+    assert feed(state, 0, 1) == [(NEW, 0), (NEW, 0)]
+    assert state.restarted_from is None
+    # The old count is gone: a message from it is a jump to be corroborated, as any other.
+    assert feed(state, 5001) == [(HELD, 0)]
