@@ -32,7 +32,7 @@ from core.services.intents import intents_for_device
 from core.services.overview import Overview
 from core.services.telemetry import LatestReading
 from web.ui.calls import act, read
-from web.ui.context import web
+from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
 from web.ui.pages.device_charts import (
@@ -46,10 +46,11 @@ from web.ui.pages.device_charts import (
 from web.ui.widgets import (
     SEVERITY_COLOURS,
     STATUS_COLOURS,
-    VERDICT_COLOURS,
     ago,
     chip,
     guarded_button,
+    intent_status,
+    intent_verdict,
     show_key_once,
     when,
 )
@@ -132,7 +133,7 @@ def _card(title: str, marker: str) -> ui.card:
     return card
 
 
-async def device_page(device_ref: str) -> None:
+async def device_page(web: WebContext, device_ref: str) -> None:
     user = await open_page("Device")
     if user is None:
         return
@@ -144,17 +145,18 @@ async def device_page(device_ref: str) -> None:
             ui.label(missing.msg).classes("text-grey")
             ui.link("All devices", "/devices")
         return
-    await DevicePage(user, device).build()
+    await DevicePage(web, user, device).build()
 
 
 class DevicePage:
     """The sections of one browser's device page and the live refresh of each."""
 
-    def __init__(self, user: UserPublic, device: DevicePublic) -> None:
+    def __init__(self, web: WebContext, user: UserPublic, device: DevicePublic) -> None:
+        self.web = web
         self.user = user
         self.device = device
         self.device_id = device.id
-        self.core = web().core
+        self.core = web.core
         self.range = DEFAULT_RANGE
         self.seen: tuple[tuple[str, int], ...] | None = None
         self.busy = False
@@ -189,8 +191,8 @@ class DevicePage:
         self.related(Related())
         await self._update_telemetry(force=True)
         await self._reload_related()
-        web().hub.changed.subscribe(self._on_change)
-        web().hub.status.subscribe(self._on_status)
+        self.web.hub.changed.subscribe(self._on_change)
+        self.web.hub.status.subscribe(self._on_status)
 
     # --- live ------------------------------------------------------------------------
 
@@ -530,10 +532,9 @@ class DevicePage:
                 if not related.intents:
                     ui.label("No intent targets this device.").classes("text-grey")
                 for intent in related.intents:
-                    verdict = intent.verdict.value if intent.verdict else "unchecked"
                     with ui.row().classes("items-center gap-2 w-full"):
-                        ui.badge(verdict, color=VERDICT_COLOURS.get(verdict, "grey"))
-                        ui.label(intent.status.value).classes("text-caption")
+                        intent_verdict(intent)  # worded by core: "unverifiable (dry run)"
+                        intent_status(intent)
                         ui.label(intent.text)
         with _card("Dead letters", "device-dead-letters"):
             if not related.dead_letters:

@@ -211,4 +211,4 @@ def register(web: WebContext) -> None:
 
     @ui.page("/devices/{device_id}")
     async def one_device_page(device_id: str) -> None:
-        await device_page(device_id)
+        await device_page(web, device_id)
