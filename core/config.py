@@ -326,6 +326,65 @@ class Settings(BaseSettings):
                 raise ValueError("is not a time of day HH:MM")
         return value
 
+    influx_url: str | None = Field(
+        default=None,
+        description="InfluxDB 2.x (or a server speaking its /api/v2/write) that every stored "
+        "reading is mirrored to, e.g. http://influx:8086. Unset: no mirror.",
+    )
+    influx_token: SecretStr | None = Field(
+        default=None,
+        description="API token of the InfluxDB mirror (masked by `warden config show`).",
+    )
+    influx_org: str = Field(default="warden", description="Organisation of the InfluxDB mirror.")
+    influx_bucket: str = Field(default="warden", description="Bucket of the InfluxDB mirror.")
+    influx_batch_points: int = Field(
+        default=5000,
+        ge=100,
+        le=100_000,
+        description="Most readings the mirror sends in one write request.",
+    )
+    s3_url: str | None = Field(
+        default=None,
+        description="S3 (or MinIO) endpoint every raw message is archived to, e.g. "
+        "https://s3.eu-west-1.amazonaws.com or http://minio:9000. Unset: no archive.",
+    )
+    s3_access_key: str | None = Field(default=None, description="Access key of the S3 archive.")
+    s3_secret_key: SecretStr | None = Field(
+        default=None, description="Secret key of the S3 archive (masked by `warden config show`)."
+    )
+    s3_bucket: str = Field(default="warden", description="Bucket of the S3 raw archive.")
+    s3_region: str | None = Field(
+        default=None,
+        description="Region of the S3 archive's bucket (the server's default if unset).",
+    )
+    archive_seal_s: int = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="The raw archive seals (compresses) a spool segment this many seconds "
+        "after its first message, then uploads it.",
+    )
+    archive_seal_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        description="The raw archive seals a spool segment earlier when it reaches this many "
+        "bytes (uncompressed).",
+    )
+    archive_spool_max_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Most bytes the raw archive's local spool (DATA_DIR/archive-spool) holds "
+        "while S3 is unreachable; past it the oldest segments are dropped, counted and logged "
+        "(health.archive-spool opens at 80 %).",
+    )
+    sink_alert_after_s: int = Field(
+        default=300,
+        ge=30,
+        description="A sink (the InfluxDB mirror, the S3 archive) failing for longer than "
+        "this, in seconds, "
+        "opens the health.sink-failing finding; it resolves when the sink recovers.",
+    )
+
     @field_validator("jwt_secret")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

@@ -14,7 +14,7 @@ import shutil
 import signal
 import threading
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -36,6 +36,11 @@ from enforcement.verifier import Verifier
 from warden import backup
 from warden.catalog import sync_catalog
 from warden.enforcement import build_backends, schedule_zone
+
+if TYPE_CHECKING:
+    from collectors.sinks.archive import S3Archive
+    from collectors.sinks.influx_mirror import InfluxMirror
+    from collectors.sinks.raw_tap import RawTap
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,16 @@ class Agent:
     def __init__(self, core: Core) -> None:
         self.core = core
         settings = core.settings
+        self.raw_tap: RawTap | None = None
+        """Every raw message and log line into the S3 archive's spool (``WARDEN_S3_URL``)."""
+        self.archive: S3Archive | None = None
+        if settings.s3_url:
+            from collectors.sinks.archive import S3Archive  # the client library only when used
+            from collectors.sinks.raw_tap import RawTap, open_spool
+
+            spool = open_spool(settings, core.clock)
+            self.raw_tap = RawTap(spool)
+            self.archive = S3Archive(core.db, core.clock, settings, spool)
         self.writer = IngestWriter(
             core.db,
             prefix=settings.mqtt_prefix,
@@ -76,6 +91,8 @@ class Agent:
             reserve=SpaceReserve(settings.data_dir, settings.disk_reserve_mb * 1024 * 1024),
             max_lock_s=settings.write_lock_s,
             extra_state=lambda: {"brokers": self.collector.broker_states()},
+            mirror=settings.influx_url is not None,
+            archive=self.raw_tap.messages if self.raw_tap else None,
         )
         self.disabled = settings.collectors_disabled
         """Collectors the operator switched off: ``mqtt`` and/or ``syslog``."""
@@ -83,8 +100,15 @@ class Agent:
         self.log_writer = LogWriter(
             core.db,
             limit=SourceLimit(settings.syslog_rate_per_source, settings.syslog_burst_per_source),
+            archive=self.raw_tap.lines if self.raw_tap else None,
         )
         self.syslog: SyslogCollector | None = None
+        self.mirror: InfluxMirror | None = None
+        """The InfluxDB mirror (``WARDEN_INFLUX_URL``), on its own thread."""
+        if settings.influx_url:
+            from collectors.sinks.influx_mirror import InfluxMirror  # only when configured
+
+            self.mirror = InfluxMirror(core.db, core.clock, settings)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -188,6 +212,7 @@ class Agent:
             else None,
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
+            "sinks": [s.stats() for s in (self.mirror, self.archive) if s is not None],
             "at_ms": to_ms(self.core.clock.now()),
         }
 
@@ -234,7 +259,19 @@ class Agent:
             "disk_free_pct": 100 * usage.free / usage.total,
             "queue_backlog": self.writer.queue_depth + self.log_writer.queue_depth,
             "store_full": 1.0 if self.writer.disk_full else 0.0,
+            "sinks_failing": self.sinks_failing(),
+            **(
+                {"archive_spool_pct": self.archive.spool_used_pct()}
+                if self.archive is not None
+                else {}
+            ),
         }
+
+    def sinks_failing(self) -> float:
+        """Sinks failing for longer than ``WARDEN_SINK_ALERT_AFTER_S``."""
+        limit = self.core.settings.sink_alert_after_s
+        sinks = [s for s in (self.mirror, self.archive) if s is not None]
+        return float(sum(s.failing_for_s() > limit for s in sinks))
 
     def heartbeat(self) -> None:
         with self.core.db.writer() as session:
@@ -258,6 +295,10 @@ class Agent:
         if "mqtt" not in self.disabled:
             self.collector.start()
         self.log_writer.start()
+        if self.mirror is not None:
+            self._start_mirror(self.mirror)
+        if self.archive is not None:
+            self._start_archive(self.archive)
         if "syslog" not in self.disabled:
             self._start_syslog()
         self.reconcile_if_due()  # policies survive a reboot or a flushed interface
@@ -272,6 +313,30 @@ class Agent:
         )
         if self.disabled:
             log.info("collectors disabled by the settings: %s", ", ".join(sorted(self.disabled)))
+
+    def _start_mirror(self, sink: InfluxMirror) -> None:
+        """Say at start what is wrong with the mirror's server, token or bucket (the mirror
+        starts anyway: readings wait in the outbox until it is fixed)."""
+        from collectors.sinks.influx_mirror import probe
+
+        ok, detail = probe(self.core.settings, now_ms=to_ms(self.core.clock.now()))
+        if ok:
+            log.info("InfluxDB mirror: %s", detail)
+        else:
+            log.error("InfluxDB mirror cannot write: %s; readings wait in the outbox", detail)
+        sink.start()
+
+    def _start_archive(self, archive: S3Archive) -> None:
+        """Say at start what is wrong with the archive's server, keys or bucket (it starts
+        anyway: segments wait in the spool until it is fixed)."""
+        from collectors.sinks.archive import probe
+
+        ok, detail = probe(self.core.settings)
+        if ok:
+            log.info("S3 archive: %s", detail)
+        else:
+            log.error("S3 archive cannot upload: %s; segments wait in the spool", detail)
+        archive.start()
 
     def _start_syslog(self) -> None:
         settings = self.core.settings
@@ -306,6 +371,10 @@ class Agent:
             self.collector.stop()
         self.writer.stop()
         self.log_writer.stop()
+        if self.mirror is not None:
+            self.mirror.stop()
+        if self.archive is not None:
+            self.archive.stop()  # seals what is open; the next start uploads it
 
 
 def wait_for_signal() -> None:

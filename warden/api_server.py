@@ -17,7 +17,8 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
     from web.ui.app import mount
 
     settings = core.settings
-    app = create_app(core, agent=agent)
+    raw_archive = agent.raw_tap if agent is not None else _own_raw_tap(core)
+    app = create_app(core, agent=agent, raw_archive=raw_archive)
     mount(app, core, https=settings.https)
     base = f"http://{settings.http_host}:{settings.http_port}"
     click.echo(
@@ -31,3 +32,15 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
         log_config=None,  # keep the logging configure_logging set up
         proxy_headers=False,  # client addresses are the peers'; see docs on proxies
     )
+
+
+def _own_raw_tap(core: Core):  # type: ignore[no-untyped-def]
+    """``warden web`` beside ``warden agent``: HTTP bodies go to the shared spool from this
+    process; it seals its own segments, the agent's uploader sends them."""
+    if not core.settings.s3_url:
+        return None
+    from collectors.sinks.raw_tap import RawTap, open_spool
+
+    tap = RawTap(open_spool(core.settings, core.clock))
+    tap.start_sealer()
+    return tap

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 from pydantic import BaseModel
 
@@ -293,6 +294,27 @@ def check_database(settings: Settings) -> Check:
     )
 
 
+def check_influx(settings: Settings) -> list[Check]:
+    """The InfluxDB mirror, when one is configured: a probe point written as the mirror
+    writes (server, token, bucket)."""
+    if not settings.influx_url:
+        return []
+    from collectors.sinks import influx_mirror  # the client library only when configured
+
+    ok, detail = influx_mirror.probe(settings, now_ms=int(time.time() * 1000))
+    return [Check(name="influx mirror", ok=ok, required=False, detail=detail)]
+
+
+def check_archive(settings: Settings) -> list[Check]:
+    """The S3 raw archive, when one is configured: server, keys and bucket."""
+    if not settings.s3_url:
+        return []
+    from collectors.sinks import archive  # the client library only when configured
+
+    ok, detail = archive.probe(settings)
+    return [Check(name="s3 archive", ok=ok, required=False, detail=detail)]
+
+
 def run_checks(settings: Settings) -> DoctorReport:
     checks: list[Check] = [
         Check(
@@ -307,7 +329,13 @@ def run_checks(settings: Settings) -> DoctorReport:
         check_tool("nft", ["--version"], "firewall enforcement"),
     ]
     features_check, features = check_tc_features(settings)
-    checks += [features_check, *check_brokers(settings), check_syslog(settings)]
+    checks += [
+        features_check,
+        *check_brokers(settings),
+        check_syslog(settings),
+        *check_influx(settings),
+        *check_archive(settings),
+    ]
     data_dir = check_data_dir(settings)
     checks.append(data_dir)
     if data_dir.ok or settings.database_url:

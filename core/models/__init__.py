@@ -48,6 +48,7 @@ from core.models.notify import (
     WebhookTargetPublic,
 )
 from core.models.setting import Setting
+from core.models.sink import MirrorPending, SinkState
 from core.models.telemetry import Point, Reading, ReadingIn, Series, SeriesPublic, SeriesWindow
 from core.models.user import (
     ApiKey,
@@ -96,6 +97,7 @@ __all__ = [
     "LoginThrottle",
     "MaintenancePublic",
     "MaintenanceWindow",
+    "MirrorPending",
     "Notification",
     "NotificationPublic",
     "Origin",
@@ -119,6 +121,7 @@ __all__ = [
     "SeriesPublic",
     "SeriesWindow",
     "Setting",
+    "SinkState",
     "StoredPolicy",
     "User",
     "UserPublic",

@@ -3,12 +3,15 @@ up to a size. Shared by the telemetry and the log writers."""
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 0.2
 
@@ -88,3 +91,12 @@ class BatchWriter(Generic[T]):
 
     def _handle(self, items: list[T]) -> None:
         raise NotImplementedError
+
+
+def keep_raw(archive: Callable[[list[T]], None], items: list[T]) -> None:
+    """Hand what arrived to the raw archive; its failure (a full spool disk) is logged and
+    never stops the data going into the database."""
+    try:
+        archive(items)
+    except Exception:
+        log.exception("the raw archive could not keep %d message(s)", len(items))

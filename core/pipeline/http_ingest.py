@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -30,6 +30,7 @@ from core.clock import Clock, to_ms
 from core.db import Database
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
+from core.pipeline.batching import keep_raw
 from core.pipeline.judge import Judge
 from core.pipeline.log_writer import RawLine, parse_line
 from core.protocol import ProtocolError, Reason
@@ -41,6 +42,14 @@ MAX_LOG_LINES = 1000
 V2_KEYS = frozenset({"v", "msg_type", "measurements", "seq"})
 """A body with any of these is a v2 envelope; otherwise the ``{data, metadata, timestamp}``
 form."""
+
+
+class RawArchive(Protocol):
+    """The raw archive's spool, as HTTP ingest hands it what devices sent."""
+
+    def messages(self, raws: list[RawMessage]) -> None: ...
+
+    def lines(self, raws: list[RawLine]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +74,18 @@ class HttpIngest:
         prefix: str,
         max_payload_bytes: int,
         commit_seconds: Timings | None = None,
+        mirror: bool = False,
+        archive: RawArchive | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self.prefix = prefix
         self.max_payload_bytes = max_payload_bytes
         self.commit_seconds = commit_seconds or Timings()
+        self.mirror = mirror
+        self.archive = archive
+        """Hands every body, as received, to the raw archive's spool (``WARDEN_S3_URL``)."""
+        """Whether stored readings join the InfluxDB mirror's outbox."""
 
     def telemetry(
         self, device_id: str, payload: bytes, *, size: int | None = None
@@ -86,6 +101,8 @@ class HttpIngest:
             received_ms=to_ms(self._clock.now()),
             source="http",
         )
+        if self.archive is not None:
+            keep_raw(self.archive.messages, [raw])
         with self._db.writer() as session:
             batch = self._judged(session, raw, device_id, size)
             counters = IngestCounters.from_json(
@@ -98,6 +115,7 @@ class HttpIngest:
                 now=self._clock.now(),
                 counters=counters.to_json(),
                 counters_key=ingest.HTTP_COUNTERS_KEY,
+                mirror=self.mirror,
             )
         self.commit_seconds.observe(self._clock.monotonic() - started)
         if batch.dead_letters:
@@ -180,10 +198,10 @@ class HttpIngest:
                 Reason.TOO_LARGE, f"{len(lines)} lines, at most {MAX_LOG_LINES} per request"
             )
         received_ms = to_ms(self._clock.now())
-        parsed = [
-            parse_line(RawLine(line.encode("utf-8"), received_ms, "http", address))
-            for line in lines
-        ]
+        raws = [RawLine(line.encode("utf-8"), received_ms, "http", address) for line in lines]
+        if self.archive is not None:
+            keep_raw(self.archive.lines, raws)
+        parsed = [parse_line(raw) for raw in raws]
         with self._db.writer() as session:
             return logs.ingest_batch(session=session, lines=parsed)
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import Database
-from core.pipeline.batching import BatchWriter
+from core.pipeline.batching import BatchWriter, keep_raw
 from core.services import logs
 from core.syslog import parse_syslog
 
@@ -181,15 +182,18 @@ class LogWriter(BatchWriter[RawLine]):
         max_batch: int = 2000,
         max_delay_s: float = 0.1,
         queue_size: int = 20_000,
+        archive: Callable[[list[RawLine]], None] | None = None,
     ) -> None:
         """``limit``: lines per sender address (``None``: no limit, e.g. for a
-        benchmark); ``max_queued_bytes``: what the queue may hold before ``submit`` waits."""
+        benchmark); ``max_queued_bytes``: what the queue may hold before ``submit`` waits;
+        ``archive``: hands every batch, as received, to the raw archive's spool."""
         super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
         self._limiter = SourceLimiter(limit) if limit is not None else None
         self._max_bytes = max_queued_bytes
         self._queued_bytes = 0
         self._room = threading.Condition()
+        self._archive = archive
         self.stored = 0
 
     def submit(self, item: RawLine) -> None:
@@ -227,6 +231,8 @@ class LogWriter(BatchWriter[RawLine]):
         with self._room:
             self._queued_bytes -= sum(len(raw.data) for raw in raws)
             self._room.notify_all()
+        if self._archive is not None:
+            keep_raw(self._archive, raws)
         lines = [parse_line(raw) for raw in raws]
         while True:
             try:

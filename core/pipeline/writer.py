@@ -33,7 +33,7 @@ from core.db import Database
 from core.disk_space import SpaceReserve, is_disk_full
 from core.models.deadletter import HEAD_BYTES
 from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
-from core.pipeline.batching import BatchWriter
+from core.pipeline.batching import BatchWriter, keep_raw
 from core.pipeline.judge import Judge
 from core.pipeline.sizing import TransactionSizer
 from core.protocol import FlatTopic
@@ -70,6 +70,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         reserve: SpaceReserve | None = None,
         extra_state: Callable[[], dict[str, Any]] | None = None,
         on_committed: Callable[[IngestBatch], None] | None = None,
+        mirror: bool = False,
+        archive: Callable[[list[RawMessage]], None] | None = None,
     ) -> None:
         super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
@@ -89,6 +91,10 @@ class IngestWriter(BatchWriter[RawMessage]):
         self.disk_full = False
         """The last commit failed for lack of space (ingest paused, nothing acknowledged)."""
         self._on_committed = on_committed
+        self._mirror = mirror
+        self._archive = archive
+        """Hands every batch, as received, to the raw archive's spool (``WARDEN_S3_URL``)."""
+        """Whether each batch joins the InfluxDB mirror's outbox (``WARDEN_INFLUX_URL``)."""
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
         with db.reader() as session:
@@ -106,6 +112,8 @@ class IngestWriter(BatchWriter[RawMessage]):
         super().start()
 
     def _handle(self, raws: list[RawMessage]) -> None:
+        if self._archive is not None:
+            keep_raw(self._archive, raws)
         start = 0
         while start < len(raws) and not self._stop_now():
             chunk = raws[start : start + self.limit]
@@ -245,6 +253,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                 series_cache=self._series,
                 now=self._clock.now(),
                 counters=snapshot,
+                mirror=self._mirror,
             )
         self.counters = counters
 

@@ -237,7 +237,13 @@ class AnomalyRule(_RuleBase):
 class SystemRule(_RuleBase):
     kind: Literal["system"] = "system"
     check: Literal[
-        "disk_free_pct", "queue_backlog", "dead_letter_rate", "fleet_gap_pct", "store_full"
+        "disk_free_pct",
+        "queue_backlog",
+        "dead_letter_rate",
+        "fleet_gap_pct",
+        "sinks_failing",
+        "archive_spool_pct",
+        "store_full",
     ]
     op: Comparator
     value: float

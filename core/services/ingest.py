@@ -18,7 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from core.clock import from_ms
+from core.clock import from_ms, to_ms
 from core.db import insert_ignore
 from core.models import (
     Actor,
@@ -28,6 +28,7 @@ from core.models import (
     Device,
     DeviceSeq,
     DeviceStatus,
+    MirrorPending,
     Reading,
     Series,
     Setting,
@@ -81,13 +82,17 @@ def commit_batch(
     now: datetime,
     counters: dict[str, Any] | None = None,
     counters_key: str = COUNTERS_KEY,
+    mirror: bool = False,
 ) -> None:
     """Store one judged batch and commit, with ``counters`` (if given) under
-    ``counters_key`` in the same transaction. Raises on a database error, having stored
-    nothing; the caller retries and does not acknowledge meanwhile."""
+    ``counters_key`` in the same transaction. With ``mirror``, the batch's spans join the
+    InfluxDB mirror's outbox in that transaction too. Raises on a database error, having
+    stored nothing; the caller retries and does not acknowledge meanwhile."""
     devices = _apply_sightings(session, batch.devices, now)
     _ensure_series(session, batch.readings, series_cache)
     _insert_readings(session, batch.readings, series_cache)
+    if mirror and batch.readings:
+        _queue_for_mirror(session, batch.readings, series_cache, now)
     _insert_dead_letters(session, batch)
     _save_seq_states(session, batch.seq_states, now)
     _apply_command_results(session, batch, devices, now)
@@ -239,6 +244,27 @@ def _insert_readings(
             insert_ignore(session, Reading.__table__),
             [{"series_id": ids[(d, m)], "ts": ts, "value": v} for d, m, _, ts, v in readings],
         )
+
+
+def _queue_for_mirror(
+    session: Session,
+    readings: list[tuple[str, str, str | None, int, float]],
+    cache: SeriesCache,
+    now: datetime,
+) -> None:
+    """One outbox row for the batch: per series, the span of timestamps it stored."""
+    spans: dict[int, list[int]] = {}
+    ids = cache.ids
+    for device_id, metric, _, ts, _ in readings:
+        series_id = ids[(device_id, metric)]
+        span = spans.get(series_id)
+        if span is None:
+            spans[series_id] = [series_id, ts, ts]
+        elif ts < span[1]:
+            span[1] = ts
+        elif ts > span[2]:
+            span[2] = ts
+    session.add(MirrorPending(created_ms=to_ms(now), spans=list(spans.values())))
 
 
 def _insert_dead_letters(session: Session, batch: IngestBatch) -> None:

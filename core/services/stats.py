@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, func, select
 
-from core.models import DeadLetter, Device, Reading, Series
-from core.services import runtime
+from core.models import DeadLetter, Device, Reading, Series, SinkState
+from core.services import mirror, runtime
 from core.services.changes import last_change_id
 from core.services.ingest import load_counters
 
@@ -26,6 +26,8 @@ class StoreStats(SQLModel):
     """The pipeline's cumulative counters, persisted with every committed batch."""
     agent: dict[str, Any] | None
     """The running agent's last heartbeat (brokers, queue depth), if any."""
+    sinks: list[SinkState] = []
+    """The long-term sinks as they last published themselves (none configured: empty)."""
 
 
 def store_stats(*, session: Session, now: datetime) -> StoreStats:
@@ -47,4 +49,5 @@ def store_stats(*, session: Session, now: datetime) -> StoreStats:
         last_change_id=last_change_id(session=session),
         ingest=load_counters(session=session),
         agent=runtime.get_state(session=session, key=runtime.AGENT_KEY, now=now),
+        sinks=mirror.sink_states(session=session),
     )

@@ -161,6 +161,43 @@ def ingest(
     _report(result, as_json)
 
 
+@bench.command("sinks")
+@click.option("--messages", default=20_000, show_default=True, type=click.IntRange(100, 10**7))
+@click.option(
+    "--outage-messages",
+    default=30_000,
+    show_default=True,
+    type=click.IntRange(100, 10**7),
+    help="The backlog of the catch-up run (10 minutes of 50 devices at one message a second).",
+)
+@click.option("--devices", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(1, 20))
+@json_option
+@pass_ctx
+def sinks(
+    state: CliContext,
+    messages: int,
+    outage_messages: int,
+    devices: int,
+    rounds: int,
+    as_json: bool,
+) -> None:
+    """Mirror and archive while ingest runs: vs their client libraries, and ingest on vs off."""
+    from benchmarks import sinks_bench
+
+    try:
+        result = sinks_bench.run(
+            messages=messages,
+            outage_messages=outage_messages,
+            devices=devices,
+            rounds=rounds,
+            workdir=_workdir(state),
+        )
+    except RuntimeError as exc:  # a server that is missing or did not start
+        raise click.ClickException(str(exc)) from exc
+    _report(result, as_json)
+
+
 @bench.command("intents")
 @click.option(
     "--rounds",

@@ -17,6 +17,7 @@ from core.errors import DatabaseError, WardenError
 from warden import __version__
 from warden.cli import (
     actions_cmd,
+    archive_cmd,
     audit_cmd,
     backup_cmd,
     bench_cmd,
@@ -103,6 +104,7 @@ for command in (
     enforcement_cmd.enforcement,
     doctor_cmd.doctor,
     backup_cmd.backup_group,
+    archive_cmd.archive,
     bench_cmd.bench,
     *process_cmd.COMMANDS,
 ):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from core.clock import to_ms
+from core.models import SinkState
 from core.services.stats import store_stats
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.output import print_fields, print_json
@@ -14,8 +16,10 @@ from warden.cli.output import print_fields, print_json
 @pass_ctx
 def stats(state: CliContext, as_json: bool) -> None:
     """Counts of devices, series, readings and dead letters."""
+    now = state.core.clock.now()
     with state.core.db.reader() as session:
-        result = store_stats(session=session, now=state.core.clock.now())
+        result = store_stats(session=session, now=now)
+    now_ms = to_ms(now)
     if as_json:
         print_json(result)
         return
@@ -32,7 +36,19 @@ def stats(state: CliContext, as_json: bool) -> None:
             *_ingest_lines(result.ingest),
             ("agent", _agent_line(result.agent)),
             *([("syslog", _syslog_line(syslog))] if syslog else []),
+            *[(f"sink {sink.name}", _sink_line(sink, now_ms)) for sink in result.sinks],
         ]
+    )
+
+
+def _sink_line(sink: SinkState, now_ms: int) -> str:
+    """Whether the sink keeps up: what waits, since when it fails and why."""
+    errors = ", ".join(f"{n} {kind}" for kind, n in sorted(sink.errors.items()))
+    failing = sink.failing_for_s(now_ms)
+    return (
+        f"{sink.pending} batch(es) waiting, lag {sink.lag_s:.0f} s, {sink.sent} sent"
+        + (f", FAILING for {failing:.0f} s: {sink.last_error}" if failing else "")
+        + (f" (errors: {errors})" if errors else "")
     )
 
 

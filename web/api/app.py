@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.pipeline.http_ingest import RawArchive
 from core.runtime import Core
 from core.tokens import TokenIssuer, load_secret
 from web.api import device_routes, ops
@@ -122,10 +123,12 @@ def create_app(
     *,
     agent: Agent | None = None,
     tokens: TokenIssuer | None = None,
+    raw_archive: RawArchive | None = None,
 ) -> FastAPI:
     """The API app on ``core``. ``agent`` (when it runs in this process) feeds /readyz
     and /metrics; what the kernel can enforce comes from ``core.kernel``;
-    ``tokens`` replaces the issuer built from the settings' secret and the core's clock."""
+    ``tokens`` replaces the issuer built from the settings' secret and the core's clock;
+    ``raw_archive`` (``WARDEN_S3_URL``) keeps every body devices send, as received."""
     app = FastAPI(
         title="Warden API",
         version="1",
@@ -135,6 +138,7 @@ def create_app(
     )
     app.state.core = core
     app.state.agent = agent
+    app.state.raw_archive = raw_archive
     app.state.tokens = tokens or TokenIssuer(load_secret(core.settings), core.clock)
 
     app.include_router(ops.router)

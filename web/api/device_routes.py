@@ -71,6 +71,8 @@ def http_ingest(app: FastAPI) -> HttpIngest:
                 prefix=core.settings.mqtt_prefix,
                 max_payload_bytes=core.settings.max_payload_bytes,
                 commit_seconds=app_metrics(app).http_commit_seconds,
+                mirror=core.settings.influx_url is not None,
+                archive=getattr(app.state, "raw_archive", None),
             )
         return ingest
 

@@ -32,7 +32,7 @@ from prometheus_client.core import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
-from core.clock import Clock
+from core.clock import Clock, to_ms
 from core.db import Database
 from core.models import (
     ChangeLog,
@@ -43,8 +43,9 @@ from core.models import (
     IntentStatus,
 )
 from core.models.enforcement import EnforcementStatePublic
+from core.models.sink import SinkState
 from core.pipeline.writer import COMMIT_SECONDS
-from core.services import enforcement_state, runtime
+from core.services import enforcement_state, mirror, runtime
 from core.services.ingest import HTTP_COUNTERS_KEY, load_counters
 from core.timings import COMMIT_BUCKETS, Timings
 
@@ -163,6 +164,7 @@ class WardenCollector:
             ratio.add_metric([str(intent_id), kind], satisfied / checks)
         yield ratio
         yield from _enforcement(enforcement_state.read(session=session, now=self._clock.now()))
+        yield from _sinks(mirror.sink_states(session=session), to_ms(self._clock.now()))
         failures = session.exec(
             select(func.count()).select_from(ChangeLog).where(ChangeLog.kind == LOGIN_FAILED)
         ).one()
@@ -198,6 +200,40 @@ class WardenCollector:
             brokers.add_metric([str(broker.get("url"))], int(bool(broker.get("connected"))))
         yield brokers
         yield from _syslog(state.get("syslog"))
+
+
+def _sinks(states: list[SinkState], now_ms: int) -> Iterator[Metric]:
+    """The long-term sinks as they last published themselves (``core.services.mirror``)."""
+    if not states:
+        return
+    pending = GaugeMetricFamily(
+        "warden_sink_pending", "Batches waiting in a sink's outbox.", labels=["sink"]
+    )
+    lag = GaugeMetricFamily(
+        "warden_sink_lag_seconds", "Age of the oldest batch a sink has not sent.", labels=["sink"]
+    )
+    last = GaugeMetricFamily(
+        "warden_sink_last_success_timestamp_seconds",
+        "When a sink last delivered (epoch seconds; absent before the first success).",
+        labels=["sink"],
+    )
+    failing = GaugeMetricFamily(
+        "warden_sink_failing_seconds",
+        "How long every attempt of a sink has failed (0 when it works).",
+        labels=["sink"],
+    )
+    errors = CounterMetricFamily(
+        "warden_sink_errors", "A sink's failed attempts, by kind.", labels=["sink", "kind"]
+    )
+    for state in states:
+        pending.add_metric([state.name], state.pending)
+        lag.add_metric([state.name], state.lag_s)
+        if state.last_success_ms is not None:
+            last.add_metric([state.name], state.last_success_ms / 1000)
+        failing.add_metric([state.name], state.failing_for_s(now_ms))
+        for kind, count in state.errors.items():
+            errors.add_metric([state.name, kind], count)
+    yield from (pending, lag, last, failing, errors)
 
 
 def _syslog(syslog: dict[str, Any] | None) -> Iterator[Metric]:

@@ -18,8 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from core.clock import to_ms
 from core.runtime import Core
-from core.services import runtime
+from core.services import mirror, runtime
 from web.api.metrics import AppMetrics
 
 router = APIRouter(tags=["operations"])
@@ -59,8 +60,11 @@ def readyz(request: Request) -> JSONResponse:
         else {"ok": False, "detail": "not checked: the database is unreachable"},
     }
     ready = all(check["ok"] for check in checks.values())
+    body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if database["ok"]:
+        body["sinks"] = _sinks_detail(core)
     return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
+        body,
         status_code=200 if ready else 503,
     )
 
@@ -73,6 +77,23 @@ def _database_check(core: Core) -> dict[str, Any]:
         reason = getattr(exc, "orig", None) or exc
         return {"ok": False, "detail": f"database unreachable: {reason}"}
     return {"ok": True, "detail": f"{core.db.dialect} answered"}
+
+
+def _sinks_detail(core: Core) -> dict[str, Any]:
+    """Each long-term sink's state, as detail: a sink that fails does not make Warden
+    unready (ingest into the database goes on; the outbox keeps what it owes)."""
+    with core.db.reader() as session:
+        states = mirror.sink_states(session=session)
+    now_ms = to_ms(core.clock.now())
+    return {
+        s.name: {
+            "pending": s.pending,
+            "lag_s": round(s.lag_s, 1),
+            "failing_for_s": round(s.failing_for_s(now_ms), 1),
+            "last_error": s.last_error,
+        }
+        for s in states
+    }
 
 
 def _collectors_check(core: Core, agent: Any) -> dict[str, Any]:
