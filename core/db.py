@@ -75,6 +75,12 @@ class FairTurn:
             self._waiting.popleft()
             self._owner, self._depth = me, 1
 
+    @property
+    def waiting(self) -> int:
+        """Threads queued for the lock (not counting its holder)."""
+        with self._cond:
+            return len(self._waiting)
+
     def release(self) -> None:
         with self._cond:
             self._depth -= 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.cli.conftest import Warden
+from tests.collectors.conftest import wait_until
 from tests.conftest import _free_port
 from tests.sinks.conftest import HOST
 
@@ -22,7 +23,11 @@ def test_doctor_says_the_mirror_accepts_writes(data_dir, victoria_factory):
     check = _influx_check(Warden(data_dir), WARDEN_INFLUX_URL=victoria.url)
     assert check["ok"] is True
     assert "accepts writes" in check["detail"]
-    assert any(name.startswith("warden_probe") for name in victoria.export())
+    # The server makes a write searchable shortly after it answered it: wait for it.
+    wait_until(
+        lambda: any(name.startswith("warden_probe") for name in victoria.export()),
+        what="the probe point in the server",
+    )
 
 
 def test_doctor_says_a_refused_token_and_an_absent_server(data_dir, victoria_factory):

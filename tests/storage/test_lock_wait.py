@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from core.db import Database
+from core.db import Database, FairTurn
 
 
 class _Seen(logging.Handler):
@@ -108,7 +108,35 @@ def test_a_job_gets_its_turn_between_the_transactions_of_a_busy_writer(tmp_path:
     jobs.join(60)
     writer.join(60)
     assert errors == []
-    # The job waited for the transaction in progress (and the one that began as it
-    # asked), not for the backlog.
-    assert waited and waited[0] <= 2
+    # The job was not starved: it ran while the backlog was still going. (How many of
+    # the backlog's transactions fit between the job asking and its turn depends on
+    # thread scheduling on a loaded machine; the order itself is the next test's.)
+    assert waited and committed < 100_000
     db.dispose()
+
+
+def test_a_thread_waiting_for_the_write_turn_goes_before_the_holder_asks_again() -> None:
+    """The order FairTurn promises, without timing: the holder releases and asks again at
+    once (a backlog's next transaction); the thread already waiting goes first."""
+    turn = FairTurn()
+    order: list[str] = []
+    turn.acquire()
+    queued = threading.Event()
+
+    def job() -> None:
+        queued.set()
+        turn.acquire()
+        order.append("job")
+        turn.release()
+
+    other = threading.Thread(target=job)
+    other.start()
+    queued.wait(10)
+    while turn.waiting == 0:  # the job has asked for its turn (a Condition wait, not time)
+        threading.Event().wait(0.001)
+    turn.release()
+    turn.acquire()  # the backlog's next transaction
+    order.append("backlog")
+    turn.release()
+    other.join(10)
+    assert order == ["job", "backlog"]

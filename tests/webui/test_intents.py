@@ -107,9 +107,10 @@ async def test_nonsense_shows_the_error_and_suggestions(fleet, viewer):
     await viewer.should_see(marker="parse-error", retries=30)
     await viewer.should_see("No intent recognised")
     await viewer.should_see(marker="suggestion")
-    viewer.find(marker="suggestion", content="prioritize doorbell-1").click()
-    await viewer.should_see("doorbell-1", retries=30)
-    assert viewer.find(marker="intent-bar").elements.pop().value == "prioritize doorbell-1"
+    # Suggestions name this registry's devices (issue 21), not a made-up doorbell-1.
+    viewer.find(marker="suggestion", content="prioritize meter-1").click()
+    await viewer.should_see("meter-1", retries=30)
+    assert viewer.find(marker="intent-bar").elements.pop().value == "prioritize meter-1"
 
 
 async def test_plan_shows_what_would_change_and_stores_nothing(fleet, core, viewer):
