@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from core.errors import DatabaseError
+from core.process_io import pid_alive
 
 PREFIX = "warden-"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -139,21 +140,11 @@ def sweep_partials(directory: Path) -> list[Path]:
     removed = []
     for leftover in directory.glob(f"{PARTIAL_PREFIX}*"):
         pid = leftover.name.removeprefix(PARTIAL_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and pid_alive(int(pid)):
             continue
         leftover.unlink(missing_ok=True)
         removed.append(leftover)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def create_sqlite_backup(
@@ -178,9 +169,25 @@ def create_sqlite_backup(
         raise BackupError(f"cannot back up {db_path}: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
+    return record_backup(
+        final, engine="sqlite", kind=kind, now=now, revision=revision, rows=rows, version=version
+    )
+
+
+def record_backup(
+    final: Path,
+    *,
+    engine: Literal["sqlite", "postgresql"],
+    kind: BackupKind,
+    now: datetime,
+    revision: str | None,
+    rows: dict[str, int],
+    version: str,
+) -> BackupInfo:
+    """Write the manifest of a finished backup file, last: only then is it listed."""
     manifest = BackupManifest(
-        name=name,
-        engine="sqlite",
+        name=final.name,
+        engine=engine,
         kind=kind,
         created_at=now,
         schema_revision=revision,
@@ -189,7 +196,7 @@ def create_sqlite_backup(
         sha256=sha256_of(final),
         warden_version=version,
     )
-    write_manifest(directory, manifest)
+    write_manifest(final.parent, manifest)
     return BackupInfo(path=final, manifest=manifest)
 
 

@@ -1,8 +1,10 @@
-"""This process's own I/O accounting (Linux ``/proc/self/io``): the bytes it caused to be
-written to storage, the figure that wears an SD card."""
+"""Processes and their I/O: this process's own accounting (Linux ``/proc/self/io``, the
+bytes it caused to be written to storage, the figure that wears an SD card), and whether
+another process still runs."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -39,3 +41,14 @@ class WriteRate:
             "bytes_written": now,
             "bytes_written_per_hour": (now - self._first) / hours if hours > 0 else None,
         }
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

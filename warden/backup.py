@@ -36,6 +36,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.db import Database
 from core.errors import Conflict
+from core.process_io import pid_alive
 from core.services import runtime
 from core.services.system import warden_version
 from warden import pg_backup
@@ -135,7 +136,7 @@ def writers(settings: Settings, *, now: datetime) -> list[str]:
     pid = state.get("pid") if state else None
     # On SQLite the agent is on this machine: a fresh state whose process is gone means it
     # just stopped. On PostgreSQL it may run elsewhere, and a fresh state is enough.
-    alive = path is None or (isinstance(pid, int) and _alive(pid))
+    alive = path is None or (isinstance(pid, int) and pid_alive(pid))
     if state and state.get("running") and alive:
         reasons.append(f"the agent (pid {pid}) published its state just now")
     if path is not None:
@@ -143,16 +144,6 @@ def writers(settings: Settings, *, now: datetime) -> list[str]:
         if holders:
             reasons.append(f"processes {', '.join(map(str, holders))} have {path.name} open")
     return reasons
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def processes_holding(path: Path) -> list[int]:

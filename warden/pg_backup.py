@@ -24,12 +24,11 @@ from core.backups import (
     BackupInfo,
     BackupInvalid,
     BackupKind,
-    BackupManifest,
     Verified,
     backup_name,
+    record_backup,
     sha256_of,
     sweep_partials,
-    write_manifest,
 )
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:\-]+$")
@@ -115,19 +114,15 @@ def create(
         partial.replace(final)
     finally:
         partial.unlink(missing_ok=True)
-    manifest = BackupManifest(
-        name=name,
+    return record_backup(
+        final,
         engine="postgresql",
         kind=kind,
-        created_at=now,
-        schema_revision=revision,
+        now=now,
+        revision=revision,
         rows=rows,
-        size=final.stat().st_size,
-        sha256=sha256_of(final),
-        warden_version=version,
+        version=version,
     )
-    write_manifest(directory, manifest)
-    return BackupInfo(path=final, manifest=manifest)
 
 
 def verify(backup: BackupInfo, *, server_url: str) -> Verified:

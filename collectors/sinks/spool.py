@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.process_io import pid_alive
+
 log = logging.getLogger(__name__)
 
 OPEN_RE = re.compile(r"^open-(?P<pid>\d+)-(?P<n>\d+)\.ndjson$")
@@ -173,7 +175,7 @@ class Spool:
             if m is None or path == self._path:
                 continue
             pid = int(m["pid"])
-            if pid != self._pid and _alive(pid):  # another live process's open segment
+            if pid != self._pid and pid_alive(pid):  # another live process's open segment
                 continue
             first_ms = _first_ms(path)
             if first_ms is None:
@@ -223,16 +225,6 @@ class Spool:
                 oldest.path.name,
                 oldest.size,
             )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _first_ms(path: Path) -> int | None:
