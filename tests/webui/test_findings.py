@@ -168,7 +168,10 @@ async def test_resolve_and_add_a_note(console, core, changes):
     assert (after.status, after.resolved_by) == (FindingStatus.RESOLVED, "otto")
 
     def resolve_disabled() -> bool:  # the detail is redrawn after the list
-        (resolve,) = user.find(marker="finding-resolve").elements
+        try:
+            (resolve,) = user.find(marker="finding-resolve").elements
+        except (AssertionError, ValueError):  # between the redraw's clearing and its rebuild
+            return False
         return not resolve.enabled
 
     await changes.until(resolve_disabled, "Resolve disabled once resolved")
