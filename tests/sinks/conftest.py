@@ -114,6 +114,8 @@ class Seaweed:
     s3_port: int
     process: subprocess.Popen[bytes]
     argv: list[str]
+    data: Path
+    bucket: str | None
 
     @property
     def url(self) -> str:
@@ -148,14 +150,16 @@ def seaweed_factory(tmp_path: Path) -> Iterator[Callable[..., Seaweed]]:
     )
 
     def start(previous: Seaweed | None = None, *, bucket: str | None = "warden") -> Seaweed:
-        if previous is not None:
-            argv = previous.argv
-            port = previous.s3_port
+        if previous is not None:  # the same S3 port and data; the internal ports anew
+            port, data, bucket = previous.s3_port, previous.data, previous.bucket
         else:
-            ports = {name: _free_port(HOST) for name in WEED_PORTS}
-            port = ports["s3.port"]
+            port = _free_port(HOST)
             data = tmp_path / f"seaweed-{len(started)}"
             (data / "log").mkdir(parents=True)
+        for attempt in range(3):
+            # weed refuses to start when one of its ten ports was taken meanwhile (by a
+            # test running beside this one): pick the internal ones again and retry.
+            ports = {name: _free_port(HOST) for name in WEED_PORTS if name != "s3.port"}
             argv = [
                 str(binary),
                 f"-logdir={data / 'log'}",
@@ -169,20 +173,25 @@ def seaweed_factory(tmp_path: Path) -> Iterator[Callable[..., Seaweed]]:
                 "-s3.port.lance=0",
                 "-webdav=false",
                 "-admin.ui=false",
+                f"-s3.port={port}",
                 *(f"-{name}={value}" for name, value in ports.items()),
+                *([f"-bucket={bucket}"] if bucket else []),
             ]
-            if bucket:
-                argv.append(f"-bucket={bucket}")
-        out = (tmp_path / "seaweed.out").open("ab")
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
-        server = Seaweed(port, process, argv)
-        started.append(server)
-        deadline = time.monotonic() + 60
-        while not _s3_ready(server.url, bucket):
-            if process.poll() is not None or time.monotonic() > deadline:
+            out = (tmp_path / "seaweed.out").open("ab")
+            process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+            server = Seaweed(port, process, argv, data, bucket)
+            started.append(server)
+            deadline = time.monotonic() + 60
+            while not _s3_ready(server.url, bucket):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            else:
+                return server
+            server.stop()
+            if attempt == 2:
                 raise RuntimeError(f"SeaweedFS did not start: see {tmp_path / 'seaweed.out'}")
-            time.sleep(0.1)
-        return server
+        raise AssertionError("unreachable")
 
     yield start
     for server in started:
