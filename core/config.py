@@ -99,6 +99,19 @@ class Settings(BaseSettings):
         description="How long the broker keeps Warden's session (subscriptions and queued "
         "QoS 1 messages) while Warden is away, in seconds.",
     )
+    mqtt_share_group: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Join the MQTT shared subscription group of this name: the collector "
+        "subscribes to $share/GROUP/... so the broker splits the devices' messages between "
+        "the agents of a scaled-out site (docs/scaling.md). Empty: every message to this agent.",
+    )
+    agent_name: str = Field(
+        default_factory=lambda: socket.gethostname()[:64],
+        description="This agent's name among the agents sharing one PostgreSQL database "
+        "(`warden cluster status`, leader election). Default: the host name; give each agent "
+        "on one machine its own.",
+    )
     mqtt_broker_config: Path = Field(
         default=Path("/etc/mosquitto/mosquitto.conf"),
         description="The configuration file of a mosquitto broker on this machine, which "
