@@ -416,3 +416,73 @@ def cli_(state: CliContext, runs: int, device_count: int, demo: bool, as_json: b
     except RuntimeError as exc:  # a command that failed or never got ready
         raise click.ClickException(str(exc)) from exc
     _report(result, as_json)
+
+
+def _agent_counts(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
+    try:
+        counts = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise click.BadParameter("a comma-separated list of agent counts, e.g. 1,2,3") from None
+    if not counts or counts[0] < 1 or counts[-1] > 16:
+        raise click.BadParameter("agent counts from 1 to 16, e.g. 1,2,3")
+    return counts
+
+
+@bench.command("scale")
+@click.option(
+    "--agents",
+    default="1,2,3",
+    show_default=True,
+    callback=_agent_counts,
+    help="Agent counts to measure, comma-separated; each shares one PostgreSQL database.",
+)
+@click.option("--messages", default=20_000, show_default=True, type=click.IntRange(1, 10**7))
+@click.option("--devices", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--pg-server",
+    "server_url",
+    default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL server where the bench may create (and drops) its own databases.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(5, 3600),
+    help="Seconds each phase may take before it is reported incomplete.",
+)
+@json_option
+@pass_ctx
+def scale(
+    state: CliContext,
+    agents: list[int],
+    messages: int,
+    devices: int,
+    server_url: str,
+    timeout_s: float,
+    as_json: bool,
+) -> None:
+    """Agents sharing PostgreSQL and a share group: messages/s, CPU per message, loss,
+    fail-over; beside one agent on SQLite and a bare paho subscriber."""
+    from benchmarks import scale_bench
+
+    if not as_json:
+        click.echo(
+            f"agents {','.join(map(str, agents))} on PostgreSQL, one on SQLite, a bare paho "
+            f"subscriber: {messages} messages each ...",
+            err=True,
+        )
+    try:
+        result = scale_bench.run(
+            agents=agents,
+            messages=messages,
+            devices=devices,
+            server_url=server_url,
+            timeout_s=timeout_s,
+            workdir=_workdir(state),
+        )
+    except (RuntimeError, TimeoutError) as exc:  # a broker, agent or server that failed
+        raise click.ClickException(str(exc)) from exc
+    _report(result, as_json)
