@@ -238,12 +238,15 @@ def agent_cluster(
             agent.stop()
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool], timeout_s: float, what: str | Callable[[], str]
+) -> None:
     """Until ``condition()`` holds (checked every 0.1 s), or raise after ``timeout_s``: for
-    state other processes commit to the database, which sends no event of its own."""
+    state other processes commit to the database, which sends no event of its own.
+    ``what`` says what was awaited (a callable: made when it failed, with the state then)."""
     deadline = time.monotonic() + timeout_s
     pause = threading.Event()
     while not condition():
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"not within {timeout_s} s: {what}")
+            raise TimeoutError(f"not within {timeout_s} s: {what() if callable(what) else what}")
         pause.wait(0.1)

@@ -65,10 +65,19 @@ class StoredFigures:
         total = dict.fromkeys(COUNTER_KEYS, 0)
         with self.engine.connect() as connection:
             for (value,) in connection.execute(text(sql)):
-                data: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
+                data = _json(value)
                 for key in COUNTER_KEYS:
                     total[key] += int(data.get(key, 0))
         return total
+
+    def received_by_agent(self) -> dict[str, int]:
+        """Messages each agent received (its counters' key: ``ingest.counters@NAME``)."""
+        sql = "SELECT key, value FROM setting WHERE key LIKE 'ingest.counters@%'"
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(text(sql)))
+        return {
+            key.partition("@")[2]: int(_json(value).get("received", 0)) for key, value in rows
+        }
 
     def last_commit_s(self) -> float | None:
         """When the last batch was committed (epoch seconds): every commit writes its
@@ -90,7 +99,7 @@ class StoredFigures:
             rows = list(connection.execute(text(sql)))
         result = {}
         for device_id, value in rows:
-            state: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
+            state = _json(value)
             result[device_id] = SeqFigures(
                 boot=int(state.get("boot", 0)),
                 last=state.get("last"),
@@ -99,6 +108,11 @@ class StoredFigures:
                 suspects=int(state.get("suspects", 0)),
             )
         return result
+
+
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON column as read: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @contextmanager
