@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.process_io import WriteRate
 from core.runtime import Core
-from core.services import actions, retention, runtime
+from core.services import actions, logs, retention, runtime
 from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
@@ -38,11 +39,14 @@ from warden import backup
 from warden.catalog import sync_catalog
 from warden.change_signal import ChangeSignal
 from warden.enforcement import build_backends, schedule_zone
+from warden.leadership import ELECT_EVERY_S, open_leadership
+from warden.presence import Presence
 
 if TYPE_CHECKING:
     from collectors.sinks.archive import S3Archive
     from collectors.sinks.influx_mirror import InfluxMirror
     from collectors.sinks.raw_tap import RawTap
+    from core.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,37 @@ ENFORCEMENT_TRIGGERS = frozenset(
 device coming and going changes nothing the kernel holds (and happens all the time)."""
 TIMING_JOB = "intent-timing"
 ACTIONS_S = 2
+ELECTED_JOBS = frozenset(
+    {
+        "liveness",
+        "commands",
+        "command-timeouts",
+        "rules",
+        "webhooks",
+        "checks",
+        "actions",
+        "rollups",
+        "retention",
+        "backup",
+    }
+)
+"""Jobs that must run once per period across all agents sharing a database; each runs on
+the agent holding its lock (``warden.leadership``). The others are per agent: heartbeat,
+system-health (this process's disk and queues), verify and reconcile (this gateway's own
+kernel), the sinks (the archive spools what this agent received; the InfluxDB mirror claims
+its batches with SKIP LOCKED)."""
+
+
+def enforces(settings: Settings, dry_run_reasons: list[str], *, sqlite: bool) -> bool:
+    """Whether this agent reconciles and verifies the kernel policies.
+
+    Enforcement stays on the gateway: on PostgreSQL (several agents) an agent reconciles
+    only when it can change its own kernel, or when the operator asked it for a dry run
+    explicitly (a rehearsal gateway); an agent that fell back to a dry run because it cannot
+    (no CAP_NET_ADMIN, no LAN interfaces) collects only, so it never reports plans for
+    interfaces it does not have. Two gateways each reconcile their own interfaces. On
+    SQLite the one agent reconciles as it always did, dry run or not."""
+    return sqlite or not dry_run_reasons or settings.enforcement == "dry-run"
 
 
 class Agent:
@@ -119,36 +154,60 @@ class Agent:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         db, clock = core.db, core.clock
-        self.scheduler.add_job(
-            device_jobs.check_liveness, "interval", seconds=5, args=(db, clock), id="liveness"
-        )
-        if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
-            self.scheduler.add_job(
-                device_jobs.dispatch_commands,
-                "interval",
-                seconds=1,
-                args=(db, self.collector, clock),
-                kwargs={"prefix": settings.mqtt_prefix},
-                id="commands",
-            )
-        self.scheduler.add_job(
-            device_jobs.expire_commands,
-            "interval",
-            seconds=5,
-            args=(db, clock),
-            id="command-timeouts",
-        )
-        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         sync_catalog(core)
         self.rules = RuleRunner(db, None, clock, measures=self.measures)
-        self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
-        self.scheduler.add_job(
-            notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
+        self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
+        elected = ELECTED_JOBS - ({"commands"} if "mqtt" in self.disabled else set())
+        if not settings.backup_schedule:
+            elected -= {"backup"}
+        self.leadership = open_leadership(
+            db.url, elected, sqlite=db.is_sqlite, agent=settings.agent_name, on_acquired=self._took
         )
-        self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        self.presence = Presence(self, settings.agent_name)
+        every = self._every
+        every("liveness", device_jobs.check_liveness, 5, db, clock)
+        if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
+            every(
+                "commands",
+                device_jobs.dispatch_commands,
+                1,
+                db,
+                self.collector,
+                clock,
+                prefix=settings.mqtt_prefix,
+            )
+        every("command-timeouts", device_jobs.expire_commands, 5, db, clock)
+        every("rules", self.rules.run, RULES_S)
+        every("webhooks", notifier.deliver_notifications, 5, db, clock)
+        every("checks", self.rules.run_checks, CHECKS_S)
+        every("actions", self.actions.run_approved, ACTIONS_S)
+        every(
+            "rollups",
+            data_jobs.roll_up,
+            settings.rollup_interval_s,
+            db,
+            clock,
+            raw_retention_days=settings.raw_retention_days,
+        )
+        every(
+            "retention",
+            data_jobs.purge,
+            settings.retention_interval_s,
+            db,
+            clock,
+            days=retention.retention_days(settings),
+        )
+        # Per agent: its own heartbeat and row, its own disk and queues (system rules), and
+        # the election itself.
+        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         self.scheduler.add_job(self.rules.run_system, "interval", seconds=2, id="system-health")
+        self.scheduler.add_job(
+            self.leadership.elect, "interval", seconds=ELECT_EVERY_S, id="leadership"
+        )
         backends = build_backends(settings)
         self.enforcement_reasons = backends.reasons
+        self.enforcing = enforces(settings, backends.reasons, sqlite=db.is_sqlite)
+        """Whether this agent reconciles and verifies (see ``enforces``)."""
         self.reconciler = Reconciler(
             db,
             clock,
@@ -165,9 +224,10 @@ class Agent:
             link_rate_bps=settings.lan_rate_bps,
             violations_for_finding=settings.violations_for_finding,
         )
-        self.scheduler.add_job(
-            self.verifier.verify, "interval", seconds=settings.verify_interval_s, id="verify"
-        )
+        if self.enforcing:
+            self.scheduler.add_job(
+                self.verifier.verify, "interval", seconds=settings.verify_interval_s, id="verify"
+            )
         self._next_timing: Any = None
         self._enforcement_feed = ChangeFeed(db)
         self._last_reconcile = float("-inf")
@@ -176,31 +236,10 @@ class Agent:
         self._watch = threading.Thread(
             target=self._watch_changes, name="enforcement-watch", daemon=True
         )
-        self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
-        self.scheduler.add_job(
-            self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
-        )
-        self.scheduler.add_job(
-            data_jobs.roll_up,
-            "interval",
-            seconds=settings.rollup_interval_s,
-            args=(db, clock),
-            kwargs={"raw_retention_days": settings.raw_retention_days},
-            id="rollups",
-        )
-        self.scheduler.add_job(
-            data_jobs.purge,
-            "interval",
-            seconds=settings.retention_interval_s,
-            args=(db, clock),
-            kwargs={"days": retention.retention_days(settings)},
-            id="retention",
-        )
-
         if settings.backup_schedule:
             hour, minute = settings.backup_schedule.split(":")
             self.scheduler.add_job(
-                backup.scheduled_backup,
+                self.leadership.gate("backup", backup.scheduled_backup),
                 "cron",
                 hour=int(hour),
                 minute=int(minute),
@@ -208,6 +247,35 @@ class Agent:
                 id="backup",
                 misfire_grace_time=3600,
             )
+
+    def _every(
+        self, job: str, run: Callable[..., Any], seconds: float, *args: Any, **kw: Any
+    ) -> None:
+        """Schedule a once-per-period job: it runs only while this agent leads it."""
+        self.scheduler.add_job(
+            self.leadership.gate(job, run),
+            "interval",
+            seconds=seconds,
+            args=args,
+            kwargs=kw,
+            id=job,
+        )
+
+    def _took(self, job: str) -> None:
+        """Becoming the leader of ``job``: take over what the previous leader left."""
+        now = self.core.clock.now()
+        if job == "actions":
+            # Whoever ran them before is gone (its lock went with its session) or this is
+            # the start: actions left running were interrupted.
+            with self.core.db.writer() as session:
+                if interrupted := actions.fail_interrupted(session=session, now=now):
+                    log.warning(
+                        "%d action(s) interrupted by their runner's stop marked failed", interrupted
+                    )
+        elif job == "rules" and not self.core.db.is_sqlite:
+            # Log lines are followed from now: the previous leader evaluated those before.
+            with self.core.db.reader() as session:
+                self.rules.last_log_id = logs.last_log_id(session=session)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -227,6 +295,8 @@ class Agent:
             else None,
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
+            "enforcing": self.enforcing,
+            "leads": self.leadership.leads(),
             "sinks": [s.stats() for s in (self.mirror, self.archive) if s is not None],
             "at_ms": to_ms(self.core.clock.now()),
             **self._io.figures(),
@@ -302,6 +372,7 @@ class Agent:
         return float(sum(s.failing_for_s() > limit for s in sinks))
 
     def heartbeat(self) -> None:
+        """Publish this process's state and upsert its row in the agents registry."""
         with self.core.db.writer() as session:
             runtime.put_state(
                 session=session,
@@ -309,6 +380,7 @@ class Agent:
                 value=self.state(),
                 now=self.core.clock.now(),
             )
+        self.presence.beat()
 
     def start(self) -> None:
         # Long-lived objects made so far (modules, settings, engines) leave the collector's
@@ -316,9 +388,7 @@ class Agent:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
-        with self.core.db.writer() as session:
-            if interrupted := actions.fail_interrupted(session=session, now=self.core.clock.now()):
-                log.warning("%d action(s) interrupted by the last stop marked failed", interrupted)
+        self.leadership.elect()  # SQLite: leads everything; PostgreSQL: the free jobs
         self.writer.start()
         if "mqtt" not in self.disabled:
             self.collector.start()
@@ -329,9 +399,11 @@ class Agent:
             self._start_archive(self.archive)
         if "syslog" not in self.disabled:
             self._start_syslog()
-        self.reconcile_if_due()  # policies survive a reboot or a flushed interface
+        if self.enforcing:
+            self.reconcile_if_due()  # policies survive a reboot or a flushed interface
         self.scheduler.start()
-        self._watch.start()
+        if self.enforcing:
+            self._watch.start()
         self.heartbeat()
         log.info(
             "agent running: brokers %s, database %s",
@@ -397,6 +469,8 @@ class Agent:
             self._watch.join()
         self._changes.close()
         self.scheduler.shutdown(wait=True)
+        self.leadership.close()  # the other agents take the jobs over at their next round
+        self.presence.stopped()
         self._enforcement_feed.close()
         if self.syslog is not None:
             self.syslog.stop()
