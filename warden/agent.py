@@ -13,13 +13,11 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors import data_jobs, device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
@@ -30,12 +28,13 @@ from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.process_io import WriteRate
 from core.runtime import Core
-from core.services import actions, logs, retention, runtime
+from core.services import runtime
 from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
 from warden import backup
+from warden.agent_jobs import ELECTED_JOBS, enforces, schedule_elected, took_over
 from warden.catalog import sync_catalog
 from warden.change_signal import ChangeSignal
 from warden.enforcement import build_backends, schedule_zone
@@ -46,13 +45,10 @@ if TYPE_CHECKING:
     from collectors.sinks.archive import S3Archive
     from collectors.sinks.influx_mirror import InfluxMirror
     from collectors.sinks.raw_tap import RawTap
-    from core.config import Settings
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
-RULES_S = 2
-CHECKS_S = 30
 RECONCILE_POLL_S = 1
 """The feed is read at least this often; a commit by any process wakes the watch sooner
 (``warden.change_signal``)."""
@@ -73,38 +69,6 @@ ENFORCEMENT_TRIGGERS = frozenset(
 """Device changes that can move an address, and the answers device policies wait for; a
 device coming and going changes nothing the kernel holds (and happens all the time)."""
 TIMING_JOB = "intent-timing"
-ACTIONS_S = 2
-ELECTED_JOBS = frozenset(
-    {
-        "liveness",
-        "commands",
-        "command-timeouts",
-        "rules",
-        "webhooks",
-        "checks",
-        "actions",
-        "rollups",
-        "retention",
-        "backup",
-    }
-)
-"""Jobs that must run once per period across all agents sharing a database; each runs on
-the agent holding its lock (``warden.leadership``). The others are per agent: heartbeat,
-system-health (this process's disk and queues), verify and reconcile (this gateway's own
-kernel), the sinks (the archive spools what this agent received; the InfluxDB mirror claims
-its batches with SKIP LOCKED)."""
-
-
-def enforces(settings: Settings, dry_run_reasons: list[str], *, sqlite: bool) -> bool:
-    """Whether this agent reconciles and verifies the kernel policies.
-
-    Enforcement stays on the gateway: on PostgreSQL (several agents) an agent reconciles
-    only when it can change its own kernel, or when the operator asked it for a dry run
-    explicitly (a rehearsal gateway); an agent that fell back to a dry run because it cannot
-    (no CAP_NET_ADMIN, no LAN interfaces) collects only, so it never reports plans for
-    interfaces it does not have. Two gateways each reconcile their own interfaces. On
-    SQLite the one agent reconciles as it always did, dry run or not."""
-    return sqlite or not dry_run_reasons or settings.enforcement == "dry-run"
 
 
 class Agent:
@@ -161,42 +125,14 @@ class Agent:
         if not settings.backup_schedule:
             elected -= {"backup"}
         self.leadership = open_leadership(
-            db.url, elected, sqlite=db.is_sqlite, agent=settings.agent_name, on_acquired=self._took
+            db.url,
+            elected,
+            sqlite=db.is_sqlite,
+            agent=settings.agent_name,
+            on_acquired=lambda job: took_over(self, job),
         )
         self.presence = Presence(self, settings.agent_name)
-        every = self._every
-        every("liveness", device_jobs.check_liveness, 5, db, clock)
-        if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
-            every(
-                "commands",
-                device_jobs.dispatch_commands,
-                1,
-                db,
-                self.collector,
-                clock,
-                prefix=settings.mqtt_prefix,
-            )
-        every("command-timeouts", device_jobs.expire_commands, 5, db, clock)
-        every("rules", self.rules.run, RULES_S)
-        every("webhooks", notifier.deliver_notifications, 5, db, clock)
-        every("checks", self.rules.run_checks, CHECKS_S)
-        every("actions", self.actions.run_approved, ACTIONS_S)
-        every(
-            "rollups",
-            data_jobs.roll_up,
-            settings.rollup_interval_s,
-            db,
-            clock,
-            raw_retention_days=settings.raw_retention_days,
-        )
-        every(
-            "retention",
-            data_jobs.purge,
-            settings.retention_interval_s,
-            db,
-            clock,
-            days=retention.retention_days(settings),
-        )
+        schedule_elected(self)
         # Per agent: its own heartbeat and row, its own disk and queues (system rules), and
         # the election itself.
         self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
@@ -247,35 +183,6 @@ class Agent:
                 id="backup",
                 misfire_grace_time=3600,
             )
-
-    def _every(
-        self, job: str, run: Callable[..., Any], seconds: float, *args: Any, **kw: Any
-    ) -> None:
-        """Schedule a once-per-period job: it runs only while this agent leads it."""
-        self.scheduler.add_job(
-            self.leadership.gate(job, run),
-            "interval",
-            seconds=seconds,
-            args=args,
-            kwargs=kw,
-            id=job,
-        )
-
-    def _took(self, job: str) -> None:
-        """Becoming the leader of ``job``: take over what the previous leader left."""
-        now = self.core.clock.now()
-        if job == "actions":
-            # Whoever ran them before is gone (its lock went with its session) or this is
-            # the start: actions left running were interrupted.
-            with self.core.db.writer() as session:
-                if interrupted := actions.fail_interrupted(session=session, now=now):
-                    log.warning(
-                        "%d action(s) interrupted by their runner's stop marked failed", interrupted
-                    )
-        elif job == "rules" and not self.core.db.is_sqlite:
-            # Log lines are followed from now: the previous leader evaluated those before.
-            with self.core.db.reader() as session:
-                self.rules.last_log_id = logs.last_log_id(session=session)
 
     def state(self) -> dict[str, Any]:
         return {
