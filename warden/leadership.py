@@ -57,6 +57,11 @@ _MEMBERS = text(
 )
 
 
+def application_name(agent: str) -> str:
+    """The name of ``agent``'s lock session in ``pg_stat_activity`` (63 bytes at most)."""
+    return f"warden leadership {agent}"[:63]
+
+
 def job_key(job: str) -> int:
     """The second key of ``job``'s advisory lock: stable across processes and versions."""
     return (zlib.crc32(job.encode()) & 0x7FFFFFFF) or 1
@@ -122,7 +127,14 @@ class AdvisoryLocks:
         agent: str,
         on_acquired: Callable[[str], None] | None = None,
     ) -> None:
-        self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        # Named in pg_stat_activity, so an operator (and the fail-over test) can tell whose
+        # session holds which lock.
+        self._engine = create_engine(
+            url,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"application_name": application_name(agent)},
+        )
         self._jobs = sorted(set(jobs))
         # Agents try free jobs in their own order, so agents starting together spread them.
         self._order = sorted(self._jobs, key=lambda j: zlib.crc32(f"{agent}/{j}".encode()))
