@@ -60,7 +60,7 @@ from core.protocol import Measurement, Telemetry, TopicKind, derive_power, encod
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 HOST = "127.0.0.1"
-TARGET_RATIO = 0.35
+TARGET_RATIO = 1.0
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 PUBLISH_WINDOW = 1000
 """Unacknowledged QoS 1 messages a publisher keeps (paho cannot go past 65 535)."""

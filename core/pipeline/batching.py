@@ -35,6 +35,11 @@ class HandOff(Generic[T]):
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def maxsize(self) -> int:
+        """The bound, under ``queue.Queue``'s name."""
+        return self.capacity
+
     def put_many(self, items: Sequence[T]) -> None:
         """Queue ``items`` in order; blocks while they do not fit (back-pressure)."""
         if not items:
