@@ -96,6 +96,7 @@ class Agent:
             extra_state=lambda: {"brokers": self.collector.broker_states()},
             mirror=settings.influx_url is not None,
             archive=self.raw_tap.messages if self.raw_tap else None,
+            agent_name=settings.agent_name,
         )
         self.disabled = settings.collectors_disabled
         """Collectors the operator switched off: ``mqtt`` and/or ``syslog``."""
