@@ -1,87 +1,79 @@
 """How long the jobs of a killed leader stay without a leader: ``failover_s`` of
 ``warden bench scale``.
 
-Leaders are elected with PostgreSQL session-level advisory locks, so PostgreSQL itself
-says who leads: ``pg_locks`` lists every advisory lock granted and the backend holding it,
-and ``pg_stat_activity.client_port`` names the TCP port of that backend's client. Each
-agent's sockets (``/proc/PID/fd``, ``/proc/net/tcp``) give its ports, so a lock is tied to
-an agent without trusting the agent's own report. The agent holding the most locks is
-killed with SIGKILL; ``failover_s`` is the time until every lock it held is granted to
-another agent. Then it is started again and must come back (``rejoined``).
+Leaders are elected with PostgreSQL session-level advisory locks (``warden.leadership``), so
+PostgreSQL itself says who leads: ``pg_locks`` lists every job lock granted and the backend
+holding it, and each agent's lock session is named for it in ``pg_stat_activity``
+(``application_name``). The bench does not wait for any agent's heartbeat or report. The
+agent holding the most job locks is killed with SIGKILL; ``failover_s`` is the time until
+every lock it held is granted to another agent (polled every 0.1 s). Then it is started
+again and must come back (``rejoined``).
 """
 
 from __future__ import annotations
 
-import os
-import re
 import time
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
 from benchmarks.agent_cluster import AgentProcess, wait_until
 
-LOCKS_SQL = (
-    "SELECT l.classid, l.objid, l.objsubid, a.client_port FROM pg_locks AS l "
+JOB_LOCKS_SQL = text(
+    "SELECT l.objid, a.application_name FROM pg_locks AS l "
     "JOIN pg_stat_activity AS a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns AND l.objsubid = 2 "
+    "AND l.objid <> :member AND a.datname = current_database()"
 )
-SOCKET = re.compile(r"socket:\[(\d+)\]")
-
-LockKey = tuple[int, int, int]
 
 
-def local_ports(pid: int) -> set[int]:
-    """The local TCP ports of a process's sockets (IPv4 and IPv6)."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            found = SOCKET.fullmatch(os.readlink(fd))
-        except OSError:  # closed meanwhile
-            continue
-        if found:
-            inodes.add(found.group(1))
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[9] in inodes:
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+@dataclass(frozen=True)
+class JobLocks:
+    """How the agents' election names its locks (``warden.leadership``), handed in by the
+    composition root: benchmarks sit below it and do not import it."""
+
+    namespace: int
+    """The first key of every job lock."""
+    membership_key: int
+    """The second key of the lock every agent holds shared (not a job)."""
+    session_name: Callable[[str], str]
+    """An agent's name to its lock session's ``application_name``."""
+    jobs: int
+    """How many elected jobs there are."""
 
 
-def lock_holders(database_url: str, agents: list[AgentProcess]) -> dict[LockKey, str]:
-    """Every advisory lock granted in the agents' database, by the name of the agent
-    holding it (``?`` for a backend of no agent given)."""
-    ports = {port: a.name for a in agents if a.alive() for port in local_ports(a.pid)}
+def lock_holders(database_url: str, agents: list[AgentProcess], locks: JobLocks) -> dict[int, str]:
+    """Every job lock granted in the agents' database, by the name of the agent holding
+    it (``?`` for a session of no agent given)."""
+    names = {locks.session_name(a.name): a.name for a in agents}
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = list(connection.execute(text(LOCKS_SQL)))
+            rows = connection.execute(
+                JOB_LOCKS_SQL, {"ns": locks.namespace, "member": locks.membership_key}
+            )
+            return {int(objid): names.get(app, "?") for objid, app in rows}
     finally:
         engine.dispose()
-    return {(c, o, s): ports.get(port, "?") for c, o, s, port in rows}
 
 
 def measure_failover(
-    agents: list[AgentProcess], database_url: str, *, timeout_s: float
+    agents: list[AgentProcess], database_url: str, locks: JobLocks, *, timeout_s: float
 ) -> dict[str, Any]:
     """Kill the agent holding the most leader locks; time until others hold them all."""
-    held: dict[LockKey, str] = {}
+    held: dict[int, str] = {}
 
     def leaders_elected() -> bool:
-        held.update(lock_holders(database_url, agents))
-        return any(name != "?" for name in held.values())
+        held.clear()
+        held.update(lock_holders(database_url, agents, locks))
+        return len(held) == locks.jobs and "?" not in held.values()
 
     try:
-        wait_until(leaders_elected, timeout_s, "an agent holding an advisory lock")
+        wait_until(leaders_elected, timeout_s, "every elected job's lock held by an agent")
     except TimeoutError:
-        return {"failover_s": None, "reason": "no agent holds an advisory lock (no election)"}
+        return {"failover_s": None, "reason": f"job locks held: {len(held)} of {locks.jobs}"}
     counts: dict[str, int] = {}
     for name in held.values():
         counts[name] = counts.get(name, 0) + 1
@@ -91,11 +83,11 @@ def measure_failover(
     others = [a for a in agents if a is not leader]
     killed_at = time.monotonic()
     leader.kill()
-    holders: dict[LockKey, str] = {}
+    holders: dict[int, str] = {}
 
     def taken_over() -> bool:
         holders.clear()
-        holders.update(lock_holders(database_url, others))
+        holders.update(lock_holders(database_url, others, locks))
         return all(holders.get(key, "?") != "?" for key in jobs)
 
     wait_until(taken_over, timeout_s, f"the {len(jobs)} lock(s) of {leader_name} taken over")

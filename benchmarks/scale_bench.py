@@ -17,7 +17,8 @@ meters as fast as the broker acknowledges them. Then:
 - ``lost``: messages minus the distinct messages (device, ts) among the stored readings;
   ``duplicated``: messages stored more than once by the counters (the primary key makes a
   duplicate row impossible).
-- ``failover_s`` (with two agents or more): ``benchmarks.failover``.
+- ``failover_s`` (with two agents or more): ``benchmarks.failover``, after the ingest of the
+  largest agent count.
 
 The SQLite figure is the same measurement with one agent on a SQLite file (no share group);
 the paho figure is ``ingest_bench.paho_limit`` on a broker of its own.
@@ -35,6 +36,7 @@ from typing import Any
 from benchmarks import ingest_bench
 from benchmarks.agent_cluster import AgentProcess, agent_cluster, wait_until
 from benchmarks.cluster_figures import DEFAULT_PG_SERVER, StoredFigures, fresh_pg_database
+from benchmarks.failover import JobLocks, measure_failover
 
 
 def ingest_through(
@@ -94,7 +96,7 @@ def measure_agents(
     messages: int,
     devices: int,
     timeout_s: float,
-    failover: bool = False,
+    failover: JobLocks | None = None,
 ) -> dict[str, Any]:
     """One agent count on its own broker; with ``failover``, the leader is killed after."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -116,10 +118,10 @@ def measure_agents(
             devices=devices,
             timeout_s=timeout_s,
         )
-        if failover:
-            from benchmarks.failover import measure_failover
-
-            result["failover"] = measure_failover(agents, database_url, timeout_s=timeout_s)
+        if failover is not None:
+            result["failover"] = measure_failover(
+                agents, database_url, failover, timeout_s=timeout_s
+            )
     return result
 
 
@@ -132,8 +134,11 @@ def run(
     server_url: str = DEFAULT_PG_SERVER,
     timeout_s: float = 120.0,
     workdir: Path | None = None,
+    job_locks: JobLocks | None = None,
 ) -> dict[str, Any]:
-    """One run of every phase; returns the JSON object ``warden bench scale`` prints."""
+    """One run of every phase; returns the JSON object ``warden bench scale`` prints.
+    ``failover_s`` is measured with the largest agent count (2 or more) when ``job_locks``
+    says how the election names its locks."""
     counts = sorted(set(agents))
     if not counts or counts[0] < 1 or messages < 1 or devices < 1:
         raise ValueError("need at least one agent count of 1 or more, 1 message and 1 device")
@@ -166,7 +171,7 @@ def run(
                     messages=messages,
                     devices=devices,
                     timeout_s=timeout_s,
-                    failover=count == counts[-1] and count > 1,
+                    failover=job_locks if count == counts[-1] and count > 1 else None,
                 )
             failover = figures.pop("failover", failover)
             by_count[str(count)] = figures

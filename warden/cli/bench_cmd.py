@@ -467,7 +467,11 @@ def scale(
     """Agents sharing PostgreSQL and a share group: messages/s, CPU per message, loss,
     fail-over; beside one agent on SQLite and a bare paho subscriber."""
     from benchmarks import scale_bench
+    from benchmarks.failover import JobLocks
+    from warden.agent_jobs import ELECTED_JOBS
+    from warden.leadership import LOCK_NAMESPACE, MEMBERSHIP_KEY, application_name
 
+    job_locks = JobLocks(LOCK_NAMESPACE, MEMBERSHIP_KEY, application_name, len(ELECTED_JOBS))
     if not as_json:
         click.echo(
             f"agents {','.join(map(str, agents))} on PostgreSQL, one on SQLite, a bare paho "
@@ -482,6 +486,7 @@ def scale(
             server_url=server_url,
             timeout_s=timeout_s,
             workdir=_workdir(state),
+            job_locks=job_locks,
         )
     except (RuntimeError, TimeoutError) as exc:  # a broker, agent or server that failed
         raise click.ClickException(str(exc)) from exc
