@@ -3,6 +3,8 @@ before a command reads them, so a fresh data dir shows what will run."""
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from core.playbooks import load_playbooks
 from core.rules import load_packs
 from core.runtime import Core
@@ -12,7 +14,15 @@ from warden.paths import playbook_packs, rule_packs
 
 
 def sync_catalog(core: Core) -> None:
+    """Several agents starting at once on one PostgreSQL database all copy the packs in;
+    the one that loses the race for a new entry's key syncs again and finds it there."""
     rules, playbooks = load_packs(rule_packs()), load_playbooks(playbook_packs())
-    with core.db.writer() as session:
-        RULES.sync(session=session, shipped=rules, now=core.clock.now())
-        PLAYBOOKS.sync(session=session, shipped=playbooks, now=core.clock.now())
+    for attempt in range(2):
+        try:
+            with core.db.writer() as session:
+                RULES.sync(session=session, shipped=rules, now=core.clock.now())
+                PLAYBOOKS.sync(session=session, shipped=playbooks, now=core.clock.now())
+            return
+        except IntegrityError:
+            if attempt:
+                raise
