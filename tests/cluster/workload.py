@@ -44,6 +44,8 @@ class Expected:
     missing: int = 0
     boots: dict[str, int] = field(default_factory=dict)
     """Boots per rebooting device (a device that never rebooted has no boot signal)."""
+    statuses: int = 0
+    """Status messages (stored as a device's state, counted with the stored messages)."""
     copies: int = 0
     """Messages the brokers deliver in all (a duplicate twice)."""
 
@@ -87,6 +89,7 @@ def build(*, devices: int = 200, per_device: int = 250) -> Workload:
             topic = topic_for(device.id, TopicKind.STATUS)
             reboot.append(Publication(topic, encode(status), (device.broker,)))
             expected.copies += 1
+            expected.statuses += 1
             expected.boots[device.id] = 1
             device.seq = 0
     for step in range(per_device - before_reboot):
