@@ -18,11 +18,13 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from benchmarks.agent_cluster import AgentProcess, agent_cluster
+from benchmarks.agent_cluster import AgentProcess, agent_cluster, wait_until
+from benchmarks.cluster_figures import StoredFigures
 from tests.cluster.workload import Publication
 from tests.conftest import Broker
 
 PUBLISH_TIMEOUT_S = 120.0
+PHASE_TIMEOUT_S = 120.0
 
 
 StartCluster = Callable[..., list[AgentProcess]]
@@ -94,7 +96,8 @@ class Publisher:
         copies = sum(len(p.brokers) for p in publications)
         with self._lock:
             self._expected += copies
-            self._all_acked.clear()
+            if self._acked < self._expected:
+                self._all_acked.clear()
         for publication in publications:
             for index in publication.brokers:
                 info = self.clients[index].publish(publication.topic, publication.payload, qos=1)
@@ -123,3 +126,30 @@ def publisher_for() -> Iterator[Callable[[Sequence[Broker]], Publisher]]:
     finally:
         for publisher in made:
             publisher.close()
+
+
+def copies(phases: Sequence[Sequence[Publication]]) -> int:
+    """Messages the brokers deliver for these phases (a duplicate twice)."""
+    return sum(len(p.brokers) for phase in phases for p in phase)
+
+
+def feed(
+    phases: Sequence[Sequence[Publication]],
+    figures: StoredFigures,
+    publisher: Publisher,
+    *,
+    delivered_before: int = 0,
+) -> None:
+    """Publish phase after phase; each phase ends when the agents together received every
+    copy so far (``delivered_before``: copies of earlier phases)."""
+    total = delivered_before
+    for number, phase in enumerate(phases, 1):
+        publisher.publish(phase)
+        total += copies([phase])
+        wait_until(
+            lambda total=total: figures.counters()["received"] >= total,
+            PHASE_TIMEOUT_S,
+            lambda number=number, total=total: (
+                f"phase {number}: {total} copies received; counters {figures.counters()}"
+            ),
+        )

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.agent_cluster import AgentProcess, wait_until
+from benchmarks.agent_cluster import AgentProcess
 from benchmarks.cluster_figures import SeqFigures, StoredFigures
-from tests.cluster.conftest import Publisher, StartCluster
+from tests.cluster.conftest import Publisher, StartCluster, feed
 from tests.cluster.workload import Workload, build
 from tests.conftest import Broker
 
@@ -32,27 +32,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
 DEVICES = 200
 PER_DEVICE = 50
-PHASE_TIMEOUT_S = 120.0
-
-
-def feed(
-    workload: Workload, agents: list[AgentProcess], database_url: str, publisher: Publisher
-) -> StoredFigures:
-    """Publish phase after phase; each phase ends when the agents received every copy."""
-    figures = StoredFigures(database_url)
-    copies = 0
-    for number, phase in enumerate(workload.phases, 1):
-        publisher.publish(phase)
-        copies += sum(len(p.brokers) for p in phase)
-        wait_until(
-            lambda total=copies: figures.counters()["received"] >= total,
-            PHASE_TIMEOUT_S,
-            lambda number=number, total=copies: (
-                f"phase {number}: {total} copies received by "
-                f"{len(agents)} agent(s); counters {figures.counters()}"
-            ),
-        )
-    return figures
 
 
 def run_cluster(
@@ -66,7 +45,9 @@ def run_cluster(
     """A run on brokers of its own (no MQTT session of another run is resumed)."""
     brokers = [broker_factory(), broker_factory()]
     started = start_cluster(agents, database_url, brokers)
-    return feed(workload, started, database_url, publisher_for(brokers)), started
+    figures = StoredFigures(database_url)
+    feed(workload.phases, figures, publisher_for(brokers))
+    return figures, started
 
 
 def test_three_agents_judge_a_fleet_exactly_as_one_agent_does(
