@@ -30,16 +30,21 @@ def dispatch_commands(
     with db.reader() as session:
         due = commands.due_commands(session=session, now=clock.now())
     sent = 0
-    for command in due:
-        payload = encode_command(
-            cmd_id=command.id, cmd=command.cmd, params=command.params, ts_ms=to_ms(clock.now())
-        )
-        if not publisher.publish(
-            topic_for(command.device_id, TopicKind.COMMAND, prefix), payload, qos
-        ):
-            log.info("no broker took %s for %s; it stays pending", command.cmd, command.device_id)
-            break
+    for due_command in due:
+        # One short claim a command: another agent draining the same outbox skips it.
         with db.writer() as session:
+            command = commands.claim_pending(session=session, cmd_id=due_command.id)
+            if command is None:
+                continue  # sent meanwhile, or being sent by another agent
+            payload = encode_command(
+                cmd_id=command.id, cmd=command.cmd, params=command.params, ts_ms=to_ms(clock.now())
+            )
+            topic = topic_for(command.device_id, TopicKind.COMMAND, prefix)
+            if not publisher.publish(topic, payload, qos):
+                log.info(
+                    "no broker took %s for %s; it stays pending", command.cmd, command.device_id
+                )
+                break
             commands.mark_sent(session=session, cmd_id=command.id, now=clock.now())
         sent += 1
     return sent

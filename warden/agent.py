@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors import data_jobs, device_jobs
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
 from collectors.syslog import ConnectionLimits, SyslogCollector, listen_address
@@ -29,15 +28,18 @@ from core.pipeline.log_writer import LogWriter, SourceLimit
 from core.pipeline.writer import COMMIT_SECONDS, IngestWriter
 from core.process_io import WriteRate
 from core.runtime import Core
-from core.services import actions, retention, runtime
+from core.services import runtime
 from enforcement import notifier
 from enforcement.action_runner import ActionRunner
 from enforcement.reconciler import RECONCILER_ACTOR, Reconciler
 from enforcement.verifier import Verifier
 from warden import backup
+from warden.agent_jobs import ELECTED_JOBS, enforces, schedule_elected, took_over
 from warden.catalog import sync_catalog
 from warden.change_signal import ChangeSignal
 from warden.enforcement import build_backends, schedule_zone
+from warden.leadership import ELECT_EVERY_S, open_leadership
+from warden.presence import Presence
 
 if TYPE_CHECKING:
     from collectors.sinks.archive import S3Archive
@@ -47,8 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5
-RULES_S = 2
-CHECKS_S = 30
 RECONCILE_POLL_S = 1
 """The feed is read at least this often; a commit by any process wakes the watch sooner
 (``warden.change_signal``)."""
@@ -69,7 +69,6 @@ ENFORCEMENT_TRIGGERS = frozenset(
 """Device changes that can move an address, and the answers device policies wait for; a
 device coming and going changes nothing the kernel holds (and happens all the time)."""
 TIMING_JOB = "intent-timing"
-ACTIONS_S = 2
 
 
 class Agent:
@@ -119,36 +118,32 @@ class Agent:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         db, clock = core.db, core.clock
-        self.scheduler.add_job(
-            device_jobs.check_liveness, "interval", seconds=5, args=(db, clock), id="liveness"
-        )
-        if "mqtt" not in self.disabled:  # without a broker, commands wait (and time out)
-            self.scheduler.add_job(
-                device_jobs.dispatch_commands,
-                "interval",
-                seconds=1,
-                args=(db, self.collector, clock),
-                kwargs={"prefix": settings.mqtt_prefix},
-                id="commands",
-            )
-        self.scheduler.add_job(
-            device_jobs.expire_commands,
-            "interval",
-            seconds=5,
-            args=(db, clock),
-            id="command-timeouts",
-        )
-        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         sync_catalog(core)
         self.rules = RuleRunner(db, None, clock, measures=self.measures)
-        self.scheduler.add_job(self.rules.run, "interval", seconds=RULES_S, id="rules")
-        self.scheduler.add_job(
-            notifier.deliver_notifications, "interval", seconds=5, args=(db, clock), id="webhooks"
+        self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
+        elected = ELECTED_JOBS - ({"commands"} if "mqtt" in self.disabled else set())
+        if not settings.backup_schedule:
+            elected -= {"backup"}
+        self.leadership = open_leadership(
+            db.url,
+            elected,
+            sqlite=db.is_sqlite,
+            agent=settings.agent_name,
+            on_acquired=lambda job: took_over(self, job),
         )
-        self.scheduler.add_job(self.rules.run_checks, "interval", seconds=CHECKS_S, id="checks")
+        self.presence = Presence(self, settings.agent_name)
+        schedule_elected(self)
+        # Per agent: its own heartbeat and row, its own disk and queues (system rules), and
+        # the election itself.
+        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat")
         self.scheduler.add_job(self.rules.run_system, "interval", seconds=2, id="system-health")
+        self.scheduler.add_job(
+            self.leadership.elect, "interval", seconds=ELECT_EVERY_S, id="leadership"
+        )
         backends = build_backends(settings)
         self.enforcement_reasons = backends.reasons
+        self.enforcing = enforces(settings, backends.reasons, sqlite=db.is_sqlite)
+        """Whether this agent reconciles and verifies (see ``enforces``)."""
         self.reconciler = Reconciler(
             db,
             clock,
@@ -165,9 +160,10 @@ class Agent:
             link_rate_bps=settings.lan_rate_bps,
             violations_for_finding=settings.violations_for_finding,
         )
-        self.scheduler.add_job(
-            self.verifier.verify, "interval", seconds=settings.verify_interval_s, id="verify"
-        )
+        if self.enforcing:
+            self.scheduler.add_job(
+                self.verifier.verify, "interval", seconds=settings.verify_interval_s, id="verify"
+            )
         self._next_timing: Any = None
         self._enforcement_feed = ChangeFeed(db)
         self._last_reconcile = float("-inf")
@@ -176,31 +172,10 @@ class Agent:
         self._watch = threading.Thread(
             target=self._watch_changes, name="enforcement-watch", daemon=True
         )
-        self.actions = ActionRunner(db, clock, post=notifier.post_json, kernel=core.kernel)
-        self.scheduler.add_job(
-            self.actions.run_approved, "interval", seconds=ACTIONS_S, id="actions"
-        )
-        self.scheduler.add_job(
-            data_jobs.roll_up,
-            "interval",
-            seconds=settings.rollup_interval_s,
-            args=(db, clock),
-            kwargs={"raw_retention_days": settings.raw_retention_days},
-            id="rollups",
-        )
-        self.scheduler.add_job(
-            data_jobs.purge,
-            "interval",
-            seconds=settings.retention_interval_s,
-            args=(db, clock),
-            kwargs={"days": retention.retention_days(settings)},
-            id="retention",
-        )
-
         if settings.backup_schedule:
             hour, minute = settings.backup_schedule.split(":")
             self.scheduler.add_job(
-                backup.scheduled_backup,
+                self.leadership.gate("backup", backup.scheduled_backup),
                 "cron",
                 hour=int(hour),
                 minute=int(minute),
@@ -227,6 +202,8 @@ class Agent:
             else None,
             "enforcement": self.reconciler.last.mode.model_dump() if self.reconciler.last else None,
             "dry_run": self.enforcement_reasons,
+            "enforcing": self.enforcing,
+            "leads": self.leadership.leads(),
             "sinks": [s.stats() for s in (self.mirror, self.archive) if s is not None],
             "at_ms": to_ms(self.core.clock.now()),
             **self._io.figures(),
@@ -302,6 +279,7 @@ class Agent:
         return float(sum(s.failing_for_s() > limit for s in sinks))
 
     def heartbeat(self) -> None:
+        """Publish this process's state and upsert its row in the agents registry."""
         with self.core.db.writer() as session:
             runtime.put_state(
                 session=session,
@@ -309,6 +287,7 @@ class Agent:
                 value=self.state(),
                 now=self.core.clock.now(),
             )
+        self.presence.beat()
 
     def start(self) -> None:
         # Long-lived objects made so far (modules, settings, engines) leave the collector's
@@ -316,9 +295,7 @@ class Agent:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
-        with self.core.db.writer() as session:
-            if interrupted := actions.fail_interrupted(session=session, now=self.core.clock.now()):
-                log.warning("%d action(s) interrupted by the last stop marked failed", interrupted)
+        self.leadership.elect()  # SQLite: leads everything; PostgreSQL: the free jobs
         self.writer.start()
         if "mqtt" not in self.disabled:
             self.collector.start()
@@ -329,9 +306,11 @@ class Agent:
             self._start_archive(self.archive)
         if "syslog" not in self.disabled:
             self._start_syslog()
-        self.reconcile_if_due()  # policies survive a reboot or a flushed interface
+        if self.enforcing:
+            self.reconcile_if_due()  # policies survive a reboot or a flushed interface
         self.scheduler.start()
-        self._watch.start()
+        if self.enforcing:
+            self._watch.start()
         self.heartbeat()
         log.info(
             "agent running: brokers %s, database %s",
@@ -397,6 +376,8 @@ class Agent:
             self._watch.join()
         self._changes.close()
         self.scheduler.shutdown(wait=True)
+        self.leadership.close()  # the other agents take the jobs over at their next round
+        self.presence.stopped()
         self._enforcement_feed.close()
         if self.syslog is not None:
             self.syslog.stop()

@@ -2,6 +2,7 @@
 ``SQLModel.metadata`` (migrations and tests rely on that)."""
 
 from core.models.action import Action, ActionPublic, ActionState
+from core.models.agent import AgentBeat, AgentPublic, AgentRecord, ClusterStatus
 from core.models.catalog import CatalogPublic, PlaybookRecord, RuleRecord
 from core.models.changelog import Actor, ChangeLog, ChangePublic, Origin, Outcome, Role
 from core.models.command import Command, CommandPublic, CommandState
@@ -65,11 +66,15 @@ __all__ = [
     "ActionPublic",
     "ActionState",
     "Actor",
+    "AgentBeat",
+    "AgentPublic",
+    "AgentRecord",
     "ApiKey",
     "ApiKeyPublic",
     "CatalogPublic",
     "ChangeLog",
     "ChangePublic",
+    "ClusterStatus",
     "Command",
     "CommandPublic",
     "CommandState",

@@ -218,13 +218,16 @@ def reject(
 
 
 def claim_approved(*, session: Session, now: datetime, limit: int = 20) -> list[ActionPublic]:
-    """Move approved actions to ``running`` and return them, oldest first."""
+    """Move approved actions to ``running`` and return them, oldest first. Rows another
+    agent is claiming at the same moment are skipped (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL; ignored by SQLite's single writer), so no action runs twice."""
     rows = list(
         session.exec(
             select(Action)
             .where(Action.state == ActionState.APPROVED)
             .order_by(col(Action.id))
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     )
     for action in rows:

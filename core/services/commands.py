@@ -160,6 +160,19 @@ def restarting(*, session: Session, device_ids: set[str], now: datetime) -> set[
     return held
 
 
+def claim_pending(*, session: Session, cmd_id: str) -> CommandPublic | None:
+    """Lock a pending command for sending, in the session's transaction: None when it is no
+    longer pending or another agent holds it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+    SQLite has one writer at a time and ignores it). The caller publishes it and calls
+    ``mark_sent`` in the same transaction, so the claim lasts one publish."""
+    command = session.exec(
+        select(Command)
+        .where(Command.id == cmd_id, Command.state == CommandState.PENDING)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return None if command is None else _public(command)
+
+
 def mark_sent(*, session: Session, cmd_id: str, now: datetime) -> CommandPublic:
     command = session.get(Command, cmd_id)
     if command is None:

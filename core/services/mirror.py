@@ -79,13 +79,22 @@ def pending(*, session: Session, max_points: int) -> MirrorWork:
     """The oldest waiting batches and their readings, grouped by device and time in the
     database (one statement). About ``max_points`` readings: batches are taken while their
     spans fit in ``max_points // 10`` (a span holds at least one reading, usually several),
-    always at least one batch however large, so a big batch cannot stall the outbox."""
+    always at least one batch however large, so a big batch cannot stall the outbox.
+
+    The batches are claimed ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores it): the
+    mirrors of agents reading at the same moment take different batches. The claim ends with
+    the caller's session; a batch another mirror reads while this one still writes it is
+    written twice, which InfluxDB absorbs (same series and timestamp: the same point), and
+    ``delivered`` deletes it once."""
     work = MirrorWork()
     span_budget = max(1, max_points // 10)
     merged: dict[int, list[int]] = {}
     count = 0
     rows = session.exec(
-        select(MirrorPending).order_by(col(MirrorPending.id)).limit(span_budget)
+        select(MirrorPending)
+        .order_by(col(MirrorPending.id))
+        .limit(span_budget)
+        .with_for_update(skip_locked=True)
     ).all()
     for row in rows:
         if work.batch_ids and count + len(row.spans) > span_budget:

@@ -117,29 +117,45 @@ def enqueue_for_finding(*, session: Session, finding: Finding, event: str, now: 
 def deliver_due(
     *, session: Session, post: Poster, now: datetime, limit: int = 100
 ) -> list[NotificationPublic]:
-    """Post the due notifications; returns them in their new state."""
-    due = session.exec(
-        select(Notification, WebhookTarget.url)
-        .join(WebhookTarget, col(WebhookTarget.id) == col(Notification.target_id))
-        .where(Notification.state == "pending", col(Notification.next_attempt_at) <= now)
-        .order_by(col(Notification.id))
-        .limit(limit)
-    ).all()
-    for notification, url in due:
-        notification.attempts += 1
-        try:
-            post(url, notification.payload)
-        except Exception as exc:  # any failure of the receiver: retry later
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.state = "failed"
-            else:
-                backoff = min(FIRST_RETRY_S * 2 ** (notification.attempts - 1), MAX_RETRY_S)
-                notification.next_attempt_at = now + timedelta(seconds=backoff)
-        else:
-            notification.state = "sent"
-            notification.sent_at = now
-            notification.last_error = None
+    """Post the due notifications; returns them in their new state.
+
+    One notification a transaction: it is claimed (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, so agents draining the outbox together never post one twice), posted, and
+    its outcome committed, which ends the claim. A claim lasts one POST at most."""
+    done: list[NotificationPublic] = []
+    for _ in range(limit):
+        claimed = session.exec(
+            select(Notification, WebhookTarget.url)
+            .join(WebhookTarget, col(WebhookTarget.id) == col(Notification.target_id))
+            .where(Notification.state == "pending", col(Notification.next_attempt_at) <= now)
+            .order_by(col(Notification.id))
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Notification)
+        ).first()
+        if claimed is None:
+            break
+        notification, url = claimed
+        _attempt(notification, url, post, now)
         session.add(notification)
+        session.commit()
+        done.append(NotificationPublic.model_validate(notification, from_attributes=True))
     session.commit()
-    return [NotificationPublic.model_validate(n, from_attributes=True) for n, _ in due]
+    return done
+
+
+def _attempt(notification: Notification, url: str, post: Poster, now: datetime) -> None:
+    """POST one notification and record how it went (retry later on any failure)."""
+    notification.attempts += 1
+    try:
+        post(url, notification.payload)
+    except Exception as exc:  # any failure of the receiver: retry later
+        notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if notification.attempts >= MAX_ATTEMPTS:
+            notification.state = "failed"
+        else:
+            backoff = min(FIRST_RETRY_S * 2 ** (notification.attempts - 1), MAX_RETRY_S)
+            notification.next_attempt_at = now + timedelta(seconds=backoff)
+    else:
+        notification.state = "sent"
+        notification.sent_at = now
+        notification.last_error = None

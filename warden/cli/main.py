@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit_cmd:audit", "The audit log: every change and every refused attempt, from every front end."),  # noqa: E501
     "backup": ("backup_cmd:backup_group", "Backups of the database (SQLite: a verified copy; PostgreSQL: pg_dump)."),  # noqa: E501
     "bench": ("bench_cmd:bench", "Measure Warden against the limit of the layer below it, in the same run."),  # noqa: E501
+    "cluster": ("cluster_cmd:cluster", "Agents sharing the database: who runs, who leads which job, brokers, ingest."),  # noqa: E501
     "command": ("pipeline_cmd:command", "Send commands to devices and follow their state."),
     "config": ("config_cmd:config", "Show Warden's settings."),
     "console": ("console_cmd:console", "The terminal console (TUI): devices, findings, intents, logs, actions and rules, live."),  # noqa: E501
