@@ -40,7 +40,13 @@ from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
 from core.disk_space import SpaceReserve, is_disk_full
 from core.models.deadletter import HEAD_BYTES
-from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
+from core.pipeline.batch import (
+    Acknowledger,
+    DeadLetterRow,
+    IngestBatch,
+    IngestCounters,
+    RawMessage,
+)
 from core.pipeline.batching import BatchWriter, keep_raw
 from core.pipeline.judge import Judge
 from core.pipeline.sizing import TransactionSizer
@@ -264,12 +270,26 @@ class IngestWriter(BatchWriter[RawMessage]):
 
     @staticmethod
     def _acknowledge(raws: list[RawMessage]) -> None:
+        """Tell the senders a committed batch is safe: one call per acknowledger for the
+        messages that carry a receipt (MQTT: one wake-up of the network loop per batch), one
+        call per message otherwise (HTTP)."""
+        receipts: dict[int, tuple[Acknowledger, list[object]]] = {}
         for raw in raws:
-            if raw.ack is not None:
+            if raw.acknowledger is not None:
+                key = id(raw.acknowledger)
+                if key not in receipts:
+                    receipts[key] = (raw.acknowledger, [])
+                receipts[key][1].append(raw.receipt)
+            elif raw.ack is not None:
                 try:
                     raw.ack()
                 except Exception:  # a broker gone away; it redelivers on reconnect
                     log.warning("acknowledgement failed for %s", raw.topic, exc_info=True)
+        for acknowledger, pending in receipts.values():
+            try:
+                acknowledger.acknowledge(pending)
+            except Exception:  # a broker gone away; it redelivers on reconnect
+                log.warning("acknowledging %d message(s) failed", len(pending), exc_info=True)
 
     def _commit(self, judged: Judged, received: int) -> IngestBatch:
         """Commit a judged batch, or one judged by ``judged`` in the transaction."""
