@@ -70,7 +70,11 @@ class MqttCollector:
                 log.warning("an MQTT link did not stop within %.0f s", STOP_TIMEOUT_S)
             except Exception:
                 log.exception("an MQTT link failed")
-        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), loop).result(timeout=STOP_TIMEOUT_S)
+        ended = asyncio.run_coroutine_threadsafe(_cancel_the_rest(), loop)
+        try:
+            ended.result(timeout=STOP_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:  # the loop is blocked on a full writer queue
+            log.warning("the MQTT receive loop did not stop within %.0f s", STOP_TIMEOUT_S)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(STOP_TIMEOUT_S)
         if not thread.is_alive():

@@ -99,28 +99,31 @@ class BrokerLink:
         delay = BACKOFF_MIN_S
         failing_since_logged = False
         while not self._stopping:
-            client = self._new_client()
+            connection = self._new_connection()
             self._lost.clear()
             try:
-                await asyncio.wait_for(self._connect(client), CONNECT_TIMEOUT_S)
+                await asyncio.wait_for(self._connect(connection.client), CONNECT_TIMEOUT_S)
             except (OSError, TimeoutError, MQTTConnectError) as exc:
-                if not failing_since_logged:
+                if not failing_since_logged:  # once per outage, not once per try
                     log.warning(
-                        "cannot reach broker %s (%s); retrying with backoff", self.broker.url, exc
+                        "broker %s cannot be reached or refused the connection (%s); "
+                        "retrying with backoff",
+                        self.broker.url,
+                        exc,
                     )
                     failing_since_logged = True
-                await self._close(client)
+                await self._close(connection)
                 await self._pause(delay)
                 delay = min(delay * 2, BACKOFF_MAX_S)
                 continue
             delay = BACKOFF_MIN_S
             failing_since_logged = False
             await self._lost.wait()
-            await self._close(client)
+            await self._close(connection)
             if not self._stopping:
                 await self._pause(delay)
 
-    def _new_client(self) -> OneConnection:
+    def _new_connection(self) -> Connection:
         settings = self._settings
         session = {"session_expiry_interval": settings.mqtt_session_expiry_s} if self._v5 else {}
         tracker = PublishTracker()
@@ -139,7 +142,7 @@ class BrokerLink:
         client.on_disconnect = lambda c, packet, exc=None: self._on_disconnect(connection)
         client.on_subscribe = lambda c, mid, qos, props: self.subscribed.set()
         client.on_message = self._message_handler(connection)
-        return client
+        return connection
 
     async def _connect(self, client: OneConnection) -> None:
         await client.connect(
@@ -154,9 +157,11 @@ class BrokerLink:
         with contextlib.suppress(TimeoutError):  # the backoff is over
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    async def _close(self, client: OneConnection) -> None:
+    async def _close(self, connection: Connection) -> None:
+        if not connection.alive and connection is self._connection:
+            return  # the broker or the network closed it already
         try:
-            await client.disconnect()
+            await connection.client.disconnect()
         except Exception:  # closing a connection that is already gone
             log.debug("closing the connection to %s", self.broker.url, exc_info=True)
 
@@ -200,6 +205,7 @@ class BrokerLink:
     # -- gmqtt callbacks, on the loop -----------------------------------------------------
 
     def _on_connect(self, connection: Connection, session_present: int) -> None:
+        self.subscribed.clear()  # before ``connected``: a watcher must not see the old one
         self._connection = connection
         self.state.connected = True
         self.state.since_ms = int(time.time() * 1000)
@@ -210,7 +216,6 @@ class BrokerLink:
             "resumed" if session_present else "new",
         )
         self._ever_connected = True
-        self.subscribed.clear()
         options = {"retain_handling_options": RETAIN_SEND_IF_NEW_SUB} if self._v5 else {}
         connection.client.subscribe(
             [gmqtt.Subscription(t, qos=1, **options) for t in subscribed_topics(self._settings)]
