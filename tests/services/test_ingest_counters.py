@@ -48,6 +48,4 @@ def test_readers_sum_every_agents_key_and_a_writer_reads_its_own(any_core):
         )
     with any_core.db.reader() as session:
         assert load_counters(session=session) == {"received": 111}
-        assert load_counters(session=session, key=agent_counters_key("south")) == {
-            "received": 100
-        }
+        assert load_counters(session=session, key=agent_counters_key("south")) == {"received": 100}
