@@ -255,7 +255,7 @@ class AdvisoryLocks:
     # -- what the agent asks ----------------------------------------------------------
 
     def leads(self) -> list[str]:
-        return sorted(self._held)
+        return sorted(self._held.copy())  # a copy: the electing thread may be changing it
 
     def _confirmed(self, job: str) -> bool:
         """Whether this agent still leads ``job``: held, and the session holding it alive
