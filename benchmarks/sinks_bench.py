@@ -109,9 +109,6 @@ def ingest_run(
         archive=tap.messages if tap else None,
     )
     collector = MqttCollector(settings, writer, core.clock)
-    subscribed = threading.Event()
-    for link in collector.links:
-        link.client.on_subscribe = lambda *args: subscribed.set()
     writer.start()
     collector.start()
     if mirror and archive and not outage:
@@ -120,7 +117,7 @@ def ingest_run(
     publisher = None
     result: dict[str, Any] = {}
     try:
-        if not subscribed.wait(10):
+        if not all(link.subscribed.wait(10) for link in collector.links):
             raise RuntimeError("the collector did not subscribe")
         publisher = Publisher(
             broker, messages=messages, devices=devices, prefix="iot", timeout_s=timeout_s

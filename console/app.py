@@ -9,9 +9,12 @@ the screen on top reloads what a change concerns. Nothing blocks the UI thread.
 from __future__ import annotations
 
 import getpass
+import importlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,25 +23,21 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from console.actions_screen import ActionsScreen
 from console.base_screen import WardenScreen
 from console.crashes import LOG_FILE, crash_if_failed, write_crash
-from console.devices_screen import DevicesScreen
 from console.dialogs import PromptDialog, TextDialog
-from console.findings_screen import FindingsScreen
-from console.intents_screen import IntentsScreen
 from console.login_screen import LoginScreen
-from console.logs_screen import LogsScreen
 from console.messages import Answered, Changed, FeedFailed, FeedRecovered, answer
-from console.rules_screen import RulesScreen
 from console.widgets import SCREENS, FilterBar
 from core.models import Actor, Origin, UserPublic
-from core.runtime import Core
-from core.services.overview import Overview, ingest_rate, overview
+
+if TYPE_CHECKING:
+    from core.runtime import Core
+    from core.services.overview import Overview
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +57,39 @@ q        back; quits from a top screen
 ctrl+q   quit
 """
 
+TOP_SCREENS = {
+    "devices": ("console.devices_screen", "DevicesScreen"),
+    "findings": ("console.findings_screen", "FindingsScreen"),
+    "intents": ("console.intents_screen", "IntentsScreen"),
+    "logs": ("console.logs_screen", "LogsScreen"),
+    "actions": ("console.actions_screen", "ActionsScreen"),
+    "rules": ("console.rules_screen", "RulesScreen"),
+}
+"""Each top screen's module and class. They load when first shown, or in the background
+once the login screen is drawn: the login screen is up in well under a second without
+waiting for the intent language, the rule engine and the charts the others import."""
+
+
+def _screen_factory(module: str, name: str) -> Callable[[], Screen[Any]]:
+    def build() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    build.__qualname__ = name
+    return build
+
+
+def _load_screens() -> None:
+    for module, _ in TOP_SCREENS.values():
+        importlib.import_module(module)
+
 
 class ConsoleApp(App[None]):
     TITLE = "Warden"
     ENABLE_COMMAND_PALETTE = False
-    MODES = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "login": LoginScreen,
-        "devices": DevicesScreen,
-        "findings": FindingsScreen,
-        "intents": IntentsScreen,
-        "logs": LogsScreen,
-        "actions": ActionsScreen,
-        "rules": RulesScreen,
+        **{name: _screen_factory(*where) for name, where in TOP_SCREENS.items()},
     }
     DEFAULT_MODE = "login"
     BINDINGS = [
@@ -92,9 +112,13 @@ class ConsoleApp(App[None]):
         user: str | None = None,
         feed_interval: float = FEED_EVERY_S,
         log_file: Path | None = None,
+        after_start: Callable[[], None] | None = None,
     ) -> None:
+        """``after_start``: work the first screen need not wait for (the CLI passes the
+        rule and playbook catalog sync), run on a thread once the login screen is drawn."""
         super().__init__()
         self.core = core
+        self.after_start = after_start
         self.log_file = log_file or core.settings.data_dir / LOG_FILE
         """Where a crash's traceback is written (``warden console`` says so on exit)."""
         self.initial_user = user
@@ -144,6 +168,16 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self.call_after_refresh(self.prepare_in_background)
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def prepare_in_background(self) -> None:
+        """While the operator types the password: load the top screens and run
+        ``after_start``, so the first screen after the login opens at once. A failure
+        here ends the app like any other (``crash_if_failed``), never silently."""
+        _load_screens()
+        if self.after_start is not None:
+            self.after_start()
 
     def logged_in(self, user: UserPublic) -> None:
         self.user = user
@@ -225,6 +259,8 @@ class ConsoleApp(App[None]):
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load_overview(self) -> None:
+        from core.services.overview import overview  # loads after the login
+
         worker = get_current_worker()
         try:
             with self.core.db.reader() as session:
@@ -240,6 +276,8 @@ class ConsoleApp(App[None]):
             answer(self, self._show_overview, current)
 
     def _show_overview(self, current: Overview) -> None:
+        from core.services.overview import ingest_rate
+
         rate = ingest_rate(self._previous, current)
         self._previous = current
         self.status = (current, rate)

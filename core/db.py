@@ -216,8 +216,10 @@ class Database:
         """Bring the schema to the newest migration; a no-op when it is there already."""
         try:
             with self.engine.connect() as connection:
-                if _stored_revision(connection) == _head_from_files():
+                stored = _stored_revision(connection)
+                if stored == _head_from_files():
                     return  # current: no need to load alembic at all
+                _refuse_unknown_revision(stored, self.url)
                 if _current_revision(connection) == head_revision():
                     return
             from alembic import command
@@ -233,6 +235,18 @@ class Database:
                 _incremental_auto_vacuum(self.engine)
         except OperationalError as exc:
             raise DatabaseError(f"cannot open the database at {self.url}: {exc.orig}") from exc
+
+    def schema_is_current(self) -> bool:
+        """Whether the database is at the newest migration, asked without loading alembic
+        (False also when there is no schema yet, or the answer is not plain)."""
+        head = _head_from_files()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as connection:
+                return _stored_revision(connection) == head
+        except OperationalError:
+            return False
 
     def revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -282,19 +296,42 @@ _DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTI
 
 
 @cache
-def _head_from_files() -> str | None:
-    """The one revision no migration builds on, read from the migration files' text (no
-    alembic import); None when that is not plain (then alembic decides)."""
-    revisions, downs = set(), set()
+def _revisions_from_files() -> frozenset[str] | None:
+    """Every revision of the migration files, read from their text (no alembic import);
+    None when a file does not say its revision plainly (then alembic decides)."""
+    revisions = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        source = path.read_text()
-        found = _REVISION.search(source)
+        found = _REVISION.search(path.read_text())
         if found is None:
             return None
         revisions.add(found.group(1))
-        downs.update(_DOWN.findall(source))
+    return frozenset(revisions)
+
+
+@cache
+def _head_from_files() -> str | None:
+    """The one revision no migration builds on, read from the migration files' text (no
+    alembic import); None when that is not plain (then alembic decides)."""
+    revisions = _revisions_from_files()
+    if revisions is None:
+        return None
+    downs = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        downs.update(_DOWN.findall(path.read_text()))
     heads = revisions - downs
-    return heads.pop() if len(heads) == 1 else None
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _refuse_unknown_revision(stored: str | None, url: str) -> None:
+    """A database migrated by a newer Warden (a revision no file here knows) is refused in
+    words a person can act on, before alembic fails on it with a bare "Can't locate"."""
+    known = _revisions_from_files()
+    if stored is not None and known is not None and stored not in known:
+        raise DatabaseError(
+            f"the database at {url} is at schema revision {stored!r}, which this Warden "
+            f"does not know (its newest is {_head_from_files()!r}): it was upgraded by a "
+            "newer Warden; run that version, or restore a backup made before the upgrade"
+        )
 
 
 def _stored_revision(connection: Any) -> str | None:

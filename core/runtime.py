@@ -11,7 +11,6 @@ from core.db import Database
 from core.live import ChangeFeed
 from core.ports import KernelFeatures, KernelFeaturesSource
 from core.private_files import make_private_dir
-from core.recovery import record_recovery, recover_if_corrupt
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +60,10 @@ def open_core(
     db = Database(settings.resolved_database_url)
     clock = clock or SystemClock()
     if migrate:
+        # Here, not at the top: recovery loads the findings service (and with it most of the
+        # models), which a read of the CLI opening a current database does not need.
+        from core.recovery import record_recovery, recover_if_corrupt
+
         recovered = recover_if_corrupt(
             db,
             backup_dir=backup_directory(data_dir=settings.data_dir, backup_dir=settings.backup_dir),

@@ -7,8 +7,9 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers the tables)
+import core.models
 
+core.models.register_all()  # every table on the metadata (the package loads lazily)
 target_metadata = SQLModel.metadata
 
 

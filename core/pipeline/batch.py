@@ -5,18 +5,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core.protocol import CommandAck, Hello, OtaStatus, ProtocolError, SeqState
 
 Ack = Callable[[], None]
 
 
+class Acknowledger(Protocol):
+    """Tells a sender that a whole committed batch of its messages is safe, in one call: the
+    MQTT collector sends every PUBACK of the batch with one wake-up of its network loop
+    instead of one per message."""
+
+    def acknowledge(self, receipts: list[object]) -> None:
+        """Acknowledge the messages behind ``receipts`` (the ``RawMessage.receipt`` values
+        this acknowledger handed out), in order."""
+        ...
+
+
 @dataclass(slots=True)
 class RawMessage:
-    """A message as it arrived, before anything was judged. ``ack`` tells the sender it is
-    safe (called only after the commit that stored it, or judged it a duplicate or a dead
-    letter)."""
+    """A message as it arrived, before anything was judged. Its sender learns that it is safe
+    (only after the commit that stored it, or judged it a duplicate or a dead letter) through
+    ``ack`` (one call per message: HTTP ingest) or through ``acknowledger`` given ``receipt``
+    (one call per batch and acknowledger: MQTT)."""
 
     topic: str
     payload: bytes
@@ -25,6 +37,10 @@ class RawMessage:
     retained: bool = False
     """Delivered because it was retained on the broker: old news, not a live event."""
     ack: Ack | None = None
+    acknowledger: Acknowledger | None = None
+    receipt: object = None
+    """What ``acknowledger`` needs to acknowledge this message (for MQTT, its PUBACK's
+    pending future)."""
 
 
 @dataclass(slots=True)

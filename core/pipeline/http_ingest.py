@@ -35,7 +35,7 @@ from core.pipeline.judge import Judge
 from core.pipeline.log_writer import RawLine, parse_line
 from core.protocol import ProtocolError, Reason
 from core.protocol.checks import load_object
-from core.services import ingest, logs
+from core.services import device_seq, ingest, logs
 from core.timings import Timings
 
 MAX_LOG_LINES = 1000
@@ -104,6 +104,7 @@ class HttpIngest:
         if self.archive is not None:
             keep_raw(self.archive.messages, [raw])
         with self._db.writer() as session:
+            device_seq.lock_devices(session=session, device_ids=[device_id])  # other agents
             batch = self._judged(session, raw, device_id, size)
             counters = IngestCounters.from_json(
                 ingest.load_counters(session=session, key=ingest.HTTP_COUNTERS_KEY)
@@ -180,6 +181,7 @@ class HttpIngest:
         sighting.last_seen_ms = seen_ms
         sighting.live = True
         with self._db.writer() as session:
+            device_seq.lock_devices(session=session, device_ids=[device_id])
             ingest.commit_batch(
                 session=session,
                 batch=batch,

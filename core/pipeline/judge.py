@@ -76,9 +76,20 @@ class Judge:
             self._states[device_id] = state
         return state
 
+    def use_states(self, states: dict[str, SeqState]) -> None:
+        """Judge against these states, just read under the devices' locks (several agents
+        on one PostgreSQL database: what this process remembers may be stale)."""
+        self._states = states
+
     def add(self, raw: RawMessage, batch: IngestBatch) -> None:
+        """Decode and judge one message (``decode`` then ``judge``)."""
+        self.judge(raw, self.decode(raw), batch)
+
+    def decode(self, raw: RawMessage) -> Message | DeadLetterRow:
+        """The message ``raw`` carries, or the dead letter it becomes. Pure: needs no state,
+        so it can run before the devices' locks are taken."""
         try:
-            message = self._flat(raw) or decode(
+            return self._flat(raw) or decode(
                 raw.topic,
                 raw.payload,
                 prefix=self._prefix,
@@ -86,7 +97,13 @@ class Judge:
                 received_ms=raw.received_ms,
             )
         except ProtocolError as error:
-            batch.dead_letters.append(DeadLetterRow.from_error(raw, error, HEAD_BYTES))
+            return DeadLetterRow.from_error(raw, error, HEAD_BYTES)
+
+    def judge(self, raw: RawMessage, message: Message | DeadLetterRow, batch: IngestBatch) -> None:
+        """Add a decoded message's consequences to ``batch``, judging its seq against the
+        device's state (which it advances)."""
+        if isinstance(message, DeadLetterRow):
+            batch.dead_letters.append(message)
             return
         device_id = message.device_id
         sighting = batch.sighting(device_id)

@@ -18,26 +18,41 @@ state can still be written, and the writer retries only once there is room for t
 again; it resumes by itself when space returns.
 Each committed batch's judge-and-commit time goes into ``commit_seconds``, which the agent
 publishes with its state (``warden_ingest_commit_seconds{source="mqtt"}``).
+
+On SQLite this writer is the only one: it remembers each device's sequence state and judges
+a batch before its transaction. On PostgreSQL several agents may share the database (and a
+device's messages): a batch is decoded first, then judged in its transaction under the
+devices' locks against states read there (``core.services.device_seq``); a deadlock is
+retried like any failed commit. Each agent counts under its own key (``agent_name``).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from core.clock import Clock, SystemClock, to_ms
 from core.db import Database
 from core.disk_space import SpaceReserve, is_disk_full
 from core.models.deadletter import HEAD_BYTES
-from core.pipeline.batch import DeadLetterRow, IngestBatch, IngestCounters, RawMessage
+from core.pipeline.batch import (
+    Acknowledger,
+    DeadLetterRow,
+    IngestBatch,
+    IngestCounters,
+    RawMessage,
+)
 from core.pipeline.batching import BatchWriter, keep_raw
 from core.pipeline.judge import Judge
 from core.pipeline.sizing import TransactionSizer
 from core.protocol import FlatTopic
-from core.services import ingest
+from core.services import device_seq, ingest
+from core.services.ingest_counters import COUNTERS_KEY
 from core.timings import COMMIT_BUCKETS, Timings
 
 log = logging.getLogger(__name__)
@@ -48,6 +63,8 @@ INTERNAL_ERROR = "internal_error"
 RETRY_MAX_S = 10.0
 SPACE_POLL_S = 1.0
 """How often a writer paused by a full disk looks for free space."""
+Judged = IngestBatch | Callable[[Session], IngestBatch]
+"""A batch judged already (SQLite), or how to judge it inside its transaction (PostgreSQL)."""
 COMMIT_SECONDS = "commit_seconds"
 """Where the agent's state carries this writer's ``commit_seconds.snapshot()``."""
 
@@ -72,6 +89,7 @@ class IngestWriter(BatchWriter[RawMessage]):
         on_committed: Callable[[IngestBatch], None] | None = None,
         mirror: bool = False,
         archive: Callable[[list[RawMessage]], None] | None = None,
+        agent_name: str | None = None,
     ) -> None:
         super().__init__(max_batch=max_batch, max_delay_s=max_delay_s, queue_size=queue_size)
         self._db = db
@@ -97,8 +115,14 @@ class IngestWriter(BatchWriter[RawMessage]):
         """Hands every batch, as received, to the raw archive's spool (``WARDEN_S3_URL``)."""
         self.commit_seconds = Timings(COMMIT_BUCKETS)
         """Judge and commit time of each committed batch, since this writer was made."""
+        self._shared = not db.is_sqlite
+        """Other agents may ingest into this database: judge under the devices' locks."""
+        name = agent_name or socket.gethostname()[:64]
+        self._counters_key = ingest.agent_counters_key(name) if self._shared else COUNTERS_KEY
         with db.reader() as session:
-            self.counters = IngestCounters.from_json(ingest.load_counters(session=session))
+            self.counters = IngestCounters.from_json(
+                ingest.load_counters(session=session, key=self._counters_key)
+            )
 
     # -- the writer thread (BatchWriter runs it) ---------------------------------------
 
@@ -139,9 +163,9 @@ class IngestWriter(BatchWriter[RawMessage]):
         while True:
             try:
                 started = self._clock.monotonic()
-                batch = self._judged(raws)
+                judged = self._judged_locked(raws) if self._shared else self._judged(raws)
                 locked = self._clock.monotonic()
-                self._commit(batch, len(raws))
+                batch = self._commit(judged, len(raws))
                 done = self._clock.monotonic()
                 self.commit_seconds.observe(done - started)
                 self.sizer.observe(len(raws), done - locked)
@@ -171,8 +195,7 @@ class IngestWriter(BatchWriter[RawMessage]):
                 log.exception("ingest failed on a batch of %d; isolating the message", len(raws))
                 self._forget()
                 if len(raws) == 1:
-                    batch = self._internal_error(raws[0])
-                    self._commit(batch, 1)
+                    batch = self._commit(self._internal_error(raws[0]), 1)
                     break
                 for raw in raws:
                     self._commit_with_retry([raw])
@@ -209,6 +232,21 @@ class IngestWriter(BatchWriter[RawMessage]):
             self._judge.add(raw, batch)
         return batch
 
+    def _judged_locked(self, raws: list[RawMessage]) -> Judged:
+        """Decode now; judge in the transaction, once the devices are locked and their
+        states read (another agent may have judged them since this one last did)."""
+        decoded = [(raw, self._judge.decode(raw)) for raw in raws]
+        device_ids = {m.device_id for _, m in decoded if not isinstance(m, DeadLetterRow)}
+
+        def judge(session: Session) -> IngestBatch:
+            self._judge.use_states(device_seq.locked_states(session=session, device_ids=device_ids))
+            batch = IngestBatch()
+            for raw, message in decoded:
+                self._judge.judge(raw, message, batch)
+            return batch
+
+        return judge
+
     def _forget(self) -> None:
         """After a failure the database is the truth again: re-judge against it."""
         self._judge.forget()
@@ -232,30 +270,48 @@ class IngestWriter(BatchWriter[RawMessage]):
 
     @staticmethod
     def _acknowledge(raws: list[RawMessage]) -> None:
+        """Tell the senders a committed batch is safe: one call per acknowledger for the
+        messages that carry a receipt (MQTT: one wake-up of the network loop per batch), one
+        call per message otherwise (HTTP)."""
+        receipts: dict[int, tuple[Acknowledger, list[object]]] = {}
         for raw in raws:
-            if raw.ack is not None:
+            if raw.acknowledger is not None:
+                key = id(raw.acknowledger)
+                if key not in receipts:
+                    receipts[key] = (raw.acknowledger, [])
+                receipts[key][1].append(raw.receipt)
+            elif raw.ack is not None:
                 try:
                     raw.ack()
                 except Exception:  # a broker gone away; it redelivers on reconnect
                     log.warning("acknowledgement failed for %s", raw.topic, exc_info=True)
+        for acknowledger, pending in receipts.values():
+            try:
+                acknowledger.acknowledge(pending)
+            except Exception:  # a broker gone away; it redelivers on reconnect
+                log.warning("acknowledging %d message(s) failed", len(pending), exc_info=True)
 
-    def _commit(self, batch: IngestBatch, received: int) -> None:
-        counters = self.counters.plus(batch, received)
-        snapshot = counters.to_json()
-        if self._extra_state is not None:
-            snapshot.update(self._extra_state())
-        snapshot["queue_depth"] = self.queue_depth
-        snapshot["at_ms"] = to_ms(self._clock.now())
+    def _commit(self, judged: Judged, received: int) -> IngestBatch:
+        """Commit a judged batch, or one judged by ``judged`` in the transaction."""
         with self._db.writer() as session:
+            batch = judged if isinstance(judged, IngestBatch) else judged(session)
+            counters = self.counters.plus(batch, received)
+            snapshot = counters.to_json()
+            if self._extra_state is not None:
+                snapshot.update(self._extra_state())
+            snapshot["queue_depth"] = self.queue_depth
+            snapshot["at_ms"] = to_ms(self._clock.now())
             ingest.commit_batch(
                 session=session,
                 batch=batch,
                 series_cache=self._series,
                 now=self._clock.now(),
                 counters=snapshot,
+                counters_key=self._counters_key,
                 mirror=self._mirror,
             )
         self.counters = counters
+        return batch
 
     def _load_seq(self, device_id: str):  # type: ignore[no-untyped-def]
         with self._db.reader() as session:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from core.protocol.errors import ProtocolError, Reason, show
 from core.protocol.times import iso_to_ms
 
@@ -27,7 +29,24 @@ _json_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def load_object(payload: bytes) -> dict[str, Any]:
-    """UTF-8 → JSON → a JSON object, or ``NOT_UTF8`` / ``NOT_JSON`` / ``NON_FINITE``."""
+    """UTF-8 → JSON → a JSON object, or ``NOT_UTF8`` / ``NOT_JSON`` / ``NON_FINITE``.
+
+    orjson first (about twice as fast as ``json`` on the hot path; it accepts only valid
+    UTF-8); whatever it refuses (not UTF-8, broken JSON, NaN, 1e999, lone surrogates, deep
+    nesting) goes through ``json`` for the exact reason. orjson reads integers beyond 64
+    bits as floats; the field checks refuse such a value either way."""
+    try:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        obj = _load_slowly(payload)
+    if type(obj) is not dict:
+        raise ProtocolError(
+            Reason.NOT_JSON, f"payload is a JSON {_json_kind(obj)}, not a JSON object"
+        )
+    return obj
+
+
+def _load_slowly(payload: bytes) -> Any:
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -35,7 +54,7 @@ def load_object(payload: bytes) -> dict[str, Any]:
             Reason.NOT_UTF8, f"payload is not UTF-8 (bad byte at {exc.start})"
         ) from None
     try:
-        obj = _json_decode(text)
+        return _json_decode(text)
     except ProtocolError:
         raise
     except ValueError as exc:  # JSONDecodeError, and ints over 4300 digits
@@ -43,11 +62,6 @@ def load_object(payload: bytes) -> dict[str, Any]:
         raise ProtocolError(Reason.NOT_JSON, f"payload is not valid JSON{where}") from None
     except RecursionError:
         raise ProtocolError(Reason.NOT_JSON, "payload JSON is nested too deeply") from None
-    if type(obj) is not dict:
-        raise ProtocolError(
-            Reason.NOT_JSON, f"payload is a JSON {_json_kind(obj)}, not a JSON object"
-        )
-    return obj
 
 
 def _json_kind(value: object) -> str:

@@ -1,7 +1,7 @@
 """The whole device → Warden path: topic and payload bytes in, a typed message or a
 ``ProtocolError`` (with its dead-letter reason) out.
 
-Hot path (the collector decodes every message here): ``json`` plus hand-written checks on
+Hot path (the writer decodes every message here): ``orjson`` plus hand-written checks on
 plain dicts, no validation library. Checks run in this order, the first failure wins:
 size, topic, UTF-8, JSON (an object), ``v`` (v2 topics), then fields in the order the
 message lists them. Unknown extra fields are ignored, so newer firmware keeps working.

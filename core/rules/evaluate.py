@@ -156,14 +156,11 @@ def evaluate_absence(
     silent_ms = now_ms - last_seen_ms
     if silent_ms <= rule.grace_s * 1000:
         return None
-    return Firing(
-        rule_id=rule.id,
-        severity=rule.severity,
-        key=device_id,
-        device_id=device_id,
-        ts_ms=now_ms,
+    return _device_firing(
+        rule,
+        device_id,
+        now_ms,
         count=1,
-        evidence=[],
         summary=f"{device_id} offline, silent for {silent_ms // 1000} s (grace {rule.grace_s} s)",
         details={"last_seen_ms": last_seen_ms, "silent_s": silent_ms // 1000},
     )
@@ -176,17 +173,13 @@ def evaluate_seq_gap(
     last ``window_s`` (the caller counts them from the pipeline's sequence state)."""
     if not rule.enabled or missing_in_window < rule.min_missing:
         return None
-    return Firing(
-        rule_id=rule.id,
-        severity=rule.severity,
-        key=device_id,
-        device_id=device_id,
-        ts_ms=now_ms,
+    return _device_firing(
+        rule,
+        device_id,
+        now_ms,
         count=missing_in_window,
-        evidence=[],
         summary=(
-            f"{missing_in_window} message{'s' if missing_in_window != 1 else ''} from "
-            f"{device_id} missing within {rule.window_s} s"
+            f"{_messages(missing_in_window)} from {device_id} missing within {rule.window_s} s"
         ),
         details={"missing": missing_in_window, "window_s": rule.window_s},
     )
@@ -200,21 +193,46 @@ def evaluate_seq_suspect(
     state)."""
     if not rule.enabled or held_in_window < rule.min_count:
         return None
+    return _device_firing(
+        rule,
+        device_id,
+        now_ms,
+        count=held_in_window,
+        summary=(
+            f"{_messages(held_in_window)} from {device_id} "
+            f"within {rule.window_s} s jumped too far ahead to be trusted (held as suspect, "
+            "not stored: see the dead letters)"
+        ),
+        details={"held": held_in_window, "window_s": rule.window_s},
+    )
+
+
+def _device_firing(
+    rule: AbsenceRule | SeqGapRule | SeqSuspectRule,
+    device_id: str,
+    now_ms: int,
+    *,
+    count: int,
+    summary: str,
+    details: dict[str, object],
+) -> Firing:
+    """A firing about one device, keyed by it, with no evidence points (the device rules
+    judge a state, not a series)."""
     return Firing(
         rule_id=rule.id,
         severity=rule.severity,
         key=device_id,
         device_id=device_id,
         ts_ms=now_ms,
-        count=held_in_window,
+        count=count,
         evidence=[],
-        summary=(
-            f"{held_in_window} message{'s' if held_in_window != 1 else ''} from {device_id} "
-            f"within {rule.window_s} s jumped too far ahead to be trusted (held as suspect, "
-            "not stored: see the dead letters)"
-        ),
-        details={"held": held_in_window, "window_s": rule.window_s},
+        summary=summary,
+        details=details,
     )
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'s' if count != 1 else ''}"
 
 
 def evaluate_system(

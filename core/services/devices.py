@@ -6,7 +6,6 @@ import difflib
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, cast, exists, func
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, or_, select
 
 from core.errors import Conflict, DeviceNotFound, InvalidInput
@@ -18,9 +17,6 @@ from core.models import (
     DevicePublic,
     DeviceStatus,
     DeviceUpdate,
-    IntentRecord,
-    IntentStatus,
-    PolicyRecord,
     SeqPublic,
 )
 from core.models.device import DEVICE_ID_PATTERN
@@ -197,6 +193,8 @@ def list_devices(
 def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
     """Whether the device's tags (a JSON list) hold ``tag``, in SQL so that paging holds."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB  # loaded on PostgreSQL only
+
         return cast(col(Device.tags), JSONB).contains([tag])
     tags = func.json_each(col(Device.tags)).table_valued("value")
     return exists(select(tags.c.value).where(tags.c.value == tag))
@@ -230,6 +228,10 @@ def delete_device(*, session: Session, device_id: str, actor: Actor) -> None:
     sequence state; the database cascades). Refused while a live intent targets it: revoke
     that first, so no policy is left pointing at nothing. Findings and logs keep its id."""
     authorize(actor, Permission.DEVICES_WRITE)
+    # Here, not at the top: the intent models load the intent language, which a read of the
+    # registry (``warden devices list``) does not need.
+    from core.models import IntentRecord, IntentStatus, PolicyRecord
+
     device = find_device(session, device_id)
     live = [s.value for s in IntentStatus if s.live]
     holding = session.exec(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from benchmarks import enforce_bench
+from benchmarks import enforce_bench, tc_peer
 from tests.enforcement.conftest import require_net_admin
 from warden.cli.main import cli
 
@@ -85,7 +85,7 @@ def test_the_command_prints_the_report_as_json(tmp_path: Path) -> None:
 def test_without_net_admin_the_command_refuses_with_a_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(enforce_bench, "_has_net_admin", lambda: False)
+    monkeypatch.setattr(enforce_bench, "has_net_admin", lambda: False)
     result = CliRunner().invoke(
         cli, ["bench", "enforce", "--json"], env={"WARDEN_DATA_DIR": str(tmp_path)}
     )
@@ -106,8 +106,8 @@ def test_fewer_than_20_runs_are_refused(tmp_path: Path) -> None:
 
 def test_the_peer_reads_rates_from_tc_text_and_json_output() -> None:
     text = "class htb 1:10 root prio 0 rate 2Mbit ceil 2Mbit burst 1600b cburst 1600b \n"
-    assert enforce_bench._class_rate_bps(text, "1:10") == 2_000_000
-    assert enforce_bench._class_rate_bps(text.replace("2Mbit", "500Kbit"), "1:10") == 500_000
-    assert enforce_bench._class_rate_bps(text, "1:11") is None
+    assert tc_peer.class_rate_bps(text, "1:10") == 2_000_000
+    assert tc_peer.class_rate_bps(text.replace("2Mbit", "500Kbit"), "1:10") == 500_000
+    assert tc_peer.class_rate_bps(text, "1:11") is None
     dumped = json.dumps([{"class": "htb", "handle": "1:10", "rate": 250_000}])
-    assert enforce_bench._class_rate_bps(dumped, "1:10") == 2_000_000
+    assert tc_peer.class_rate_bps(dumped, "1:10") == 2_000_000

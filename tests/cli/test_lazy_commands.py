@@ -6,6 +6,7 @@ database does not need). Checked in a fresh interpreter, by what it imported."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,59 @@ def test_each_registered_summary_is_how_its_help_begins(name: str) -> None:
     assert command.name == name
     for limit in (30, 45, 80, 200):
         assert listed.get_short_help_str(limit) == command.get_short_help_str(limit), limit
+
+
+def test_a_read_of_a_current_database_loads_neither_the_model_set_nor_the_enforcement(
+    tmp_path: Path,
+) -> None:
+    CliRunner().invoke(
+        cli, ["devices", "add", "cam-1", "--type", "camera"], env={"WARDEN_DATA_DIR": str(tmp_path)}
+    )
+
+    code, loaded, shown = loaded_by(["devices", "list", "--json"], tmp_path)
+
+    assert code == 0
+    assert [d["id"] for d in json.loads(shown)] == ["cam-1"]
+    assert "core.models.device" in loaded
+    assert not loaded & {"core.models.action", "core.models.intent", "core.intents"}
+    assert not loaded & {"warden.enforcement", "core.recovery", "core.services.findings"}
+
+
+def test_a_read_of_a_database_from_a_newer_warden_says_so(tmp_path: Path) -> None:
+    CliRunner().invoke(cli, ["devices", "list"], env={"WARDEN_DATA_DIR": str(tmp_path)})
+    with sqlite3.connect(tmp_path / "warden.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+
+    result = CliRunner().invoke(
+        cli, ["devices", "list", "--json"], env={"WARDEN_DATA_DIR": str(tmp_path)}
+    )
+
+    assert result.exit_code != 0
+    assert "schema revision '9999_from_the_future'" in result.output
+    assert "newer Warden" in result.output
+    assert "internal error" not in result.output
+
+
+def test_a_read_of_an_older_schema_brings_it_up_to_date_first(tmp_path: Path) -> None:
+    from alembic import command
+
+    from core.db import Database, alembic_config, head_revision
+
+    database = Database(f"sqlite:///{tmp_path / 'warden.db'}")
+    with database.engine.connect() as connection:  # the schema of an older Warden
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0011")
+        connection.commit()
+    database.dispose()
+
+    result = CliRunner().invoke(
+        cli, ["devices", "list", "--json"], env={"WARDEN_DATA_DIR": str(tmp_path)}
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    with sqlite3.connect(tmp_path / "warden.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            head_revision(),
+        )

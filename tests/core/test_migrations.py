@@ -13,10 +13,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import core.models
 from core.config import load_settings
 from core.db import Database, head_revision
 from core.services import devices
+
+core.models.register_all()  # every table on SQLModel.metadata (the package loads lazily)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

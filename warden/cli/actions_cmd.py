@@ -27,7 +27,7 @@ def list_(
     state: CliContext, action_state: str | None, finding_id: int | None, limit: int, as_json: bool
 ) -> None:
     """Actions, newest first (``--state proposed`` is the approval queue)."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = action_service.list_actions(
             session=session,
             reader=state.actor,
@@ -83,7 +83,7 @@ def _show(action: ActionPublic) -> None:
 @pass_ctx
 def show(state: CliContext, action_id: int, as_json: bool) -> None:
     """One action: its steps exactly as they will run (or ran) and their output."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         action = action_service.get_action(session=session, action_id=action_id, reader=state.actor)
     if as_json:
         print_json(action)

@@ -37,7 +37,7 @@ def list_(
     as_json: bool,
 ) -> None:
     """Audit entries, newest first."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = audit_service.list_audit(
             session=session,
             actor=state.actor,

@@ -416,3 +416,32 @@ def cli_(state: CliContext, runs: int, device_count: int, demo: bool, as_json: b
     except RuntimeError as exc:  # a command that failed or never got ready
         raise click.ClickException(str(exc)) from exc
     _report(result, as_json)
+
+
+@bench.command("pg-insert")
+@click.option(
+    "--server-url",
+    help="A PostgreSQL server Warden may create a scratch database on. "
+    "Default: WARDEN_DATABASE_URL when it is PostgreSQL.",
+)
+@click.option("--rows", default=200_000, show_default=True, type=click.IntRange(1_000, 10**8))
+@click.option("--batch-rows", default=5_000, show_default=True, type=click.IntRange(1, 10**6))
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 20))
+@json_option
+@pass_ctx
+def pg_insert(
+    state: CliContext,
+    server_url: str | None,
+    rows: int,
+    batch_rows: int,
+    rounds: int,
+    as_json: bool,
+) -> None:
+    """The writer's readings insert on PostgreSQL (unnest) against raw COPY and others."""
+    from benchmarks import pg_ingest_bench
+
+    url = server_url or state.settings.database_url
+    if not url or not url.startswith("postgresql"):
+        raise click.UsageError("give --server-url (or set WARDEN_DATABASE_URL) to a PostgreSQL URL")
+    result = pg_ingest_bench.run(url, rows=rows, batch_rows=batch_rows, rounds=rounds)
+    _report(result, as_json)

@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from core.services import users as users_service
-from warden.catalog import sync_catalog
 from warden.cli.context import CliContext, pass_ctx
 from warden.cli.exits import EXIT_FAILURE, CommandFailed
 
@@ -38,8 +37,16 @@ def console(state: CliContext, user: str | None) -> None:
             err=True,
         )
         raise SystemExit(EXIT_FAILURE)
-    sync_catalog(core)  # so the rules screen shows what will run on a fresh data dir
-    app = ConsoleApp(core, user=user)
+
+    def sync() -> None:
+        """So the rules screen shows what will run on a fresh data dir; on the console's
+        background thread, once the login screen is drawn (the packs' YAML and the rule
+        engine take longer to load than the screen takes to draw)."""
+        from warden.catalog import sync_catalog
+
+        sync_catalog(core)
+
+    app = ConsoleApp(core, user=user, after_start=sync)
     with _logging_to(app.log_file):
         app.run()
     if app.return_code:

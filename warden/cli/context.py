@@ -19,6 +19,7 @@ class CliContext:
         self.config_file = config_file
         self._settings: Settings | None = None
         self._core: Core | None = None
+        self._read_core: Core | None = None
 
     @property
     def settings(self) -> Settings:
@@ -37,6 +38,24 @@ class CliContext:
         return self._core
 
     @property
+    def read_core(self) -> Core:
+        """The ``Core`` for a command that only reads: when the schema is current, the
+        database is opened as it is — no migration, no recovery, no kernel probe, so neither
+        alembic nor the enforcement backends load. Otherwise the full ``core`` (which
+        upgrades an older schema and says plainly when the database is newer than Warden)."""
+        if self._core is not None:
+            return self._core
+        if self._read_core is None:
+            from core.runtime import open_core
+
+            opened = open_core(self.settings, migrate=False)
+            if not opened.db.schema_is_current():
+                opened.close()
+                return self.core
+            self._read_core = opened
+        return self._read_core
+
+    @property
     def actor(self) -> Actor:
         """The CLI acts as the operating-system user until the users issue adds logins."""
         import getpass
@@ -46,8 +65,9 @@ class CliContext:
         return Actor(name=getpass.getuser()[:64], origin=Origin.CLI)
 
     def close(self) -> None:
-        if self._core is not None:
-            self._core.close()
+        for opened in (self._core, self._read_core):
+            if opened is not None:
+                opened.close()
 
 
 pass_ctx = click.make_pass_decorator(CliContext)

@@ -8,7 +8,6 @@ from core.errors import Conflict
 from core.models import DeviceCreate, DeviceFilter, DeviceStatus
 from core.services import apikeys as apikey_service
 from core.services import devices as device_service
-from core.services import telemetry as telemetry_service
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table
@@ -46,7 +45,7 @@ def list_(
         location=location,
         text=search,
     )
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = device_service.list_devices(session=session, filters=filters).items
     if as_json:
         print_json(found)
@@ -69,7 +68,9 @@ def list_(
 @pass_ctx
 def show(state: CliContext, device: str, as_json: bool) -> None:
     """Show one device (by id or name) and its series."""
-    with state.core.db.reader() as session:
+    from core.services import telemetry as telemetry_service  # (not needed by a list)
+
+    with state.read_core.db.reader() as session:
         found = device_service.get_device(session=session, ref=device)
         series = telemetry_service.list_series(session=session, device_id=found.id)
         seq = device_service.get_seq(session=session, device_id=found.id)

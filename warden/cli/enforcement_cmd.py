@@ -26,8 +26,8 @@ def status(state: CliContext, as_json: bool) -> None:
     what it applied, repaired, is waiting for and what failed."""
     settings = state.settings
     tc_reasons, nft_reasons = dry_run_reasons(settings)
-    with state.core.db.reader() as session:
-        last = enforcement_state.read(session=session, now=state.core.clock.now())
+    with state.read_core.db.reader() as session:
+        last = enforcement_state.read(session=session, now=state.read_core.clock.now())
     report = {
         "mode": {
             "tc": "dry-run" if tc_reasons else "kernel",

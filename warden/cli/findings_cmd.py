@@ -47,7 +47,7 @@ def list_(
     as_json: bool,
 ) -> None:
     """Findings: what needs attention first (or most recently seen first)."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = finding_service.list_findings(
             session=session,
             status=FindingStatus(status) if status else None,
@@ -130,7 +130,7 @@ def ago(at: datetime) -> str:
 def show(state: CliContext, finding_id: int, as_json: bool) -> None:
     """One finding: what its rule means and what to do, its details, the log lines it
     cites (whole) and its notes."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         shown = finding_explain.explain(session=session, finding_id=finding_id)
     if as_json:
         print_json(

@@ -213,7 +213,7 @@ def _wait_applied(state: CliContext, stored: list[IntentPublic], wait: float) ->
 @pass_ctx
 def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> None:
     """Intents, newest first."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = intent_service.list_intents(
             session=session, status=IntentStatus(status) if status else None, limit=limit
         ).items
@@ -248,7 +248,7 @@ def list_(state: CliContext, status: str | None, limit: int, as_json: bool) -> N
 def show(state: CliContext, intent_id: int, as_json: bool) -> None:
     """One intent: its policies with what was applied, the verification verdict with what
     was measured, the satisfaction ratio and the last checks."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = intent_service.get_intent(session=session, intent_id=intent_id)
         checks = intent_service.history(session=session, intent_id=intent_id, limit=HISTORY_SHOWN)
     if as_json:

@@ -46,8 +46,8 @@ def query(
     as_json: bool,
 ) -> None:
     """Stored log lines, newest first."""
-    now = state.core.clock.now()
-    with state.core.db.reader() as session:
+    now = state.read_core.clock.now()
+    with state.read_core.db.reader() as session:
         found = log_service.query_logs(
             session=session,
             host=host,

@@ -105,8 +105,8 @@ def add(
 @pass_ctx
 def list_(state: CliContext, include_past: bool, as_json: bool) -> None:
     """Current and coming maintenance windows."""
-    now = state.core.clock.now()
-    with state.core.db.reader() as session:
+    now = state.read_core.clock.now()
+    with state.read_core.db.reader() as session:
         found = maintenance_service.list_windows(
             session=session, now=now, include_past=include_past
         ).items

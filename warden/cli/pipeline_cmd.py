@@ -25,7 +25,7 @@ def deadletter() -> None:
 @pass_ctx
 def deadletter_list(state: CliContext, reason: str | None, limit: int, as_json: bool) -> None:
     """The newest dead letters: when, topic, reason, size and the first bytes."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = list_dead_letters(session=session, reason=reason, limit=limit).items
     if as_json:
         print_json(
@@ -127,7 +127,7 @@ def command_list(
     state: CliContext, device: str | None, state_: str | None, limit: int, as_json: bool
 ) -> None:
     """Commands, newest first, with their state."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = command_service.list_commands(
             session=session,
             device_ref=device,

@@ -16,8 +16,8 @@ from warden.cli.output import print_fields, print_json
 @pass_ctx
 def stats(state: CliContext, as_json: bool) -> None:
     """Counts of devices, series, readings and dead letters."""
-    now = state.core.clock.now()
-    with state.core.db.reader() as session:
+    now = state.read_core.clock.now()
+    with state.read_core.db.reader() as session:
         result = store_stats(session=session, now=now)
     now_ms = to_ms(now)
     if as_json:

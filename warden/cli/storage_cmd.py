@@ -24,7 +24,7 @@ def storage() -> None:
 def status(state: CliContext, as_json: bool) -> None:
     """Rows and bytes per table and tier, oldest and newest data, bytes written per hour
     and the projected size at the current rate."""
-    core = state.core
+    core = state.read_core
     file_bytes = wal_bytes = None
     url = make_url(core.db.url)
     if core.db.is_sqlite and url.database and url.database != ":memory:":

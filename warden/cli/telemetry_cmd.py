@@ -45,9 +45,9 @@ def query(
     as_json: bool,
 ) -> None:
     """A device's series between two times, downsampled to min/avg/max per bucket."""
-    now = state.core.clock.now()
+    now = state.read_core.clock.now()
     start, end = parse_time(since, now=now), parse_time(until, now=now)
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         window = telemetry_service.query_series(
             session=session,
             device_id=device,

@@ -46,7 +46,7 @@ def users() -> None:
 @pass_ctx
 def list_(state: CliContext, as_json: bool) -> None:
     """Every user with role, state and last login."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = users_service.list_users(session=session, actor=state.actor).items
     if as_json:
         print_json(found)

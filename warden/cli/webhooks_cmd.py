@@ -43,7 +43,7 @@ def add(state: CliContext, url: str, min_severity: str, as_json: bool) -> None:
 @pass_ctx
 def list_(state: CliContext, as_json: bool) -> None:
     """The webhook targets."""
-    with state.core.db.reader() as session:
+    with state.read_core.db.reader() as session:
         found = notify.list_targets(session=session)
     if as_json:
         print_json(found)
