@@ -3,7 +3,9 @@
 
 Each agent is a separate ``python -m warden agent`` process with its own name, MQTT client
 id and data directory, on the database and brokers given, joined to the MQTT share group
-(``WARDEN_MQTT_SHARE_GROUP``) so the brokers split the devices' messages between them. The
+(``WARDEN_MQTT_SHARE_GROUP``) so the brokers split the devices' messages between them. Its
+syslog listens on free ports; enforcement is left to ``auto``, which without LAN interfaces
+is a dry run, so the agents collect only, as agents beside the gateway do (docs/cluster.md). The
 code the agents run is this checkout's (``PYTHONPATH`` = the directory above this file), so
 a test of a branch runs that branch's agent.
 
@@ -62,7 +64,6 @@ class AgentConfig:
                 "WARDEN_DATA_DIR": str(self.data_dir),
                 "WARDEN_SYSLOG_UDP_PORT": "0",
                 "WARDEN_SYSLOG_TCP_PORT": "0",
-                "WARDEN_ENFORCEMENT": "dry-run",
                 "WARDEN_LOG_LEVEL": "INFO",
             }
         )
