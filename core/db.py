@@ -158,6 +158,10 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwar
     return engine
 
 
+MIGRATE_LOCK = 0x5741524D
+"""The PostgreSQL advisory lock key that one migrating process holds at a time ("WARM")."""
+
+
 class Database:
     """The engines of one database and the sessions opened on them.
 
@@ -225,8 +229,17 @@ class Database:
             from alembic import command
 
             # The upgrade runs in one writer transaction, so two processes starting at once
-            # take turns and the second finds the schema already current.
+            # take turns and the second finds the schema already current. On PostgreSQL the
+            # turns are a transaction-level advisory lock (agents started together on a new
+            # database otherwise both create the tables and all but one fail).
             with self._write_engine.connect() as connection:
+                if not self.is_sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+                    )
+                    if _current_revision(connection) == head_revision():
+                        connection.commit()
+                        return
                 config = alembic_config()
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
