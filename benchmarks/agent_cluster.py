@@ -193,17 +193,6 @@ class AgentProcess:
             self._reader.join(timeout=STOP_TIMEOUT_S)
 
 
-def migrate(database_url: str) -> None:
-    """Create the schema once, before the agents start (they find it current)."""
-    from core.db import Database
-
-    db = Database(database_url)
-    try:
-        db.migrate()
-    finally:
-        db.dispose()
-
-
 @contextmanager
 def agent_cluster(
     directory: Path,
@@ -214,8 +203,8 @@ def agent_cluster(
     share_group: str | None = "warden",
     ready_timeout_s: float = 60.0,
 ) -> Iterator[list[AgentProcess]]:
-    """``agents`` agents named a1, a2, … started and ready; all stopped on exit."""
-    migrate(database_url)
+    """``agents`` agents named a1, a2, … started together and ready (on a new database they
+    race to create the schema, as agents deployed together do); all stopped on exit."""
     started = [
         AgentProcess(
             AgentConfig(
