@@ -14,6 +14,9 @@ meters as fast as the broker acknowledges them. Then:
 - ``cpu_us_per_message``: the CPU time of all agent processes together (``/proc``), from
   just before the first publish to the last commit, per message. On two cores the total
   rate cannot grow with agents; what scaling out must keep is this figure, and no loss.
+  It includes what every agent spends anyway (heartbeats, elections, the rule runner):
+  ``idle_cpu_pct`` is that, the agents' CPU with no traffic over ``IDLE_WINDOW_S`` just
+  before the publisher starts, in percent of one core.
 - ``lost``: messages minus the distinct messages (device, ts) among the stored readings;
   ``duplicated``: messages stored more than once by the counters (the primary key makes a
   duplicate row impossible).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +41,9 @@ from benchmarks import ingest_bench
 from benchmarks.agent_cluster import AgentProcess, agent_cluster, wait_until
 from benchmarks.cluster_figures import DEFAULT_PG_SERVER, StoredFigures, fresh_pg_database
 from benchmarks.failover import JobLocks, measure_failover
+
+IDLE_WINDOW_S = 3.0
+"""How long the agents' CPU is measured with no traffic before the publisher starts."""
 
 
 def ingest_through(
@@ -51,7 +58,10 @@ def ingest_through(
     """Publish the workload to running agents and measure what they commit."""
     figures = StoredFigures(database_url)
     try:
+        idle_before = sum(agent.cpu_s() for agent in agents)
+        threading.Event().wait(IDLE_WINDOW_S)  # what the agents spend with no traffic
         cpu_before = sum(agent.cpu_s() for agent in agents)
+        idle_cpu_pct = (cpu_before - idle_before) / IDLE_WINDOW_S * 100
         publisher = ingest_bench.Publisher(
             broker, messages=messages, devices=devices, prefix="iot", timeout_s=timeout_s
         )
@@ -82,6 +92,7 @@ def ingest_through(
         "lost": messages - stored,
         "duplicated": max(0, counters["stored_messages"] - messages),
         "completed": completed,
+        "idle_cpu_pct": round(idle_cpu_pct, 1),
         "rows": rows,
         "publisher_cpu_us_per_message": round(sent["cpu_s"] / messages * 1e6, 1),
     }
@@ -185,6 +196,7 @@ def run(
         "lost": _per_count(by_count, "lost"),
         "duplicated": _per_count(by_count, "duplicated"),
         "completed": _per_count(by_count, "completed"),
+        "idle_cpu_pct": _per_count(by_count, "idle_cpu_pct"),
         "failover_s": failover["failover_s"] if failover else None,
         "failover": failover,
         "sqlite": sqlite,

@@ -43,6 +43,7 @@ def test_a_small_run_reports_every_agent_count_and_loses_nothing(
     assert result["lost"] == {"1": 0, "2": 0}
     assert result["duplicated"] == {"1": 0, "2": 0}
     assert result["completed"] == {"1": True, "2": True}
+    assert set(result["idle_cpu_pct"]) == {"1", "2"}
     assert all(rate > 0 for rate in result["messages_per_s"].values())
     assert all(cpu > 0 for cpu in result["cpu_us_per_message"].values())
     assert result["sqlite"]["lost"] == result["sqlite"]["duplicated"] == 0
