@@ -49,13 +49,16 @@ KEEPALIVE = {"tcp_keepalives_idle": 5, "tcp_keepalives_interval": 2, "tcp_keepal
 """Server side: PostgreSQL drops the session of a leader whose host vanished without closing
 the socket (power cut, partition) after about 5 + 2 * 3 s, releasing its locks."""
 
+_THIS_DATABASE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+"""Advisory locks belong to one database, but ``pg_locks`` lists those of every database on
+the server: agents of another Warden database on the same server are not ours to count."""
 _HELD = text(
     "SELECT pid, objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND classid = :ns AND objsubid = 2 AND objid <> :member"
+    f"AND {_THIS_DATABASE} AND classid = :ns AND objsubid = 2 AND objid <> :member"
 )
 _MEMBERS = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND classid = :ns AND objsubid = 2 AND objid = :member"
+    f"AND {_THIS_DATABASE} AND classid = :ns AND objsubid = 2 AND objid = :member"
 )
 
 
@@ -255,7 +258,7 @@ class AdvisoryLocks:
     # -- what the agent asks ----------------------------------------------------------
 
     def leads(self) -> list[str]:
-        return sorted(self._held)
+        return sorted(self._held.copy())  # a copy: the electing thread may be changing it
 
     def _confirmed(self, job: str) -> bool:
         """Whether this agent still leads ``job``: held, and the session holding it alive

@@ -96,6 +96,7 @@ class Cluster:
                     text(
                         "SELECT l.objid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns "
+                        "AND a.datname = current_database() "
                         "AND l.objsubid = 2 AND a.application_name <> :dead"
                     ),
                     {"ns": LOCK_NAMESPACE, "dead": application_name(dead)},

@@ -67,7 +67,7 @@ def terminate_session(pg_url: str, agent: str) -> None:
         ended = connection.execute(
             text(
                 "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
-                "WHERE application_name = :n"
+                "WHERE application_name = :n AND datname = current_database()"
             ),
             {"n": application_name(agent)},
         ).all()

@@ -20,6 +20,7 @@ from web.ui.calls import act, read
 from web.ui.context import WebContext
 from web.ui.frame import open_page
 from web.ui.live import concerns
+from web.ui.pages.admin_cluster import ClusterPanel
 from web.ui.pages.admin_users import UsersTab
 from web.ui.session import actor_for
 from web.ui.widgets import chip, show_key_once, when, why_not
@@ -134,6 +135,7 @@ class AdminView:
         self.daemon_section = ui.refreshable(self._daemon)
         self.daemon_section()
         self.web.hub.status.subscribe(lambda _summary: self.daemon_section.refresh())
+        await ClusterPanel(self.web).build()
 
     def _daemon(self) -> None:
         summary = self.web.hub.last
