@@ -17,6 +17,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.mqtt import MqttCollector
 from collectors.rule_runner import RuleRunner
@@ -378,7 +379,6 @@ class Agent:
         self._changes.close()
         self.scheduler.shutdown(wait=True)
         self.leadership.close()  # the other agents take the jobs over at their next round
-        self.presence.stopped()
         self._enforcement_feed.close()
         if self.syslog is not None:
             self.syslog.stop()
@@ -390,6 +390,10 @@ class Agent:
             self.mirror.stop()
         if self.archive is not None:
             self.archive.stop()  # seals what is open; the next start uploads it
+        try:
+            self.presence.stopped()
+        except SQLAlchemyError as exc:  # the row goes stale instead; the stop goes on
+            log.warning("could not mark this agent stopped in the registry: %s", exc)
 
 
 def wait_for_signal() -> None:

@@ -26,6 +26,9 @@ class Presence:
         self.name = name
         self._host = socket.gethostname()
         self._started_at = agent.core.clock.now()
+        self._beats = 0
+        self._clash: str | None = None
+        """The other process last found under this name (said once, not every beat)."""
         self._last: tuple[float, int] | None = None
         """(monotonic time, messages received) at the previous beat: the ingest rate."""
 
@@ -54,7 +57,16 @@ class Presence:
             enforcing=agent.enforcing,
         )
         with agent.core.db.writer() as session:
-            cluster.record_heartbeat(session=session, beat=beat, now=agent.core.clock.now())
+            clash = cluster.record_heartbeat(session=session, beat=beat, now=agent.core.clock.now())
+        if clash is not None and self._beats and clash != self._clash:
+            log.error(
+                "another agent named %r is running (%s): each agent sharing a database needs "
+                "its own WARDEN_AGENT_NAME, or their rows in `warden cluster status` mix",
+                self.name,
+                clash,
+            )
+        self._clash = clash
+        self._beats += 1
 
     def stopped(self) -> None:
         """A clean stop says so at once (a killed agent's row only goes stale)."""

@@ -14,20 +14,25 @@ from core.models import AgentBeat, AgentPublic, AgentRecord, ClusterStatus
 from core.services.runtime import STALE_AFTER
 
 
-def record_heartbeat(*, session: Session, beat: AgentBeat, now: datetime) -> None:
-    """Insert or update this agent's row and commit. One row per name: two agents given the
-    same ``WARDEN_AGENT_NAME`` would overwrite each other, which ``warden cluster status``
-    shows as a pid that keeps changing."""
+def record_heartbeat(*, session: Session, beat: AgentBeat, now: datetime) -> str | None:
+    """Insert or update this agent's row and commit. One row per name: returns the process
+    the row last belonged to when that was another one (host and pid). On an agent's first
+    beat that is its own predecessor; on a later one it means two agents were given the same
+    ``WARDEN_AGENT_NAME`` and overwrite each other, which the agent says."""
     row = session.get(AgentRecord, beat.name)
+    clash = None
     if row is None:
         row = AgentRecord(**beat.model_dump(), heartbeat_at=now)
     else:
+        if (row.host, row.pid, row.started_at) != (beat.host, beat.pid, beat.started_at):
+            clash = f"{row.host} pid {row.pid}"
         for field, value in beat.model_dump().items():
             setattr(row, field, value)
         row.heartbeat_at = now
         row.stopped_at = None
     session.add(row)
     session.commit()
+    return clash
 
 
 def record_stopped(*, session: Session, name: str, now: datetime) -> None:

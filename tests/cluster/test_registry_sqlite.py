@@ -10,7 +10,9 @@ from typing import Any
 from click.testing import CliRunner
 
 from core.config import load_settings
+from core.models import AgentBeat
 from core.runtime import open_core
+from core.services import cluster
 from tests.cluster.test_failover import ALL_JOBS
 from tests.collectors.conftest import QUIET_SYSLOG
 from warden.agent import Agent
@@ -51,3 +53,35 @@ def test_the_single_sqlite_agent_leads_every_job_and_shows_in_cluster_status(
         core.close()
     stopped = CliRunner().invoke(cli, ["cluster", "status", "--json"], env=env)
     assert '"state": "stopped"' in stopped.stdout
+
+
+def test_a_heartbeat_says_when_its_name_was_last_written_by_another_process(data_dir: Path) -> None:
+    """Two agents given one name overwrite each other: the heartbeat says whose row it
+    overwrote (the agent logs it from its second beat on)."""
+    core = open_core(load_settings(data_dir=data_dir))
+    try:
+        first, second = (
+            AgentBeat(
+                name="gw",
+                host=host,
+                pid=100,
+                version="1",
+                started_at=core.clock.now(),
+                leads=[],
+                brokers=[],
+                ingest_per_s=0.0,
+                enforcing=False,
+            )
+            for host in ("host-a", "host-b")
+        )
+        with core.db.writer() as session:
+            assert (
+                cluster.record_heartbeat(session=session, beat=first, now=core.clock.now()) is None
+            )
+            assert (
+                cluster.record_heartbeat(session=session, beat=first, now=core.clock.now()) is None
+            )
+            clash = cluster.record_heartbeat(session=session, beat=second, now=core.clock.now())
+        assert clash == "host-a pid 100"
+    finally:
+        core.close()
