@@ -75,9 +75,7 @@ class StoredFigures:
         sql = "SELECT key, value FROM setting WHERE key LIKE 'ingest.counters@%'"
         with self.engine.connect() as connection:
             rows = list(connection.execute(text(sql)))
-        return {
-            key.partition("@")[2]: int(_json(value).get("received", 0)) for key, value in rows
-        }
+        return {key.partition("@")[2]: int(_json(value).get("received", 0)) for key, value in rows}
 
     def last_commit_s(self) -> float | None:
         """When the last batch was committed (epoch seconds): every commit writes its
