@@ -17,6 +17,8 @@ meters as fast as the broker acknowledges them. Then:
   It includes what every agent spends anyway (heartbeats, elections, the rule runner):
   ``idle_cpu_pct`` is that, the agents' CPU with no traffic over ``IDLE_WINDOW_S`` just
   before the publisher starts, in percent of one core.
+- ``mean_batch``: messages per committed batch, over all agents (smaller batches cost more
+  per message; agents that wait for each other's device locks commit smaller ones).
 - ``lost``: messages minus the distinct messages (device, ts) among the stored readings;
   ``duplicated``: messages stored more than once by the counters (the primary key makes a
   duplicate row impossible).
@@ -93,6 +95,7 @@ def ingest_through(
         "duplicated": max(0, counters["stored_messages"] - messages),
         "completed": completed,
         "idle_cpu_pct": round(idle_cpu_pct, 1),
+        "mean_batch": round(counters["received"] / max(1, counters["batches"]), 1),
         "rows": rows,
         "publisher_cpu_us_per_message": round(sent["cpu_s"] / messages * 1e6, 1),
     }
@@ -197,6 +200,7 @@ def run(
         "duplicated": _per_count(by_count, "duplicated"),
         "completed": _per_count(by_count, "completed"),
         "idle_cpu_pct": _per_count(by_count, "idle_cpu_pct"),
+        "mean_batch": _per_count(by_count, "mean_batch"),
         "failover_s": failover["failover_s"] if failover else None,
         "failover": failover,
         "sqlite": sqlite,
