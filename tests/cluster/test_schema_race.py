@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.agent_cluster import REPO
-from core.db import Database
 
 pytestmark = pytest.mark.postgres
 
@@ -42,39 +41,3 @@ def _failures(code: str, *, processes: int, data_dir: Path) -> list[str]:
         if process.returncode != 0:
             failures.append(err.decode(errors="replace")[-2000:])
     return failures
-
-
-def _failures(code: str, *, processes: int, data_dir: Path) -> list[str]:
-    """Run ``code`` in that many Python processes at once; the stderr of each that failed."""
-    started = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "WARDEN_DATA_DIR": str(data_dir / str(n))},
-        )
-        for n in range(processes)
-    ]
-    failures = []
-    for process in started:
-        _out, err = process.communicate(timeout=120)
-        if process.returncode != 0:
-            failures.append(err.decode(errors="replace")[-2000:])
-    return failures
-
-
-def test_four_processes_copying_the_shipped_packs_at_once_all_succeed(
-    pg_url: str, tmp_path: Path
-) -> None:
-    """``sync_catalog`` on agent start: the rules and the playbooks are inserted by whoever
-    comes first; the others lose the race for the keys, sync again and find them."""
-    db = Database(pg_url)
-    db.migrate()
-    db.dispose()
-    code = (
-        "from core.config import load_settings; from core.runtime import open_core; "
-        "from warden.catalog import sync_catalog; "
-        f"sync_catalog(open_core(load_settings(database_url={pg_url!r})))"
-    )
-    assert _failures(code, processes=4, data_dir=tmp_path) == []
