@@ -89,13 +89,11 @@ class BrokerLink:
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
         self._arrived: list[RawMessage] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- the connection, kept up with backoff -------------------------------------------
 
     async def run(self) -> None:
         """Connect, and reconnect with exponential backoff (1 s … 30 s) until stopped."""
-        self._loop = asyncio.get_running_loop()
         delay = BACKOFF_MIN_S
         failing_since_logged = False
         while not self._stopping:

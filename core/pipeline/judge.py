@@ -48,8 +48,9 @@ def type_hint(metrics: set[str]) -> str | None:
 
 
 class Judge:
-    """Keeps each device's sequence state (loaded on first sight through ``load_seq``) and
-    adds every message's consequences to a batch."""
+    """Keeps each device's sequence state (loaded on first sight through ``load_seq``, or
+    given by ``use_states``) and adds every message's consequences to a batch: ``decode``
+    (pure, no state) then ``judge`` (against the state), or both at once with ``add``."""
 
     def __init__(
         self,

@@ -31,7 +31,9 @@ class Sent:
     received_ms: int
 
 
-class _Device:
+class ScriptedDevice:
+    """One device's messages, with its own clock (a second per message)."""
+
     def __init__(self, device_id: str, rng: random.Random) -> None:
         self.id = device_id
         self.rng = rng
@@ -89,7 +91,7 @@ class _Device:
 def phases(devices: int = 8, seed: int = 20) -> list[list[Sent]]:
     """The input, phase by phase (each phase shuffled)."""
     rng = random.Random(seed)
-    scripts = [_script(_Device(f"dev-{n:02d}", rng), n % 4) for n in range(devices)]
+    scripts = [_script(ScriptedDevice(f"dev-{n:02d}", rng), n % 4) for n in range(devices)]
     merged: list[list[Sent]] = []
     for step in range(max(len(s) for s in scripts)):
         phase = [m for s in scripts if step < len(s) for m in s[step]]
@@ -98,7 +100,7 @@ def phases(devices: int = 8, seed: int = 20) -> list[list[Sent]]:
     return merged
 
 
-def _script(device: _Device, kind: int) -> list[list[Sent]]:
+def _script(device: ScriptedDevice, kind: int) -> list[list[Sent]]:
     """Kind 0 reboots with a status, kind 1 with a hello of lower uptime, kind 2 wraps
     around 2³² and reboots with a status, kind 3 restarts unannounced (a low seq far
     behind)."""

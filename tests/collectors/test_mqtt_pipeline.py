@@ -13,8 +13,11 @@ from core.models import Command, DeadLetter, Device, DeviceStatus
 from core.services import commands, devices, telemetry
 from core.services.stats import store_stats
 from core.timeparse import parse_time
+from tests.collectors import both_databases
 from tests.collectors.conftest import wait_until
 from tests.factories import actor
+
+agent_core = both_databases.agent_core
 
 TELEMETRY = {
     "v": 2,

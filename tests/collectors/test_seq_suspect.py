@@ -18,8 +18,11 @@ from core.rules import SeqSuspectRule, Severity
 from core.services import devices, findings
 from core.services import telemetry as telemetry_service
 from core.timeparse import parse_time
+from tests.collectors import both_databases
 from tests.collectors.conftest import wait_until
 from tests.factories import FakeClock
+
+agent_core = both_databases.agent_core
 
 DEVICE = "dc-meter-007"
 TOPIC = f"iot/{DEVICE}/telemetry"

@@ -6,11 +6,18 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from core.pipeline.batch import RawMessage
 from core.pipeline.writer import IngestWriter
+
+
+@pytest.fixture
+def core(any_core):
+    """Every test here on SQLite and on PostgreSQL (judged under the devices' locks)."""
+    return any_core
 
 
 def make_writer(core, **kwargs) -> IngestWriter:

@@ -15,6 +15,12 @@ from core.services import ingest, logs
 
 
 @pytest.fixture
+def core(any_core):
+    """Every test here on SQLite and on PostgreSQL (judged under the devices' locks)."""
+    return any_core
+
+
+@pytest.fixture
 def http(core) -> HttpIngest:
     return HttpIngest(core.db, core.clock, prefix="iot", max_payload_bytes=1024)
 
