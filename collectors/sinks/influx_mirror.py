@@ -12,6 +12,7 @@ sink's state (``sink.influx``): waiting batches, lag, last success, errors by ki
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -121,9 +122,23 @@ class InfluxMirror(SinkWorker):
     # -- one attempt ------------------------------------------------------------------
 
     def attempt(self) -> bool:
-        """Send the oldest waiting batches; True when there may be more to send now."""
-        with self._db.reader() as session:
+        """Send the oldest waiting batches; True when there may be more to send now.
+
+        On PostgreSQL several agents' mirrors drain one outbox: the batches are claimed
+        (``FOR UPDATE SKIP LOCKED``) in a transaction that lasts until they are written and
+        deleted, one pass of at most ``WARDEN_INFLUX_BATCH_POINTS`` readings, so the other
+        mirrors take other batches meanwhile. SQLite has one agent: the batches are read,
+        written, then deleted in a short write of their own (the write lock is never held
+        over an HTTP call)."""
+        if self._db.is_sqlite:
+            with self._db.reader() as session:
+                work = mirror.pending(session=session, max_points=self._max_points)
+            return self._send(work, self._forget)
+        with self._db.writer() as session:
             work = mirror.pending(session=session, max_points=self._max_points)
+            return self._send(work, lambda ids: mirror.delivered(session=session, batch_ids=ids))
+
+    def _send(self, work: mirror.MirrorWork, forget: Callable[[list[int]], None]) -> bool:
         if not work.batch_ids:
             self._publish(pending=0, oldest_ms=None)
             return False
@@ -148,11 +163,11 @@ class InfluxMirror(SinkWorker):
                     describe(exc),
                 )
                 self._failed(kind, exc, keep_failing=False)
-                self._forget(work.batch_ids)
+                forget(work.batch_ids)
                 return True
             self._failed(kind, exc)
             return False
-        self._forget(work.batch_ids)
+        forget(work.batch_ids)
         self._succeeded(points)
         return True
 

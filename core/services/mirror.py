@@ -65,12 +65,15 @@ _SQLITE_ROWS = text(
 _POSTGRES_ROWS = text(
     "SELECT d.type, d.id, d.location, r.ts, "
     f"string_agg({_ESCAPED_METRIC} || '=' || r.value::text, ','), count(*) "
+    # Each claimed batch's own spans, unmerged (below), and each reading once however many
+    # of them cover it.
+    "FROM (SELECT DISTINCT r.series_id, r.ts, r.value "
     "FROM jsonb_array_elements(CAST(:spans AS jsonb)) AS span "
     "JOIN reading AS r ON r.series_id = (span ->> 0)::int "
     "AND r.ts BETWEEN (span ->> 1)::bigint AND (span ->> 2)::bigint "
+    "WHERE r.value NOT IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8)) AS r "
     "JOIN series AS s ON s.id = r.series_id "
     "JOIN device AS d ON d.id = s.device_id "
-    "WHERE r.value NOT IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) "
     "GROUP BY d.id, d.type, d.location, r.ts"
 )
 
@@ -82,13 +85,15 @@ def pending(*, session: Session, max_points: int) -> MirrorWork:
     always at least one batch however large, so a big batch cannot stall the outbox.
 
     The batches are claimed ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores it): the
-    mirrors of agents reading at the same moment take different batches. The claim ends with
-    the caller's session; a batch another mirror reads while this one still writes it is
-    written twice, which InfluxDB absorbs (same series and timestamp: the same point), and
-    ``delivered`` deletes it once."""
+    mirrors of several agents take different batches, each holding its claim until it has
+    written and deleted them in the same transaction (``InfluxMirror.attempt``). On
+    PostgreSQL the spans are not merged per series, as the batches claimed may sit around
+    another agent's."""
     work = MirrorWork()
     span_budget = max(1, max_points // 10)
+    postgres = session.get_bind().dialect.name == "postgresql"
     merged: dict[int, list[int]] = {}
+    spans: list[list[int]] = []
     count = 0
     rows = session.exec(
         select(MirrorPending)
@@ -102,17 +107,24 @@ def pending(*, session: Session, max_points: int) -> MirrorWork:
         assert row.id is not None
         work.batch_ids.append(row.id)
         count += len(row.spans)
+        if work.oldest_ms is None:
+            work.oldest_ms = row.created_ms
+        if postgres:
+            # Not merged: batches claimed around another agent's would otherwise span its
+            # readings too. The query reads each reading once (DISTINCT).
+            spans.extend(row.spans)
+            continue
         for series_id, lo, hi in row.spans:  # one span per series: no reading read twice
             span = merged.get(series_id)
             if span is None:
                 merged[series_id] = [series_id, lo, hi]
             else:
                 span[1], span[2] = min(span[1], lo), max(span[2], hi)
-        if work.oldest_ms is None:
-            work.oldest_ms = row.created_ms
-    if merged:
-        query = _SQLITE_ROWS if session.get_bind().dialect.name == "sqlite" else _POSTGRES_ROWS
-        found = session.execute(query, {"spans": json.dumps(list(merged.values()))})
+    if postgres and spans:
+        found = session.execute(_POSTGRES_ROWS, {"spans": json.dumps(spans)})
+        work.rows = [MirrorRow(t or "device", d, loc, ts, f, n) for t, d, loc, ts, f, n in found]
+    elif merged:
+        found = session.execute(_SQLITE_ROWS, {"spans": json.dumps(list(merged.values()))})
         work.rows = [MirrorRow(t or "device", d, loc, ts, f, n) for t, d, loc, ts, f, n in found]
     return work
 

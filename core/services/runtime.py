@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from core.models import Setting
@@ -15,7 +17,23 @@ STALE_AFTER = timedelta(seconds=15)
 
 
 def upsert_setting(*, session: Session, key: str, value: Any, now: datetime) -> None:
-    """Set a run-time setting in the session's transaction (the caller commits)."""
+    """Set a run-time setting in the session's transaction (the caller commits).
+
+    On PostgreSQL several agents may write one key at the same moment (each mirror's
+    ``sink.influx`` state, the first heartbeats on an empty database): one ``INSERT ... ON
+    CONFLICT DO UPDATE``, where read-then-insert would fail the later one on the key."""
+    if session.get_bind().dialect.name == "postgresql":
+        insert = postgresql.insert(Setting).values(key=key, value=value, updated_at=now)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+            )
+        )
+        loaded = session.identity_map.get(identity_key(Setting, key))
+        if loaded is not None:
+            session.expire(loaded)  # read back as written, not as loaded before
+        return
     row = session.get(Setting, key)
     if row is None:
         row = Setting(key=key, value=value, updated_at=now)
