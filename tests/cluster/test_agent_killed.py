@@ -22,7 +22,7 @@ from benchmarks.agent_cluster import wait_until
 from benchmarks.cluster_figures import StoredFigures
 from core.db import Database
 from core.services.cluster import cluster_status
-from tests.cluster.conftest import PHASE_TIMEOUT_S, Publisher, StartCluster, copies, feed
+from tests.cluster.conftest import PHASE_TIMEOUT_S, Publisher, StartCluster, feed
 from tests.cluster.workload import build
 from tests.conftest import Broker
 from warden.agent import HEARTBEAT_S
@@ -45,6 +45,16 @@ def leads_by_alive_agent(url: str) -> dict[str, set[str]]:
     finally:
         db.dispose()
     return {a.name: set(a.leads) for a in shown.agents if a.state == "alive"}
+
+
+def _pid_shown(url: str, name: str) -> int | None:
+    db = Database(url)
+    try:
+        with db.reader() as session:
+            shown = cluster_status(session=session, now=datetime.now(UTC))
+    finally:
+        db.dispose()
+    return next((a.pid for a in shown.agents if a.name == name), None)
 
 
 def test_an_agent_killed_mid_stream_loses_nothing_and_its_jobs_move(
@@ -105,15 +115,23 @@ def test_an_agent_killed_mid_stream_loses_nothing_and_its_jobs_move(
 
         victim.start()  # rejoins: its session's share and unacknowledged messages come back
         victim.wait_ready(PHASE_TIMEOUT_S)
-        delivered = copies([first, stream])
+        # Received counts grow by the redelivered copies too, so what is awaited is what was
+        # stored: every message of the stream, before the reboots may be sent.
+        unique = len(first) + len(stream)
         wait_until(
-            lambda: figures.counters()["received"] >= delivered,
+            lambda: figures.counters()["stored_messages"] >= unique,
             PHASE_TIMEOUT_S,
-            lambda: f"the stream's {delivered} copies received: {figures.counters()}",
+            lambda: f"the stream's {unique} messages stored: {figures.counters()}",
         )
         # the share queued for the killed agent's session came to it when it rejoined
         assert figures.received_by_agent()[victim.name] > committed_by_victim
-        feed(after, figures, publisher, delivered_before=delivered)
+        feed(after, figures, publisher, delivered_before=figures.counters()["received"])
+        everything = expected.messages + expected.statuses
+        wait_until(
+            lambda: figures.counters()["stored_messages"] >= everything,
+            PHASE_TIMEOUT_S,
+            lambda: f"all {everything} messages stored: {figures.counters()}",
+        )
 
         assert figures.messages() == expected.messages  # nothing lost
         assert figures.readings() == expected.rows
@@ -124,6 +142,13 @@ def test_an_agent_killed_mid_stream_loses_nothing_and_its_jobs_move(
         assert counters["missing"] == expected.missing
         assert {d: s.boot for d, s in figures.seq_states().items() if s.boot} == expected.boots
 
+        # Rejoined: its new process beats, and every job has a leader again (a job being
+        # handed back to it is free for at most one election round, so this is awaited).
+        wait_until(
+            lambda: all_jobs_led_by_three() and _pid_shown(pg_url, victim.name) == victim.pid,
+            TAKEOVER_SEEN_S,
+            lambda: f"{victim.name} back and every job led: {leads_by_alive_agent(pg_url)}",
+        )
         shown = json.loads(
             subprocess.run(
                 [sys.executable, "-m", "warden", "cluster", "status", "--json"],
@@ -136,6 +161,6 @@ def test_an_agent_killed_mid_stream_loses_nothing_and_its_jobs_move(
         back = next(a for a in shown["agents"] if a["name"] == victim.name)
         assert back["state"] == "alive"
         assert back["pid"] == victim.pid  # the new process's heartbeat, not the killed one's
-        assert set(shown["leaders"]) == ELECTED_JOBS
+        assert set(shown["leaders"]) <= ELECTED_JOBS
     finally:
         figures.close()
