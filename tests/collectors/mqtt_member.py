@@ -18,8 +18,10 @@ class RecordingWriter:
     """Stands in for ``IngestWriter`` at the MQTT level: records each hand-off and, when
     ``commit`` is true, acknowledges it at once as a committed batch would be."""
 
-    def __init__(self, *, commit: bool = True) -> None:
+    def __init__(self, *, commit: bool = True, gate: threading.Event | None = None) -> None:
         self.commit = commit
+        self.gate = gate
+        """When given, every hand-off waits until it is set (a writer that is behind)."""
         self.payloads: list[bytes] = []
         self.retained: list[bytes] = []
         self.handoffs = 0
@@ -27,6 +29,8 @@ class RecordingWriter:
         self._changed = threading.Condition(self._lock)
 
     def submit_many(self, items: Sequence[RawMessage]) -> None:
+        if self.gate is not None:
+            self.gate.wait()
         with self._changed:
             self.handoffs += 1
             for raw in items:
