@@ -3,30 +3,37 @@ before a command reads them, so a fresh data dir shows what will run."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlmodel import Session
 
 from core.playbooks import load_playbooks
 from core.rules import load_packs
 from core.runtime import Core
 from core.services.playbooks import PLAYBOOKS
 from core.services.rules import RULES
+from warden.leadership import LOCK_NAMESPACE, job_key
 from warden.paths import playbook_packs, rule_packs
 
-SYNC_TRIES = 3
+CATALOG_LOCK = "catalog-sync"
 
 
 def sync_catalog(core: Core) -> None:
-    """Several agents starting at once on one PostgreSQL database all copy the packs in;
-    the one that loses the race for a new entry's key syncs again and finds it there. The
-    rules and the playbooks are two commits, so an agent can lose once on each: three
-    tries are enough however many agents start together."""
     rules, playbooks = load_packs(rule_packs()), load_playbooks(playbook_packs())
-    for attempt in range(SYNC_TRIES):
-        try:
-            with core.db.writer() as session:
-                RULES.sync(session=session, shipped=rules, now=core.clock.now())
-                PLAYBOOKS.sync(session=session, shipped=playbooks, now=core.clock.now())
-            return
-        except IntegrityError:
-            if attempt == SYNC_TRIES - 1:
-                raise
+    with core.db.writer() as session:
+        _one_at_a_time(core, session)
+        RULES.sync(session=session, shipped=rules, now=core.clock.now())
+        _one_at_a_time(core, session)  # the sync committed: its lock went with it
+        PLAYBOOKS.sync(session=session, shipped=playbooks, now=core.clock.now())
+
+
+def _one_at_a_time(core: Core, session: Session) -> None:
+    """Agents starting together on one PostgreSQL database would insert the same new rules
+    and one would fail on the key: the later one waits here until the earlier commits, then
+    finds them (each statement reads what is committed). A transaction lock, in the one-key
+    form, never counted among the jobs' two-key locks (``warden.leadership``)."""
+    if core.db.is_sqlite:
+        return  # one writer at a time already
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": (LOCK_NAMESPACE << 32) | job_key(CATALOG_LOCK)},
+    )
