@@ -15,7 +15,10 @@ Figures: ``rss_start_mb`` (the serve process once it answers, the fleet started 
 pages open), ``rss_end_mb`` (after the walk), ``rss_peak_mb``, and ``rss_growth_mb``: the median
 RSS of the walk's last third minus that of its middle third (the first third is left to
 warm-up: caches filling, the fleet's first hello of every device). ``samples_mb`` is the RSS
-after each round. Memory only: timings are recorded (``walk_s``) but nothing is judged on them.
+after each round, ``queue_depth_samples`` the ingest queue the server reported then: a queue
+held full means the fleet outran ingest on this machine and the RSS holds that backlog (20 000
+messages by default), so lower ``rate`` there. Memory only: timings are recorded
+(``walk_s``) but nothing is judged on them.
 A page the server could not build in time (NiceGUI answers 500 when a page's build passes its
 ``response_timeout``, 3 s, as it does on a saturated machine) is counted in ``page_errors``
 and the walk goes on.
@@ -33,7 +36,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,8 @@ from core.config import load_settings
 from core.models import Actor, DeviceCreate, Role
 from core.runtime import open_core
 from core.services import devices as device_service
-from core.services import users
+from core.services import runtime, users
+from core.services.overview import daemon_state
 from simulator import Fleet, FleetConfig
 
 TARGET_RSS_MB = 200
@@ -81,7 +85,14 @@ def _free_port() -> int:
 
 
 async def _walk(
-    base: str, password: str, pid: int, *, pages: list[str], loads: int, live: int
+    base: str,
+    password: str,
+    pid: int,
+    queue_depth: Callable[[], int],
+    *,
+    pages: list[str],
+    loads: int,
+    live: int,
 ) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         await web_client.sign_in(client, base, ADMIN, password)
@@ -93,6 +104,7 @@ async def _walk(
                 )
             start = rss_mb(pid)
             samples: list[float] = []
+            queued: list[int] = []
             failed: list[str] = []
             started = time.perf_counter()
             for _ in range(loads):
@@ -106,6 +118,7 @@ async def _walk(
                         continue
                     await page.close()
                 samples.append(round(rss_mb(pid), 1))
+                queued.append(queue_depth())
             walk_s = time.perf_counter() - started
             connected = sum(1 for p in held if p.socket is not None and p.socket.connected)
         finally:
@@ -114,10 +127,30 @@ async def _walk(
     return {
         "rss_start_mb": round(start, 1),
         "samples": samples,
+        "queued": queued,
         "walk_s": walk_s,
         "live": connected,
         "failed": failed,
     }
+
+
+@contextlib.contextmanager
+def _queue_depth(data_dir: Path) -> Iterator[Callable[[], int]]:
+    """Reads the ingest queue depth the serve process reports in its heartbeat (a queue
+    held full means the fleet outruns ingest there, and the RSS holds that backlog)."""
+    core = open_core(load_settings(data_dir=data_dir), migrate=False)
+
+    def read() -> int:
+        with core.db.reader() as session:
+            heartbeat = runtime.get_state(
+                session=session, key=runtime.AGENT_KEY, now=core.clock.now()
+            )
+        return daemon_state(heartbeat).queue_depth
+
+    try:
+        yield read
+    finally:
+        core.close()
 
 
 def _prepare(data_dir: Path, devices: int, password: str) -> list[str]:
@@ -191,7 +224,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def run(
-    workdir: Path, *, devices: int = 1000, loads: int = 200, live: int = 5, rate: float = 10.0
+    workdir: Path, *, devices: int = 1000, loads: int = 200, live: int = 5, rate: float = 2.0
 ) -> dict[str, Any]:
     """The figures (see the module's docstring); raises RuntimeError when a process failed."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -221,9 +254,18 @@ def run(
                 _wait_http(base, serve, serve_log)
                 with _process([*simulate, str(rate), *counts], env, scratch / "sim.log") as sim:
                     try:
-                        walked = asyncio.run(
-                            _walk(base, password, serve.pid, pages=pages, loads=loads, live=live)
-                        )
+                        with _queue_depth(scratch / "data") as queue_depth:
+                            walked = asyncio.run(
+                                _walk(
+                                    base,
+                                    password,
+                                    serve.pid,
+                                    queue_depth,
+                                    pages=pages,
+                                    loads=loads,
+                                    live=live,
+                                )
+                            )
                     except (httpx.HTTPError, web_client.SocketIOError) as exc:
                         raise RuntimeError(f"the walk failed: {exc}") from exc
                     if sim.poll() is not None:
@@ -256,6 +298,7 @@ def run(
         "rss_peak_mb": max([walked["rss_start_mb"], *samples, round(end, 1)]),
         "rss_growth_mb": round(statistics.median(last) - statistics.median(middle), 1),
         "samples_mb": samples,
+        "queue_depth_samples": walked["queued"],
         "walk_s": round(walked["walk_s"], 1),
         "target_rss_mb": TARGET_RSS_MB,
         "method": (

@@ -26,6 +26,8 @@ def test_a_small_walk_reports_the_serve_process_memory(tmp_path: Path) -> None:
     assert result["benchmark"] == "serve"
     assert result["live_pages_connected_at_end"] == 2
     assert len(result["samples_mb"]) == 3  # one sample after each round of the walk
+    assert len(result["queue_depth_samples"]) == 3
+    assert all(depth >= 0 for depth in result["queue_depth_samples"])
     assert result["pages"][-1].startswith("/devices/")  # a device's own page is walked too
     for key in ("rss_start_mb", "rss_end_mb", "rss_peak_mb"):
         assert result[key] > 0, key

@@ -436,10 +436,11 @@ def cli_(state: CliContext, runs: int, device_count: int, demo: bool, as_json: b
 )
 @click.option(
     "--rate",
-    default=10.0,
+    default=2.0,
     show_default=True,
     type=click.FloatRange(0.1, 1000),
-    help="How much faster than real time the simulated fleet reports.",
+    help="How much faster than real time the simulated fleet reports (keep it where ingest "
+    "keeps up: queue_depth_samples stays low; a full queue's backlog is RSS too).",
 )
 @json_option
 @pass_ctx
