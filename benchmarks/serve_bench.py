@@ -105,6 +105,7 @@ async def _walk(
             start = rss_mb(pid)
             samples: list[float] = []
             queued: list[int] = []
+            reloaded = 0
             failed: list[str] = []
             started = time.perf_counter()
             for _ in range(loads):
@@ -117,6 +118,18 @@ async def _walk(
                         failed.append(path)  # counted, not fatal: memory is what is measured
                         continue
                     await page.close()
+                for number, held_page in enumerate(held):
+                    if held_page.socket is None or not held_page.socket.connected:
+                        # the server dropped it (a missed ping on a saturated machine): a
+                        # browser reconnects or reloads; this reloads it
+                        await held_page.close()
+                        try:
+                            held[number] = await web_client.open_page(client, base, held_page.path)
+                        except httpx.HTTPStatusError as exc:
+                            if exc.response.status_code < 500:
+                                raise
+                            continue  # not built in time: the next round tries again
+                        reloaded += 1
                 samples.append(round(rss_mb(pid), 1))
                 queued.append(queue_depth())
             walk_s = time.perf_counter() - started
@@ -128,6 +141,7 @@ async def _walk(
         "rss_start_mb": round(start, 1),
         "samples": samples,
         "queued": queued,
+        "reloaded": reloaded,
         "walk_s": walk_s,
         "live": connected,
         "failed": failed,
@@ -289,6 +303,7 @@ def run(
         "pages": pages,
         "live_pages": live,
         "live_pages_connected_at_end": walked["live"],
+        "live_pages_reloaded": walked["reloaded"],
         "rate": rate,
         "page_loads": loads * len(pages),
         "page_errors": len(walked["failed"]),

@@ -27,7 +27,8 @@ _ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
 class Page:
     """One loaded page: its NiceGUI client id and elements, and its socket once connected."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, path: str, html: str) -> None:
+        self.path = path
         query = _QUERY.search(html)
         if query is None:
             raise RuntimeError("the page carries no NiceGUI socket query (not a console page?)")
@@ -84,7 +85,7 @@ class Page:
 async def open_page(client: httpx.AsyncClient, base: str, path: str) -> Page:
     response = await client.get(path)
     response.raise_for_status()
-    page = Page(response.text)
+    page = Page(path, response.text)
     await page.connect(base, client.cookies)
     return page
 
