@@ -19,6 +19,7 @@ from web.ui.context import WebContext, install
 from web.ui.guard import SignInRequired
 from web.ui.live import POLL_S, STATUS_S, LiveHub
 from web.ui.pages import actions, admin, devices, findings, intents, login, logs, overview, rules
+from web.ui.reclaim import RECLAIM_S, PageReclaimer
 
 PAGES = (login, overview, devices, findings, intents, actions, logs, rules, admin)
 
@@ -44,6 +45,9 @@ def register(core: Core) -> WebContext:
     context.feed_timer = app.timer(POLL_S, hub.poll)
     app.timer(STATUS_S, hub.refresh_status, immediate=True)
     app.timer(UNCONNECTED_PAGE_S / 3, prune_unconnected_pages)
+    reclaimer = PageReclaimer()
+    app.on_delete(reclaimer.page_deleted)
+    app.timer(RECLAIM_S, reclaimer.collect)
     app.on_shutdown(hub.close)
     return context
 
