@@ -4,7 +4,12 @@ clean shutdown."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -12,7 +17,15 @@ from core.runtime import Core
 from warden.agent import Agent
 
 
-def serve_api(core: Core, *, agent: Agent | None = None) -> None:
+def serve_api(
+    core: Core,
+    *,
+    agent: Agent | None = None,
+    after_start: Callable[[], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM. ``after_start`` runs on a thread once the server
+    listens (the demo starts its broker, agent and fleet there, so the console answers
+    first); when it fails the server stops and its error is raised here."""
     import uvicorn
 
     from web.api.app import create_app
@@ -28,13 +41,57 @@ def serve_api(core: Core, *, agent: Agent | None = None) -> None:
         f"Warden console on {base}/ and API on {base}/api/v1 (docs: /api/v1/docs); Ctrl-C stops",
         err=True,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,  # keep the logging configure_logging set up
         proxy_headers=False,  # client addresses are the peers'; see docs on proxies
     )
+    server = _server_class()(config, after_start)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises a held SIGINT again
+        server.run()
+    if server.thread is not None:  # the caller cleans up after it: let it finish first
+        server.thread.join()
+    if server.failure is not None:
+        raise server.failure
+    if not server.started:  # as uvicorn.run: it logged why (a port taken, say)
+        raise SystemExit(STARTUP_FAILURE)
+
+
+STARTUP_FAILURE = 3
+"""uvicorn's exit status when the server could not start."""
+
+
+def _server_class() -> type[Any]:
+    """A uvicorn ``Server`` that runs ``after_start`` on a thread once it listens (defined
+    here so uvicorn loads only with the server)."""
+    import uvicorn
+
+    class ThenServer(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config, after_start: Callable[[], None] | None):
+            super().__init__(config)
+            self.after_start = after_start
+            self.failure: BaseException | None = None
+            self.thread: threading.Thread | None = None
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and self.after_start is not None:
+                self.thread = threading.Thread(
+                    target=self._after_start, name="after-start", daemon=True
+                )
+                self.thread.start()
+
+        def _after_start(self) -> None:
+            assert self.after_start is not None
+            try:
+                self.after_start()
+            except BaseException as exc:  # handed to serve_api, which raises it
+                self.failure = exc
+                self.should_exit = True
+
+    return ThenServer
 
 
 def _own_raw_tap(core: Core):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -150,53 +151,73 @@ def demo_fleet(settings: Settings, agent: Agent) -> FleetConfig:
 
 
 def run_demo(settings: Settings, config_file: Path | None) -> None:
+    """The web console answers first; the broker, the agent and the fleet start once it
+    listens (``serve_api``'s ``after_start``), so a browser opened at once gets a page."""
     settings, embedded = demo_settings(settings, config_file)
     broker = None
     if embedded:
-        broker = EmbeddedBroker(port=1883)
-        broker.start()
+        broker = EmbeddedBroker(port=1883)  # its port is chosen now, started later
         settings = load_settings(
             config_file, data_dir=settings.data_dir, mqtt_url=broker.url, mqtt_protocol="3.1.1"
         )
     core = open_gateway(settings)
-    admin_password = ensure_admin(core)
     agent = Agent(core)
-    fleet: Fleet | None = None
-    try:
+    started: list[Callable[[], None]] = []  # how to stop what started, in that order
+    fleets: list[Fleet] = []
+
+    def start_the_rest() -> None:
+        if broker is not None:
+            broker.start()
+            started.insert(0, broker.stop)
+        admin_password = ensure_admin(core)
+        started.insert(0, agent.stop)  # (stops what a failed start began)
         agent.start()
         fleet = Fleet(demo_fleet(settings, agent))
+        started.insert(0, fleet.stop)
+        fleets.append(fleet)
         register_fleet(core, fleet)
         playbooks = enable_demo_playbooks(core)
         fleet.start()
-        data_dir = settings.data_dir
-        routers = "" if fleet.routers else " (no syslog listener: routers left out)"
-        click.echo(
-            f"Warden demo running: a simulated fleet of {len(fleet.device_ids)} devices "
-            f"on {'the embedded broker ' if embedded else ''}{settings.mqtt_url}{routers}\n"
-            "  scenario   within a minute: SSH password guessing, a Wi-Fi passphrase storm,\n"
-            "             a flapping WAN link, DHCP refusals, an OOM kill, lost messages,\n"
-            "             a malformed payload and a device going silent\n"
-            f"  playbooks  {', '.join(playbooks) or 'none'} propose actions (suggest mode)\n"
-            f"  database   {core.db.url}\n"
-            f"  watch it   WARDEN_DATA_DIR={data_dir} warden devices list\n"
-            f"             WARDEN_DATA_DIR={data_dir} warden findings list\n"
-            f"  console    http://{settings.http_host}:{settings.http_port}/ "
-            "(sign in as admin)\n"
-            f"             WARDEN_DATA_DIR={data_dir} warden console --user admin\n"
-            f"  api        http://{settings.http_host}:{settings.http_port}/api/v1 "
-            "(docs: /api/v1/docs)\n" + _admin_lines(admin_password) + "Ctrl-C stops it.",
-        )
-        sys.stdout.flush()  # the password must reach a pipe now, not at exit
-        serve_api(core, agent=agent)
+        _announce(settings, core, fleet, playbooks, embedded=embedded, password=admin_password)
+
+    try:
+        serve_api(core, agent=agent, after_start=start_the_rest)
     finally:
-        if fleet is not None:
-            fleet.stop()
-        agent.stop()
+        for stop in started:
+            stop()
         core.close()
-        if broker is not None:
-            broker.stop()
-        if fleet is not None:
-            summary = fleet.summary()
+        if fleets:
+            summary = fleets[0].summary()
             click.echo(
                 f"demo stopped: the fleet sent {sum(summary.totals.published.values())} messages"
             )
+
+
+def _announce(
+    settings: Settings,
+    core: Core,
+    fleet: Fleet,
+    playbooks: list[str],
+    *,
+    embedded: bool,
+    password: str | None,
+) -> None:
+    data_dir = settings.data_dir
+    routers = "" if fleet.routers else " (no syslog listener: routers left out)"
+    click.echo(
+        f"Warden demo running: a simulated fleet of {len(fleet.device_ids)} devices "
+        f"on {'the embedded broker ' if embedded else ''}{settings.mqtt_url}{routers}\n"
+        "  scenario   within a minute: SSH password guessing, a Wi-Fi passphrase storm,\n"
+        "             a flapping WAN link, DHCP refusals, an OOM kill, lost messages,\n"
+        "             a malformed payload and a device going silent\n"
+        f"  playbooks  {', '.join(playbooks) or 'none'} propose actions (suggest mode)\n"
+        f"  database   {core.db.url}\n"
+        f"  watch it   WARDEN_DATA_DIR={data_dir} warden devices list\n"
+        f"             WARDEN_DATA_DIR={data_dir} warden findings list\n"
+        f"  console    http://{settings.http_host}:{settings.http_port}/ "
+        "(sign in as admin)\n"
+        f"             WARDEN_DATA_DIR={data_dir} warden console --user admin\n"
+        f"  api        http://{settings.http_host}:{settings.http_port}/api/v1 "
+        "(docs: /api/v1/docs)\n" + _admin_lines(password) + "Ctrl-C stops it.",
+    )
+    sys.stdout.flush()  # the password must reach a pipe now, not at exit

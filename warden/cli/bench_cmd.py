@@ -520,3 +520,50 @@ def scale(
     except (RuntimeError, TimeoutError) as exc:  # a broker, agent or server that failed
         raise click.ClickException(str(exc)) from exc
     _report(result, as_json)
+
+
+@bench.command("serve")
+@click.option("--devices", default=1000, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--loads",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Times every page is loaded (GET, its socket connected, closed).",
+)
+@click.option(
+    "--live",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="Pages held open (socket connected) for the whole walk.",
+)
+@click.option(
+    "--rate",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 1000),
+    help="How much faster than real time the simulated fleet reports (keep it where ingest "
+    "keeps up: queue_depth_samples stays low; a full queue's backlog is RSS too).",
+)
+@json_option
+@pass_ctx
+def serve(
+    state: CliContext, devices: int, loads: int, live: int, rate: float, as_json: bool
+) -> None:
+    """The serve process's memory (RSS) while a fleet reports and a browser walks every page."""
+    from benchmarks import serve_bench
+
+    if not as_json:
+        click.echo(
+            f"warden serve with {devices} simulated devices; every page loaded {loads} times, "
+            f"{live} held open ...",
+            err=True,
+        )
+    try:
+        result = serve_bench.run(
+            _workdir(state), devices=devices, loads=loads, live=live, rate=rate
+        )
+    except RuntimeError as exc:  # a process that failed or never got ready
+        raise click.ClickException(str(exc)) from exc
+    _report(result, as_json)

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 
 from fastapi import FastAPI
-from nicegui import app, ui
+from nicegui import Client, app, ui
 from nicegui.storage import Storage
 
 from core.runtime import Core
@@ -19,8 +19,20 @@ from web.ui.context import WebContext, install
 from web.ui.guard import SignInRequired
 from web.ui.live import POLL_S, STATUS_S, LiveHub
 from web.ui.pages import actions, admin, devices, findings, intents, login, logs, overview, rules
+from web.ui.reclaim import RECLAIM_S, PageReclaimer
 
 PAGES = (login, overview, devices, findings, intents, actions, logs, rules, admin)
+
+UNCONNECTED_PAGE_S = 15.0
+"""How long a page served but never connected (a prefetch, a bot, a browser gone before its
+script ran) keeps its server-side client: NiceGUI keeps it 60 s, about 1 MB a page, so
+page loads without a browser behind them grew the process by their rate times 60 s
+(``warden bench serve`` without sockets: +300 MB over 180 loads). A browser connects within
+a second or two; one later than this reloads the page (NiceGUI's script does)."""
+
+
+def prune_unconnected_pages() -> None:
+    Client.prune_instances(client_age_threshold=UNCONNECTED_PAGE_S)
 
 
 def register(core: Core) -> WebContext:
@@ -32,6 +44,10 @@ def register(core: Core) -> WebContext:
     app.add_middleware(SignInRequired)
     context.feed_timer = app.timer(POLL_S, hub.poll)
     app.timer(STATUS_S, hub.refresh_status, immediate=True)
+    app.timer(UNCONNECTED_PAGE_S / 3, prune_unconnected_pages)
+    reclaimer = PageReclaimer()
+    app.on_delete(reclaimer.page_deleted)
+    app.timer(RECLAIM_S, reclaimer.collect)
     app.on_shutdown(hub.close)
     return context
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from nicegui import run, ui
+from nicegui import ui
 from sqlmodel import Session
 
 from core.errors import PermissionDenied, WardenError
@@ -16,6 +16,7 @@ from core.models import Actor
 from core.permissions import Permission, authorize
 from core.services import audit
 from web.ui.context import web
+from web.ui.offload import io_bound
 from web.ui.session import actor_for, current_user
 
 T = TypeVar("T")
@@ -29,7 +30,7 @@ async def read(query: Callable[[Session], T]) -> T:
         with web().core.db.reader() as session:
             return query(session)
 
-    return await run.io_bound(work)
+    return await io_bound(work)
 
 
 async def act(
@@ -78,9 +79,9 @@ async def _act(
             return change(session, actor)
 
     try:
-        result = await run.io_bound(work)
+        result = await io_bound(work)
     except PermissionDenied as refused:
-        await run.io_bound(_audit_refusal, actor, permission, refused)
+        await io_bound(_audit_refusal, actor, permission, refused)
         ui.notify(f"Not allowed: {refused.msg}", type="negative", multi_line=True)
         return None
     except passes:

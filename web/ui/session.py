@@ -9,13 +9,14 @@ check is the database's, never one remembered by the page.
 
 from __future__ import annotations
 
-from nicegui import app, context, run
+from nicegui import app, context
 
 from core import forwarded
 from core.errors import NotFound
 from core.models import Actor, Origin, UserPublic
 from core.services import users
 from web.ui.context import web
+from web.ui.offload import io_bound
 
 NAME = "name"
 STAMP = "stamp"
@@ -34,7 +35,7 @@ async def current_user() -> UserPublic | None:
     name = app.storage.user.get(NAME)
     if not name:
         return None
-    user = await run.io_bound(_lookup, name)
+    user = await io_bound(_lookup, name)
     if user is None or user.disabled or user.updated_at.isoformat() != app.storage.user.get(STAMP):
         sign_out()
         return None

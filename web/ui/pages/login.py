@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from core.errors import Throttled, Unauthenticated
 from core.models import Origin, UserPublic
 from core.services import users
 from web.ui.context import WebContext
 from web.ui.guard import safe_redirect
+from web.ui.offload import io_bound
 from web.ui.session import client_address, current_user, sign_in
 
 
@@ -47,7 +48,7 @@ class LoginPage:
                 .classes("w-full")
             )
             self.problem = ui.label("").classes("text-negative").mark("login-error")
-            if not await run.io_bound(self._has_users):
+            if not await io_bound(self._has_users):
                 self.problem.set_text(
                     "No users yet. On the gateway, run: warden users add NAME --role admin"
                 )
@@ -60,7 +61,7 @@ class LoginPage:
             self.problem.set_text("Enter your name and password.")
             return
         try:
-            user = await run.io_bound(self._login, name, password, client_address())
+            user = await io_bound(self._login, name, password, client_address())
         except Throttled as throttled:
             self.problem.set_text(throttled.msg)
             return
