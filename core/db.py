@@ -31,6 +31,7 @@ from sqlalchemy import Engine, Insert, Table, create_engine, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlmodel import Session
 
 if TYPE_CHECKING:  # alembic loads only when the schema has to be changed or shown
@@ -251,14 +252,15 @@ class Database:
 
     def schema_is_current(self) -> bool:
         """Whether the database is at the newest migration, asked without loading alembic
-        (False also when there is no schema yet, or the answer is not plain)."""
+        (False also when there is no schema yet, or the answer is not plain: a file SQLite
+        cannot read as a database is then opened the full way, which recovers it)."""
         head = _head_from_files()
         if head is None:
             return False
         try:
             with self.engine.connect() as connection:
                 return _stored_revision(connection) == head
-        except OperationalError:
+        except SqlDatabaseError:  # OperationalError (no schema) or a corrupt file
             return False
 
     def revision(self) -> str | None:
