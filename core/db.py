@@ -111,8 +111,12 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, lock_wait_s: float, **kwar
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             # Takes effect in a new file (before its first table); older files are
-            # converted once by ``Database.migrate`` (a VACUUM).
-            cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            # converted once by ``Database.migrate`` (a VACUUM). Only asked of an empty
+            # file: on one in use the pragma wants the write lock, and a connection opened
+            # while a writer holds it failed with "database is locked" after the busy
+            # timeout, outside the wait for the lock below.
+            if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+                cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
