@@ -47,7 +47,7 @@ def list_(
     query = fleet_read.FleetQuery(
         status=status, type=type_, tag=tag, location=location, text=search
     )
-    found = fleet_read.read_fleet(state.settings.resolved_database_url, query)
+    found = fleet_read.read_fleet(state.database_url, query)
     if found is None:  # not a current SQLite file: the full path migrates or says why not
         found = _list_through_core(state, query)
     if as_json:
