@@ -17,13 +17,11 @@ PostgreSQL (``postgresql+psycopg://``) goes through the same models and services
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,13 +37,15 @@ if TYPE_CHECKING:  # alembic loads only when the schema has to be changed or sho
 
 from core.errors import ConfigError, DatabaseError
 from core.private_files import create_private_file
+from core.schema_revisions import MIGRATIONS_DIR
+from core.schema_revisions import head_from_files as _head_from_files
+from core.schema_revisions import revisions_from_files as _revisions_from_files
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 LOCK_WAIT_S = 300.0
 """How long a writer waits for the write lock in all (several busy timeouts) before it fails."""
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "warden_sqlite_begin"
 _TURN = "warden_write_turn"
 
@@ -308,37 +308,6 @@ def _current_revision(connection: Any) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
-
-
-_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
-
-
-@cache
-def _revisions_from_files() -> frozenset[str] | None:
-    """Every revision of the migration files, read from their text (no alembic import);
-    None when a file does not say its revision plainly (then alembic decides)."""
-    revisions = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        found = _REVISION.search(path.read_text())
-        if found is None:
-            return None
-        revisions.add(found.group(1))
-    return frozenset(revisions)
-
-
-@cache
-def _head_from_files() -> str | None:
-    """The one revision no migration builds on, read from the migration files' text (no
-    alembic import); None when that is not plain (then alembic decides)."""
-    revisions = _revisions_from_files()
-    if revisions is None:
-        return None
-    downs = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        downs.update(_DOWN.findall(path.read_text()))
-    heads = revisions - downs
-    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _refuse_unknown_revision(stored: str | None, url: str) -> None:

@@ -24,10 +24,8 @@ from core.models.ingest import DeviceSeq
 from core.models.types import utcnow
 from core.permissions import Permission, authorize
 from core.services.changes import record_device_change
+from core.services.fleet_read import FLEET_LIMIT
 from core.services.paging import Page, page_of, window
-
-FLEET_LIMIT = 10_000
-"""Devices listed when no limit is given: the whole fleet of any gateway Warden is for."""
 
 
 def _public(device: Device) -> DevicePublic:
@@ -159,7 +157,8 @@ def list_devices(
     limit: int = FLEET_LIMIT,
 ) -> Page[DevicePublic]:
     """The fleet, ordered by id. A type filter matches the type itself or any subtype
-    (``camera`` matches ``camera`` and ``camera_ptz``)."""
+    (``camera`` matches ``camera`` and ``camera_ptz``). ``core.services.fleet_read`` answers
+    the same query from a current SQLite file without the ORM; a test holds the two equal."""
     filters = filters or DeviceFilter()
     query = select(Device).order_by(col(Device.id))
     if filters.status is not None:

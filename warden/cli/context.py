@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from core.plain_settings import plain_database_url
 
 if TYPE_CHECKING:  # the database, the models and the kernel load only when a command needs them
     from core.config import Settings
@@ -28,6 +31,16 @@ class CliContext:
 
             self._settings = load_settings(self.config_file)
         return self._settings
+
+    @property
+    def database_url(self) -> str:
+        """The database URL in force; without loading the settings (pydantic) when the
+        environment makes it plain (``core.plain_settings``)."""
+        if self._settings is None:
+            plain = plain_database_url(os.environ, self.config_file)
+            if plain is not None:
+                return plain
+        return self.settings.resolved_database_url
 
     @property
     def core(self) -> Core:

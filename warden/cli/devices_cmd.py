@@ -1,16 +1,24 @@
-"""``warden devices``: the fleet registry."""
+"""``warden devices``: the fleet registry.
+
+Only what ``devices list`` needs is imported at the top: a list on a current SQLite file is
+read without the ORM (``core.services.fleet_read``); the other commands import the models
+and services when they run.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from core.errors import Conflict
-from core.models import DeviceCreate, DeviceFilter, DeviceStatus
-from core.services import apikeys as apikey_service
-from core.services import devices as device_service
+from core.services import fleet_read
 from warden.cli.context import CliContext, json_option, pass_ctx
 from warden.cli.exits import EXIT_BAD_INPUT
 from warden.cli.output import print_fields, print_json, print_table
+
+KEY_SCOPES = ("telemetry", "logs")
+"""``core.services.apikeys.SCOPES`` (a test keeps them equal): importing that module loads
+the ORM, which ``devices list`` must not pay for."""
 
 
 @click.group()
@@ -19,9 +27,7 @@ def devices() -> None:
 
 
 @devices.command("list")
-@click.option(
-    "--status", type=click.Choice([s.value for s in DeviceStatus]), help="Only this status."
-)
+@click.option("--status", type=click.Choice(fleet_read.DEVICE_STATUSES), help="Only this status.")
 @click.option("--type", "type_", metavar="TYPE", help="Only this type (and its subtypes).")
 @click.option("--tag", help="Only devices with this tag.")
 @click.option("--location", help="Only devices at this location.")
@@ -38,17 +44,14 @@ def list_(
     as_json: bool,
 ) -> None:
     """List the devices Warden knows."""
-    filters = DeviceFilter(
-        status=DeviceStatus(status) if status else None,
-        type=type_,
-        tag=tag,
-        location=location,
-        text=search,
+    query = fleet_read.FleetQuery(
+        status=status, type=type_, tag=tag, location=location, text=search
     )
-    with state.read_core.db.reader() as session:
-        found = device_service.list_devices(session=session, filters=filters).items
+    found = fleet_read.read_fleet(state.database_url, query)
+    if found is None:  # not a current SQLite file: the full path migrates or says why not
+        found = _list_through_core(state, query)
     if as_json:
-        print_json(found)
+        print_json([fleet_read.as_json(d) for d in found])
         return
     if not found:
         click.echo("no devices")
@@ -56,10 +59,35 @@ def list_(
     print_table(
         ["id", "name", "type", "status", "last seen", "ip", "firmware", "location"],
         [
-            (d.id, d.name, d.type, d.status.value, d.last_seen, d.ip, d.firmware, d.location)
+            (
+                d["id"],
+                d["name"],
+                d["type"],
+                d["status"],
+                d["last_seen"],
+                d["ip"],
+                d["firmware"],
+                d["location"],
+            )
             for d in found
         ],
     )
+
+
+def _list_through_core(state: CliContext, query: fleet_read.FleetQuery) -> list[dict[str, Any]]:
+    from core.models import DeviceFilter, DeviceStatus
+    from core.services import devices as device_service
+
+    filters = DeviceFilter(
+        status=DeviceStatus(query.status) if query.status else None,
+        type=query.type,
+        tag=query.tag,
+        location=query.location,
+        text=query.text,
+    )
+    with state.read_core.db.reader() as session:
+        page = device_service.list_devices(session=session, filters=filters)
+    return [d.model_dump() for d in page.items]
 
 
 @devices.command("show")
@@ -68,7 +96,8 @@ def list_(
 @pass_ctx
 def show(state: CliContext, device: str, as_json: bool) -> None:
     """Show one device (by id or name) and its series."""
-    from core.services import telemetry as telemetry_service  # (not needed by a list)
+    from core.services import devices as device_service
+    from core.services import telemetry as telemetry_service
 
     with state.read_core.db.reader() as session:
         found = device_service.get_device(session=session, ref=device)
@@ -134,6 +163,9 @@ def add(
     """Register a device by hand (devices that speak register themselves)."""
     from pydantic import ValidationError
 
+    from core.models import DeviceCreate
+    from core.services import devices as device_service
+
     try:
         create = DeviceCreate(
             id=device_id, name=name, type=type_, location=location, tags=list(tags), ip=ip, mac=mac
@@ -156,7 +188,7 @@ def add(
     "--scope",
     "scopes",
     multiple=True,
-    type=click.Choice(list(apikey_service.SCOPES)),
+    type=click.Choice(KEY_SCOPES),
     help="What the key may do (repeat for several; default: telemetry).",
 )
 @json_option
@@ -172,6 +204,9 @@ def key(
     """Make the device's HTTP API key (X-API-Key), shown once; --rotate replaces it."""
     if rotate and revoke:
         raise click.UsageError("--rotate and --revoke exclude each other")
+    from core.errors import Conflict
+    from core.services import apikeys as apikey_service
+
     core = state.core
     with core.db.writer() as session:
         if revoke:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -30,8 +29,11 @@ def safe(value: Any) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+    """Pydantic models as their JSON dump (asked by duck type, so that printing plain data
+    does not import pydantic)."""
+    dump = getattr(value, "model_dump", None)
+    if dump is not None and not isinstance(value, type):
+        return dump(mode="json")
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
