@@ -88,8 +88,14 @@ def demo_server(tmp_path: Path) -> Iterator[Demo]:
 
     try:
         wait_until(up, timeout=60, what="the demo's web server")
-        password = out.find(r"admin password: (\S+)")
-        assert password, "the demo printed no admin password"
+        # The web answers first; the admin is made (and its password printed) with the rest
+        # of the demo just after.
+        password = wait_until(
+            lambda: out.find(r"admin password: (\S+)") or process.poll() is not None,
+            timeout=60,
+            what="the demo to print the admin password",
+        )
+        assert isinstance(password, str), f"the demo exited:\n{out.text()}\n{err.text()}"
         yield Demo(base, password, tmp_path / "data" / "var" / "demo", env, err)
     finally:
         process.send_signal(signal.SIGINT)
