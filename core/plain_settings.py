@@ -23,9 +23,9 @@ _NOT_SETTINGS = frozenset({"WARDEN_DEBUG"})
 # core.config's names and defaults; a test keeps them equal.
 
 
-def plain_database_url(environ: Mapping[str, str], config_file: Path | None) -> str | None:
-    """``Settings.resolved_database_url`` when the settings are the defaults but for the data
-    directory and the database URL; None when the full settings must decide."""
+def plain_data_dir(environ: Mapping[str, str], config_file: Path | None) -> Path | None:
+    """``Settings.data_dir`` when the settings are the defaults but for the data directory
+    and the database URL; None when the full settings must decide."""
     if config_file is not None:
         return None
     for name in environ:
@@ -36,8 +36,16 @@ def plain_database_url(environ: Mapping[str, str], config_file: Path | None) -> 
             and (name not in (DATA_DIR_ENV, DATABASE_URL_ENV))
         ):
             return None  # a config file, another setting, or a lower-case spelling
+    return Path(environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR))
+
+
+def plain_database_url(environ: Mapping[str, str], config_file: Path | None) -> str | None:
+    """``Settings.resolved_database_url`` when the settings are the defaults but for the data
+    directory and the database URL; None when the full settings must decide."""
+    data_dir = plain_data_dir(environ, config_file)
+    if data_dir is None:
+        return None
     database_url = environ.get(DATABASE_URL_ENV)
     if database_url:
         return database_url
-    data_dir = Path(environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR))
     return f"sqlite:///{(data_dir / 'warden.db').resolve()}"

@@ -27,6 +27,11 @@ def restrict_umask() -> int:
     return os.umask(PRIVATE_UMASK)
 
 
+SECRETS_LEFT_AS_FOUND = frozenset({"jwt-secret"})
+"""Files of the data dir ``make_private_dir`` leaves alone: a secret that was readable is
+refused by ``load_secret`` and must be replaced, not quietly made private."""
+
+
 def make_private_dir(path: Path, *, leave: frozenset[str] = frozenset()) -> None:
     """Create ``path`` (and missing parents) with mode 0700, then take group and other
     access away from it and from everything under it that this user owns, but the files

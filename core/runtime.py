@@ -10,7 +10,7 @@ from core.config import Settings
 from core.db import Database
 from core.live import ChangeFeed
 from core.ports import KernelFeatures, KernelFeaturesSource
-from core.private_files import make_private_dir
+from core.private_files import SECRETS_LEFT_AS_FOUND, make_private_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def open_core(
     its schema up to date. A SQLite file too corrupt to open is moved aside and a fresh one
     made (``core.recovery``)."""
     # A token secret others could read is refused by ``load_secret``, not made private.
-    make_private_dir(settings.data_dir, leave=frozenset({"jwt-secret"}))
+    make_private_dir(settings.data_dir, leave=SECRETS_LEFT_AS_FOUND)
     db = Database(settings.resolved_database_url)
     clock = clock or SystemClock()
     if migrate:

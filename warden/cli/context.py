@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from core.plain_settings import plain_database_url
+from core.plain_settings import plain_data_dir, plain_database_url
+from core.private_files import SECRETS_LEFT_AS_FOUND, make_private_dir
 
 if TYPE_CHECKING:  # the database, the models and the kernel load only when a command needs them
     from core.config import Settings
@@ -38,7 +39,11 @@ class CliContext:
         environment makes it plain (``core.plain_settings``)."""
         if self._settings is None:
             plain = plain_database_url(os.environ, self.config_file)
-            if plain is not None:
+            data_dir = plain_data_dir(os.environ, self.config_file)
+            if plain is not None and data_dir is not None:
+                # What ``open_core`` promises every command: the data dir and its files
+                # private (0700/0600), also when a read takes this path past it.
+                make_private_dir(data_dir, leave=SECRETS_LEFT_AS_FOUND)
                 return plain
         return self.settings.resolved_database_url
 
