@@ -93,6 +93,7 @@ async def test_an_ack_in_one_browser_shows_in_the_other_within_a_second(console,
     await second.open("/findings")
     await second.should_see(marker=f"status-{finding.id}", content="open")
     await first.open(f"/findings?open={finding.id}")
+    await first.should_see(marker="finding-ack", retries=30)  # the detail loads after the list
     first.find(marker="finding-ack").click()
     await second.should_see(
         marker=f"status-{finding.id}", content="acknowledged", retries=LIVE_RETRIES
@@ -133,6 +134,7 @@ async def test_a_viewer_cannot_acknowledge_and_a_forced_click_is_refused_and_aud
     finding = fire(core)
     user = await console.signed_in(Role.VIEWER)
     await user.open(f"/findings?open={finding.id}")
+    await user.should_see(marker="finding-note", retries=30)  # the detail loads after the list
     for marker in ("finding-ack", "finding-resolve", "finding-note"):
         (button,) = user.find(marker=marker).elements
         assert not button.enabled
@@ -150,6 +152,7 @@ async def test_resolve_and_add_a_note(console, core, changes):
     finding = fire(core)
     user = await console.signed_in(Role.OPERATOR)
     await user.open(f"/findings?open={finding.id}")
+    await user.should_see(marker="finding-note", retries=30)  # the detail loads after the list
     user.find(marker="finding-note").click()
     await user.should_see("Write the note first.", retries=30)
     assert stored(core, finding.id).notes == []
