@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -29,15 +31,7 @@ def test_a_cancelled_call_raises_cancelled_instead_of_answering_none() -> None:
             release.wait(30)
             return "late"
 
-        task = asyncio.create_task(io_bound(work))
-        while not started.is_set():
-            await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            with pytest.raises(asyncio.CancelledError):
-                await task
-        finally:
-            release.set()
+        await _cancel_once_started(io_bound(work), started, release)
 
     asyncio.run(cancel_while_working())
 
@@ -61,15 +55,23 @@ def test_a_cancelled_lookup_does_not_sign_the_browser_out(
     monkeypatch.setattr(session.app, "storage", Storage())
 
     async def cancel_the_page() -> None:
-        task = asyncio.create_task(session.current_user())
-        while not started.is_set():
-            await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            with pytest.raises(asyncio.CancelledError):
-                await task
-        finally:
-            release.set()
+        await _cancel_once_started(session.current_user(), started, release)
 
     asyncio.run(cancel_the_page())
     assert signed_out == []
+
+
+async def _cancel_once_started(
+    awaitable: Coroutine[Any, Any, Any], started: threading.Event, release: threading.Event
+) -> None:
+    """Cancel ``awaitable`` once its blocking work has begun (as NiceGUI's response timeout
+    does) and check the cancellation reaches the caller; then let the work end."""
+    task = asyncio.create_task(awaitable)
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    task.cancel()
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        release.set()
